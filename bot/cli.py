@@ -1,0 +1,62 @@
+"""The ``cbec-bot`` command line: one click group, each concept's commands in its own module.
+
+Command modules are imported lazily so that ``cbec-bot policy list`` does not pay for the
+Telegram libraries. Usage errors exit with code 2 (click's convention), as the contracts ask.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# name -> "module:attribute" of a click command or group
+COMMANDS = {
+    "policy": "policy_faq.cli:policy",
+    "faq": "policy_faq.cli:faq",
+    "ask": "intents.cli:ask",
+    "calc": "calculators.cli:calc",
+    "checklist": "calculators.cli:checklist",
+    "chat": "bot.cli_chat:chat",
+    "telegram": "bot.cli_telegram:telegram",
+    "serve": "bot.cli_serve:serve",
+    "staff": "bot.cli_serve:staff",
+    "db": "bot.cli_serve:db",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self._load(name) is not None)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._load(name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[name].split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name == module_name:  # not written yet
+                return None
+            raise
+        return getattr(module, attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cbec-bot")
+def main() -> None:
+    """cbec-bot: answers companies' questions on cross-border e-commerce policy, clause by clause."""
+
+
+def settings_or_exit():
+    """Load the settings or stop with one clear line and exit code 2."""
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.UsageError(f"bad setting: {error}") from None

@@ -1,0 +1,90 @@
+"""One typed settings object, read from ``CBEC_*`` environment variables and validated at start-up.
+
+Every setting is documented in the README table and in ``deploy/.env.example``; a test keeps the
+three in step. A wrong value is reported as one line naming the variable (see ``load_settings``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CBEC_", extra="ignore", frozen=True)
+
+    db: Path = Field(Path("var/cbec.db"), description="SQLite file for the enquiry log and conversation state.")
+    secret: SecretStr = Field(
+        SecretStr("change-me-in-production"),
+        description="Key for pseudonymising user ids (HMAC) and signing staff sessions.",
+    )
+    host: str = Field("127.0.0.1", description="Address `cbec-bot serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `cbec-bot serve` listens on.")
+    telegram_token: SecretStr | None = Field(None, description="Bot token from @BotFather; Telegram is off without it.")
+    telegram_api_url: str = Field(
+        "https://api.telegram.org", description="Bot API server root; point it at a local Bot API server if you run one."
+    )
+    telegram_runtime: Literal["aiogram", "ptb"] = Field("aiogram", description="Telegram library: aiogram or ptb.")
+    telegram_mode: Literal["polling", "webhook"] = Field("polling", description="Long polling or webhook.")
+    webhook_url: str | None = Field(None, description="Public HTTPS URL Telegram posts updates to (webhook mode).")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode)."
+    )
+    staff_chat_id: int | None = Field(None, description="Telegram chat that receives hand-offs and takes staff commands.")
+    staff_user_ids: str = Field("", description="Comma-separated Telegram user ids allowed to use staff commands.")
+    operator_user_ids: str = Field("", description="Comma-separated Telegram user ids allowed to reload the FAQ.")
+    staff_users: str = Field(
+        "", description="Dashboard logins as `name:role:pbkdf2-hash` entries separated by `;` (see `cbec-bot staff add`)."
+    )
+    default_region: Literal["dalian-gxq", "liaoning", "yingkou", "panjin", "sichuan", "other"] | None = Field(
+        None, description="Region assumed when the user has not chosen one."
+    )
+    flood_limit: int = Field(20, ge=1, description="Messages one user may send per minute before being asked to slow down.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Level of the JSON logs.")
+
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @staticmethod
+    def _ids(raw: str) -> frozenset[int]:
+        return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
+
+    @field_validator("staff_user_ids", "operator_user_ids")
+    @classmethod
+    def _id_list(cls, value: str) -> str:
+        try:
+            cls._ids(value)
+        except ValueError:
+            raise ValueError("must be Telegram user ids separated by commas") from None
+        return value
+
+    @property
+    def staff_ids(self) -> frozenset[int]:
+        return self._ids(self.staff_user_ids) | self._ids(self.operator_user_ids)
+
+    @property
+    def operator_ids(self) -> frozenset[int]:
+        return self._ids(self.operator_user_ids)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; raise SettingsError with one line per wrong variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            name = "CBEC_" + str(problem["loc"][0]).upper() if problem["loc"] else "CBEC_*"
+            lines.append(f"{name}: {problem['msg']} (got {problem.get('input')!r})")
+        raise SettingsError("; ".join(lines)) from None

@@ -1,0 +1,74 @@
+"""``cbec-bot policy`` (the source documents) and ``cbec-bot faq`` (the FAQ built on them)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from policy_faq.corpus import document_of, get_clause, load_corpus
+from policy_faq.search import search_clauses
+
+
+@click.group()
+def policy() -> None:
+    """The six policy documents, clause by clause."""
+
+
+@policy.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON list of {doc, clause, title, status}.")
+def policy_list(as_json: bool) -> None:
+    """List every clause id with its document's status."""
+    rows = [
+        {"doc": doc.id, "clause": c.clause, "title": c.heading, "status": doc.status, "ref": c.ref}
+        for doc in load_corpus()
+        for c in doc.clauses
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for doc in load_corpus():
+        click.echo(f"{doc.id}  {doc.title}  [{doc.status_label}, {doc.jurisdiction}, {doc.date}]")
+        for c in doc.clauses:
+            click.echo(f"  {c.ref:<24} {c.heading}")
+
+
+@policy.command("show")
+@click.argument("ref")
+def policy_show(ref: str) -> None:
+    """Show one clause, e.g. dalian-gxq-2026:5."""
+    try:
+        clause = get_clause(ref.strip())
+    except KeyError:
+        raise click.UsageError(f"no clause {ref!r}; `cbec-bot policy list` shows the ids (e.g. dalian-gxq-2026:5)") from None
+    doc = document_of(clause.ref)
+    click.echo(f"{doc.title}\n[{doc.status_label}] {doc.issuer} · {doc.date} · {doc.jurisdiction}")
+    if doc.valid_until:
+        click.echo(f"有效期至 {doc.valid_until}")
+    click.echo(f"\n{clause.ref}  {clause.heading}\n{clause.text}")
+    if clause.units:
+        click.echo(f"\n责任单位: {'、'.join(clause.units)}")
+
+
+@policy.command("search")
+@click.argument("text", nargs=-1)
+@click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True)
+def policy_search(text: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Find the clauses that best match TEXT."""
+    query = " ".join(text).strip()
+    if not query:
+        raise click.UsageError("give some words to search for, e.g. `cbec-bot policy search 海外仓`")
+    hits = search_clauses(query, limit=limit)
+    if as_json:
+        click.echo(json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        click.echo("没有找到相关条款。")
+    for hit in hits:
+        click.echo(f"{hit.clause.ref:<24} {hit.score:.2f}  {hit.clause.heading}\n    {hit.snippet}")
+
+
+@click.group()
+def faq() -> None:
+    """The FAQ: validate, evaluate, reload."""
