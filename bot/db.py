@@ -1,0 +1,119 @@
+"""SQLite access: WAL mode, migrations, and ONE writer thread fed by a queue.
+
+Modelled on datasette's ``Database.execute_write_fn``: every write is a function run on the
+writer thread's connection, so writes never contend with each other and async code never
+blocks on SQLite (it awaits the returned future, or does not wait at all). Reads use one
+connection per calling thread. A locked or busy database makes the writer retry with
+back-off: rows are delayed, never dropped. ``close()`` drains the queue before returning.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from bot.migrations import MIGRATIONS, Migration, apply_migrations
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+_STOP = object()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=5.0, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Database:
+    def __init__(self, path: str | Path, migrations: list[Migration] | None = None) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._local = threading.local()
+        self._closed = False
+        self._write_conn = _connect(self.path)
+        apply_migrations(sqlite_utils.Database(self._write_conn), MIGRATIONS if migrations is None else migrations)
+        self._writer = threading.Thread(target=self._run, name="cbec-db-writer", daemon=True)
+        self._writer.start()
+
+    # -- writes ---------------------------------------------------------------------------
+    def execute_write_fn(self, fn: Callable[[sqlite_utils.Database], T]) -> Future[T]:
+        """Queue ``fn(db)`` for the writer thread; the future resolves with its result."""
+        if self._closed:
+            raise RuntimeError("database is closed")
+        future: Future[T] = Future()
+        self._queue.put((fn, future))
+        return future
+
+    def write(self, fn: Callable[[sqlite_utils.Database], Any]) -> None:
+        """Fire and forget: the write happens on the writer thread, errors are logged."""
+        self.execute_write_fn(fn)
+
+    @property
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    def _run(self) -> None:
+        db = sqlite_utils.Database(self._write_conn)
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                break
+            fn, future = item
+            delay = 0.05
+            while True:
+                try:
+                    with self._write_conn:  # one transaction per write function
+                        self._write_conn.execute("BEGIN IMMEDIATE")
+                        result = fn(db)
+                    future.set_result(result)
+                    break
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        log.exception("database write failed")
+                        future.set_exception(error)
+                        break
+                    # Another process holds the lock: wait and try again, never drop the row.
+                    time.sleep(delay)
+                    delay = min(delay * 2, 2.0)
+                except BaseException as error:  # noqa: BLE001 - reported through the future
+                    log.exception("database write failed")
+                    future.set_exception(error)
+                    break
+
+    # -- reads ----------------------------------------------------------------------------
+    def read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = _connect(self.path)
+        return fn(sqlite_utils.Database(conn))
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        return self.read(lambda db: list(db.query(sql, params)))
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until every write queued so far has been applied."""
+        self.execute_write_fn(lambda db: None).result(timeout)
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Drain the queue, then stop the writer thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._writer.join(timeout)
+        self._write_conn.close()
