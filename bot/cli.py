@@ -48,8 +48,11 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="cbec-bot")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """cbec-bot: answers companies' questions on cross-border e-commerce policy, clause by clause."""
+    # Validated at start-up for every command, so a wrong CBEC_* value never surfaces later.
+    ctx.obj = settings_or_exit()
 
 
 def settings_or_exit():
@@ -59,4 +62,10 @@ def settings_or_exit():
     try:
         return load_settings()
     except SettingsError as error:
-        raise click.UsageError(f"bad setting: {error}") from None
+        raise BadSetting(f"bad setting: {error}") from None
+
+
+class BadSetting(click.ClickException):
+    """Printed as one ``Error: …`` line, exit code 2 like other bad input."""
+
+    exit_code = 2

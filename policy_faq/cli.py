@@ -72,3 +72,26 @@ def policy_search(text: tuple[str, ...], limit: int, as_json: bool) -> None:
 @click.group()
 def faq() -> None:
     """The FAQ: validate, evaluate, reload."""
+
+
+@faq.command("validate")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts and errors as JSON.")
+def faq_validate(as_json: bool) -> None:
+    """Check every FAQ file: schema, ids, citations, draft/historical wording, coverage."""
+    from policy_faq.validate import known_checklist_ids, validate
+
+    report = validate(checklist_ids=known_checklist_ids())
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        for line in report.errors:
+            click.echo(f"error: {line}", err=True)
+        for line in report.warnings:
+            click.echo(f"warning: {line}", err=True)
+        click.echo(
+            f"{report.intents} intents, {report.questions} questions, "
+            f"{report.clauses_covered}/{report.clauses_total} clauses covered or excluded, "
+            f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+        )
+    if report.errors:
+        raise SystemExit(1)

@@ -1,0 +1,20 @@
+"""Shared fixtures. Tests never reach the internet: everything runs on 127.0.0.1 and tmp_path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test inherits the developer's CBEC_* environment or writes under ./var."""
+    for name in list(os.environ):
+        if name.startswith("CBEC_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CBEC_DB", str(tmp_path / "cbec.db"))
+    monkeypatch.setenv("CBEC_SECRET", "test-secret")

@@ -1,0 +1,80 @@
+"""`cbec-bot policy list|show|search`, run as the installed console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from test_corpus import documented_ids
+
+CLI = [str(Path(sys.executable).with_name("cbec-bot"))]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_list_json_has_every_documented_clause() -> None:
+    result = run("policy", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {(row["doc"], row["clause"]) for row in rows} == {
+        (doc, clause) for doc, clauses in documented_ids().items() for clause in clauses
+    }
+    assert all(set(row) >= {"doc", "clause", "title", "status"} for row in rows)
+    statuses = {row["doc"]: row["status"] for row in rows}
+    assert statuses["dalian-gxq-2026"] == "draft" and statuses["panjin-2020"] == "historical"
+
+
+def test_list_text_groups_by_document() -> None:
+    result = run("policy", "list")
+    assert result.returncode == 0
+    assert "大连高新区促进跨境电商产业高质量发展若干政策  [征求意见稿" in result.stdout
+    assert "dalian-gxq-2026:5" in result.stdout
+
+
+def test_show_prints_the_clause_under_its_document() -> None:
+    result = run("policy", "show", "dalian-gxq-2026:5")
+    assert result.returncode == 0
+    assert result.stdout.startswith("大连高新区促进跨境电商产业高质量发展若干政策\n[征求意见稿]")
+    assert "给予 50%的资金支持，每年最高 50 万元" in result.stdout
+    assert "有效期至 2028-12-31" in result.stdout
+
+
+def test_show_names_responsible_units() -> None:
+    result = run("policy", "show", "liaoning-2026:14")
+    assert "责任单位: 大连海关、沈阳海关" in result.stdout
+
+
+def test_show_unknown_id_exits_2() -> None:
+    result = run("policy", "show", "dalian-gxq-2026:99")
+    assert result.returncode == 2
+    assert "no clause 'dalian-gxq-2026:99'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_search_finds_the_warehouse_clauses() -> None:
+    result = run("policy", "search", "海外仓", "--limit", "10", "--json")
+    assert result.returncode == 0
+    refs = [hit["ref"] for hit in json.loads(result.stdout)]
+    assert len(refs) == 10
+    assert {"mofcom-2024:8", "sichuan-2024:14", "panjin-2020:2.13", "liaoning-2026:10"} <= set(refs)
+
+
+def test_search_text_output_has_ids_and_snippets() -> None:
+    result = run("policy", "search", "独立站", "--limit", "3")
+    assert result.returncode == 0
+    assert "dalian-gxq-2026:9" in result.stdout
+    assert "独立站" in result.stdout
+
+
+def test_search_without_text_exits_2() -> None:
+    result = run("policy", "search", "  ")
+    assert result.returncode == 2
+    assert "give some words to search for" in result.stderr
+
+
+def test_search_limit_must_be_positive() -> None:
+    assert run("policy", "search", "海外仓", "--limit", "0").returncode == 2
