@@ -1,0 +1,40 @@
+"""Prometheus metrics of the running assistant, on a registry of its own (so tests can make fresh ones)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.enquiries = Counter(
+            "cbec_enquiries", "Enquiries answered, by reply kind and channel", ["kind", "channel"], registry=self.registry
+        )
+        self.handling_seconds = Histogram(
+            "cbec_handling_seconds",
+            "Time to answer one enquiry",
+            ["channel"],
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=self.registry,
+        )
+        self.log_queue_depth = Gauge("cbec_log_queue_depth", "Database writes waiting in the queue", registry=self.registry)
+        self.open_handoffs = Gauge("cbec_open_handoffs", "Hand-offs to a person not yet answered", registry=self.registry)
+        self.faq_reloads = Counter("cbec_faq_reloads", "FAQ reloads, by outcome", ["outcome"], registry=self.registry)
+
+    def observe(self, kind: str, channel: str, seconds: float) -> None:
+        self.enquiries.labels(kind=kind, channel=channel).inc()
+        self.handling_seconds.labels(channel=channel).observe(seconds)
+
+    def track(self, queue_depth: Callable[[], float], open_handoffs: Callable[[], float]) -> None:
+        """Read the gauges at scrape time from the live sources."""
+        self.log_queue_depth.set_function(queue_depth)
+        self.open_handoffs.set_function(open_handoffs)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
