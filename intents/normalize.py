@@ -8,8 +8,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import zhconv
+import zhconv.zhconv as _zhconv_module
+
+# zhconv opens its bundled dictionary without closing it (a ResourceWarning); given a path it
+# reads the same file inside a ``with`` block.
+_zhconv_module.loaddict(str(Path(_zhconv_module.__file__).with_name("zhcdict.json")))
 
 PUNCTUATION = re.compile(r"[\s\u3000\W_]+", re.UNICODE)
 

@@ -1,0 +1,135 @@
+"""Operator edits to the FAQ YAML that keep the files' formatting and comments (ruamel.yaml).
+
+An edit is computed on the file's text, checked on a scratch copy of the whole FAQ folder
+(schema, citations, coverage: the same validator as ``cbec-bot faq validate``), and only then
+written. Every edit returns the file's text before and after, which the audit table keeps so
+that any edit can be rolled back.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import FoldedScalarString
+
+from policy_faq.faq import COVERAGE_FILE, FAQ_DIR
+from policy_faq.validate import validate
+
+NEW_INTENTS_FILE = "operator-added.yaml"
+
+
+class EditRefused(ValueError):
+    """The edit would break the FAQ; the message says why. Nothing was written."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    file: str  # file name inside the FAQ folder
+    action: str  # add-question | add-intent | rollback
+    intent: str
+    before: str  # whole file text before ('' when the file is new)
+    after: str
+
+
+def _yaml() -> YAML:
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap operators' lines
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+def _dump(data) -> str:
+    out = io.StringIO()
+    _yaml().dump(data, out)
+    return out.getvalue()
+
+
+def _find(directory: Path, intent_id: str) -> tuple[Path, str]:
+    for path in sorted(directory.glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        data = _yaml().load(text) or {}
+        if any(item.get("id") == intent_id for item in data.get("intents", []) or []):
+            return path, text
+    raise EditRefused(f"no intent {intent_id!r}")
+
+
+def _errors(directory: Path, coverage_file: Path) -> set[str]:
+    # Without line numbers: an added question shifts the lines of every later intent.
+    return {re.sub(r"^([^:]+\.yaml):\d+:", r"\1:", error) for error in validate(directory, coverage_file).errors}
+
+
+def check_folder_with(directory: Path, file: str, new_text: str, coverage_file: Path = COVERAGE_FILE) -> None:
+    """Validate the FAQ as it would be with ``file`` replaced by ``new_text``.
+
+    Raises EditRefused when the change brings an error the folder does not have now (an edit
+    is judged on what it breaks, so one pre-existing problem does not block every fix).
+    """
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "faq"
+        shutil.copytree(directory, copy)
+        if new_text:
+            (copy / file).write_text(new_text, encoding="utf-8")
+        else:
+            (copy / file).unlink(missing_ok=True)
+        new_errors = _errors(copy, coverage_file) - _errors(directory, coverage_file)
+    if new_errors:
+        raise EditRefused("; ".join(sorted(new_errors)[:5]))
+
+
+def add_question(intent_id: str, question: str, directory: Path = FAQ_DIR) -> Edit:
+    question = " ".join(question.split())
+    if not question:
+        raise EditRefused("the question is empty")
+    path, before = _find(directory, intent_id)
+    data = _yaml().load(before)
+    intent = next(item for item in data["intents"] if item.get("id") == intent_id)
+    intent["questions"].append(question)
+    after = _dump(data)
+    check_folder_with(directory, path.name, after)
+    path.write_text(after, encoding="utf-8")
+    return Edit(path.name, "add-question", intent_id, before, after)
+
+
+def add_intent(
+    intent_id: str, title: str, answer: str, sources: list[str], questions: list[str], topic: str,
+    jurisdiction: str, directory: Path = FAQ_DIR,
+) -> Edit:
+    path = directory / NEW_INTENTS_FILE
+    before = path.read_text(encoding="utf-8") if path.exists() else ""
+    data = _yaml().load(before) if before else None
+    if not data:
+        data = _yaml().load("# Intents added by operators from the dashboard.\nintents: []\n")
+    data["intents"].append(
+        {
+            "id": intent_id,
+            "title": title,
+            "topic": topic,
+            "jurisdiction": jurisdiction,
+            "questions": [q for q in (" ".join(q.split()) for q in questions) if q],
+            "answer": FoldedScalarString(answer.strip()),
+            "sources": list(sources),
+        }
+    )
+    after = _dump(data)
+    check_folder_with(directory, path.name, after)
+    path.write_text(after, encoding="utf-8")
+    return Edit(path.name, "add-intent", intent_id, before, after)
+
+
+def restore(file: str, text: str, intent_id: str, directory: Path = FAQ_DIR) -> Edit:
+    """Put a file back as it was (the 'before' of an audited edit); validated like any edit."""
+    path = directory / Path(file).name
+    before = path.read_text(encoding="utf-8") if path.exists() else ""
+    check_folder_with(directory, path.name, text)
+    if text:
+        path.write_text(text, encoding="utf-8")
+    else:
+        path.unlink(missing_ok=True)
+    return Edit(path.name, "rollback", intent_id, before, text)
