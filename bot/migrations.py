@@ -50,3 +50,90 @@ def apply_migrations(db: sqlite_utils.Database, migrations: list[Migration]) -> 
 
 # ---- migrations ---------------------------------------------------------------------------
 # (Modules owning tables add theirs below, in the order they were written.)
+
+
+# -- enquiry log (bot/log.py, issue 7) -------------------------------------------------------
+# Times are UTC ISO-8601 strings ("2026-11-22T14:05:09.123Z"); JSON columns hold JSON text.
+@migration("log-0001-tables")
+def _log_tables(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE enquiries (
+            id TEXT PRIMARY KEY,
+            time TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            region TEXT,
+            text TEXT,
+            kind TEXT,
+            intent TEXT,
+            confidence REAL,
+            top3 TEXT,
+            sources TEXT,
+            latency_ms REAL,
+            faq_version TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX enquiries_time ON enquiries (time)")
+    db.execute("CREATE INDEX enquiries_intent ON enquiries (intent, time)")
+    db.execute("CREATE INDEX enquiries_user ON enquiries (user_key, time)")
+    db.execute(
+        """CREATE TABLE feedback (
+            id TEXT PRIMARY KEY,
+            time TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            enquiry_id TEXT,
+            value INTEGER NOT NULL CHECK (value IN (-1, 1))
+        )"""
+    )
+    db.execute("CREATE INDEX feedback_time ON feedback (time)")
+    db.execute("CREATE INDEX feedback_enquiry ON feedback (enquiry_id)")
+    db.execute(
+        """CREATE TABLE calculations (
+            id TEXT PRIMARY KEY,
+            time TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            region TEXT,
+            kind TEXT NOT NULL,
+            inputs TEXT,
+            result TEXT,
+            total REAL
+        )"""
+    )
+    db.execute("CREATE INDEX calculations_time ON calculations (time)")
+    db.execute(
+        """CREATE TABLE calculation_items (
+            calculation_id TEXT NOT NULL,
+            item TEXT NOT NULL,
+            claimed REAL,
+            estimate REAL,
+            PRIMARY KEY (calculation_id, item)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE handoffs (
+            id TEXT PRIMARY KEY,
+            opened_at TEXT,
+            channel TEXT,
+            user_key TEXT,
+            region TEXT,
+            summary TEXT,
+            answered_at TEXT,
+            answered_by TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX handoffs_opened ON handoffs (opened_at)")
+
+
+# Dashboard logins added with `cbec-bot staff add` (those in CBEC_STAFF_USERS need no row).
+@migration("log-0002-staff-users")
+def _log_staff_users(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE staff_users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('staff', 'operator')),
+            password_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )

@@ -95,3 +95,34 @@ def faq_validate(as_json: bool) -> None:
         )
     if report.errors:
         raise SystemExit(1)
+
+
+@faq.command("eval")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--dev-set", "dev_set", type=click.Path(exists=True, dir_okay=False), default=None, help="Default: tests/data/dev_set.yaml.")
+@click.option("--tokenizer", type=click.Choice(["char", "jieba", "both"]), default=None, help="Override the tokeniser (to compare them).")
+@click.option("--misses", is_flag=True, help="Also list every enquiry the matcher got wrong.")
+@click.option("--no-baselines", is_flag=True, help="Skip the two baselines.")
+def faq_eval(as_json: bool, dev_set: str | None, tokenizer: str | None, misses: bool, no_baselines: bool) -> None:
+    """Top-1/top-3 accuracy and out-of-scope rejection on the dev set, beside two baselines."""
+    from pathlib import Path
+
+    from intents.evaluate import DEV_SET, evaluate, load_dev_set, render
+    from policy_faq.faq import FaqError, load_faq
+
+    path = Path(dev_set) if dev_set else DEV_SET
+    if not path.exists():
+        raise click.UsageError(f"no dev set at {path}; give one with --dev-set")
+    try:
+        loaded = load_faq()
+    except FaqError as error:
+        click.echo(f"warning: the FAQ has {len(error.problems)} problems; evaluating the valid files only", err=True)
+        loaded = load_faq(strict=False)
+    report = evaluate(loaded, load_dev_set(path), tokenizer=tokenizer, baselines=not no_baselines)
+    if as_json:
+        if not misses:
+            report["matcher"].pop("misses", None)
+            report["matcher"].pop("oos_leaks", None)
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        click.echo(render(report, show_misses=misses))

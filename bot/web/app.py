@@ -1,0 +1,181 @@
+"""The web application: chat page and API, staff dashboard, /staff/sql, /healthz and /metrics.
+
+``create_app(settings)`` opens the database and the enquiry log when the server starts and
+drains and closes them when it stops (uvicorn's lifespan). Tests pass ``db`` and ``chat`` to
+run everything in-process.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from bot.db import Database
+from bot.log import EnquiryLog
+from bot.log_stats import count_open_handoffs
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.web import chat as chat_api
+from bot.web import dashboard
+from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
+from bot.web.chat import ChatHandler
+from bot.web.outbox import Outbox
+from bot.web.runtime import build_chat, run_telegram
+from bot.web.sql import guarded, make_datasette
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+@dataclass
+class WebState:
+    """What the routes need, on ``app.state.web``."""
+
+    settings: Settings
+    db: Database
+    directory: StaffDirectory
+    signer: SessionSigner
+    chat: ChatHandler | None = None
+    log: EnquiryLog | None = None
+    outbox: Outbox = field(default_factory=Outbox)
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    metrics: Metrics = field(default_factory=Metrics)
+    telegram: Any = None
+
+    async def forward(self, message: Any) -> None:
+        """A message the web chat produced for another chat (the staff group): hand it to Telegram."""
+        sender = getattr(self.telegram, "send", None)
+        if sender is None:
+            log.info("message for chat %s not delivered: Telegram is off", getattr(message, "chat_id", None))
+            return
+        await sender(message)
+
+
+def session_key(settings: Settings) -> str:
+    """CBEC_SECRET signs staff sessions; while it is the published default, a random key does
+    instead (sessions then end with the process, but nobody can forge one)."""
+    secret = settings.secret.get_secret_value()
+    if secret == Settings.model_fields["secret"].default.get_secret_value():
+        return secrets.token_hex(32)
+    return secret
+
+
+def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHandler | None = None) -> FastAPI:
+    """The ASGI app. Without ``db`` it opens ``settings.db``; without ``chat`` it builds the
+    conversation core for the web channel and logs to the enquiry log."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_db = db is None
+        database = Database(settings.db) if own_db else db
+        state = WebState(
+            settings=settings,
+            db=database,
+            directory=StaffDirectory(settings.staff_users, database),
+            signer=SessionSigner(session_key(settings)),
+        )
+        if chat is None:
+            state.log = EnquiryLog(database, settings.secret.get_secret_value())
+            state.chat = build_chat(settings, database, state.log)
+            state.telegram = await run_telegram(settings, database, state.log, state.outbox)
+        else:
+            state.chat = chat
+        state.metrics.track(lambda: database.queue_depth, lambda: count_open_handoffs(database))
+        app.state.web = state
+        sql_app.asgi = make_datasette(database.path).app()
+        try:
+            yield
+        finally:
+            if state.telegram is not None:
+                await state.telegram.stop()
+            if state.log is not None:
+                await run_in_threadpool(state.log.close)  # hands over and writes the last rows
+            if own_db:
+                await run_in_threadpool(database.close)  # drains the writer queue
+            else:
+                await run_in_threadpool(database.flush)
+
+    app = FastAPI(
+        title="cbec-bot",
+        summary="跨境电商政策咨询助手: web chat API",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.include_router(chat_api.router)
+    app.include_router(dashboard.router)
+    app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    sql_app = _SqlApp()
+    app.mount("/staff/sql", guarded(sql_app, _is_staff(app)))
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz(request: Request) -> JSONResponse:
+        web: WebState = request.app.state.web
+        try:
+            web.db.query("SELECT 1")
+        except Exception as error:  # noqa: BLE001 - reported as unhealthy
+            return JSONResponse({"status": "error", "error": type(error).__name__}, status_code=503)
+        return JSONResponse({"status": "ok", "log_queue": web.db.queue_depth})
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        web: WebState = request.app.state.web
+        return Response(web.metrics.render(), media_type=web.metrics.content_type)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("x-content-type-options", "nosniff")
+        response.headers.setdefault("referrer-policy", "same-origin")
+        response.headers.setdefault("x-frame-options", "DENY")
+        if not request.url.path.startswith("/staff/sql"):  # Datasette brings its own inline scripts
+            response.headers.setdefault("content-security-policy", PAGE_POLICY)
+        return response
+
+    return app
+
+
+class _SqlApp:
+    """Datasette, created at start-up (it needs the database path), behind a stable ASGI callable."""
+
+    asgi: Any = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if self.asgi is None:
+            response = Response("starting", status_code=503)
+            await response(scope, receive, send)
+            return
+        await self.asgi(scope, receive, send)
+
+
+def _is_staff(app: FastAPI) -> Any:
+    async def check(scope: dict) -> bool:
+        request = Request(scope)
+        web: WebState | None = getattr(app.state, "web", None)
+        if web is None:
+            return False
+        user = await run_in_threadpool(web.directory.from_session, web.signer, request.cookies.get(COOKIE))
+        return user is not None
+
+    return check

@@ -1,0 +1,101 @@
+"""POST /api/chat: the web chat's one endpoint, and /api/chat/poll for messages staff send later.
+
+The browser keeps a random session id (localStorage) and sends either the text typed or the
+value of a button pressed; the conversation core answers with messages, each with buttons.
+The core is synchronous and may touch SQLite, so it runs in the thread pool.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field, model_validator
+from starlette.concurrency import run_in_threadpool
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api", tags=["chat"])
+
+SESSION = r"^[A-Za-z0-9_-]{8,64}$"
+
+
+class ChatHandler(Protocol):
+    def __call__(self, session: str, text: str | None, button: str | None) -> Sequence[Any]:
+        """Handle one web message; return the conversation core's OutMessages."""
+
+
+class ChatButton(BaseModel):
+    label: str = Field(description="What the button shows.")
+    value: str = Field(description="What to send back as `button` when it is pressed.")
+
+
+class ChatReply(BaseModel):
+    text: str = Field(description="Plain text (the page escapes it); may contain line breaks.")
+    buttons: list[ChatButton] = Field(default_factory=list, description="Suggestion and menu buttons under the text.")
+
+
+class ChatRequest(BaseModel):
+    session: str = Field(pattern=SESSION, description="Random id the page keeps for this browser (8-64 of A-Z a-z 0-9 _ -).")
+    text: str | None = Field(None, max_length=2000, description="What the user typed.")
+    button: str | None = Field(None, max_length=200, description="Value of the button the user pressed.")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ChatRequest:
+        if (self.text is None or not self.text.strip()) == (self.button is None or not self.button):
+            raise ValueError("send exactly one of text or button")
+        return self
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{"session": "k3J9x2mQ7pLw", "text": "海外仓去年花了80万，高新区能补多少？"},
+                         {"session": "k3J9x2mQ7pLw", "button": "menu"}]  # fmt: skip
+        }
+    }
+
+
+class PollRequest(BaseModel):
+    session: str = Field(pattern=SESSION)
+
+
+class ChatResponse(BaseModel):
+    replies: list[ChatReply]
+
+
+def to_reply(message: Any) -> ChatReply:
+    """An OutMessage (text, rows of Button(label, value)) as the API's reply object."""
+    rows = getattr(message, "buttons", None) or ()
+    buttons = []
+    for row in rows:
+        for button in row if isinstance(row, list | tuple) and not hasattr(row, "label") else (row,):
+            buttons.append(ChatButton(label=str(button.label), value=str(button.value)))
+    return ChatReply(text=str(getattr(message, "text", message)), buttons=buttons)
+
+
+@router.post("/chat", response_model=ChatResponse, summary="Send one message to the assistant")
+async def chat(body: ChatRequest, request: Request) -> ChatResponse:
+    """Send what the user typed (`text`) or the button they pressed (`button`); get the assistant's replies."""
+    web = request.app.state.web
+    if web.chat is None:
+        return ChatResponse(replies=[ChatReply(text="助手正在启动或维护中,请稍后再试。")])
+    text = body.text.strip() if body.text else None
+    messages = await run_in_threadpool(web.chat, body.session, text, body.button)
+    replies = []
+    for message in messages:
+        target = getattr(message, "chat_id", None)
+        if target is None or str(target) == body.session:
+            replies.append(to_reply(message))
+        else:  # e.g. a hand-off notice for the staff chat
+            await web.forward(message)
+    replies.extend(to_reply(message) for message in web.outbox.take(body.session))
+    return ChatResponse(replies=replies)
+
+
+@router.post("/chat/poll", response_model=ChatResponse, summary="Fetch messages sent to this session since")
+async def poll(body: PollRequest, request: Request) -> ChatResponse:
+    """Messages that reached this web session outside a reply, such as a staff member answering a hand-off."""
+    return ChatResponse(replies=[to_reply(message) for message in request.app.state.web.outbox.take(body.session)])
+
+
+Forward = Callable[[Any], Any]

@@ -1,0 +1,431 @@
+"""The hybrid matcher: enquiry -> ranked FAQ intents with a calibrated confidence.
+
+Score of an intent for a canonical enquiry ``q`` (all parts in [0, 1]):
+
+- ``fuzz``: the best rapidfuzz similarity between ``q`` and one of the intent's questions
+  (``fuzz.ratio``, or ``partial_ratio`` scaled down when one text is much longer);
+- ``bm25_q``: BM25 of ``q`` against the single best question of the intent;
+- ``bm25_i``: BM25 of ``q`` against the intent as one document (title twice + all questions),
+  which rewards an enquiry that mixes words of several paraphrases;
+- ``bm25_c``: BM25 of ``q`` against the text of the clauses the intent cites.
+
+BM25 scores are divided by the score of an ideal document holding every query term once
+(unknown terms included), so they read as "how much of the enquiry is explained". The hybrid
+score is a weighted sum plus a region adjustment; the confidence is a logistic function of
+the hybrid score and the margin to the next intent, fitted on held-out data (see
+``intents/model.yaml`` and ``intents/calibrate.py``): a confidence of 0.8 means that about
+8 in 10 enquiries given that confidence were matched to a right intent.
+
+Pure and synchronous; the index is built once per FAQ (a few milliseconds per 100 intents).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from sys import intern
+
+import yaml
+from rapidfuzz import fuzz
+
+from intents.bm25 import BM25
+from intents.normalize import canonical, informative_length, key_terms, tokens
+from policy_faq.faq import Faq
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MODEL_FILE = Path(__file__).with_name("model.yaml")
+OUT_OF_SCOPE_FILE = Path(__file__).with_name("out_of_scope.yaml")
+
+REGIONS = ("dalian-gxq", "liaoning", "yingkou", "panjin", "sichuan", "other")
+# jurisdictions that apply to a company in each region, most specific first
+APPLICABLE = {
+    "dalian-gxq": ("dalian-gxq", "liaoning", "national", "multi"),
+    "liaoning": ("liaoning", "national", "multi"),
+    "yingkou": ("yingkou", "liaoning", "national", "multi"),
+    "panjin": ("panjin", "liaoning", "national", "multi"),
+    "sichuan": ("sichuan", "national", "multi"),
+    "other": ("national", "multi"),
+}
+LOCAL = {"dalian-gxq", "liaoning", "yingkou", "panjin", "sichuan"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent: str
+    title: str
+    kind: str
+    jurisdiction: str
+    score: float  # hybrid score incl. region adjustment
+    confidence: float
+    features: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ClauseMatch:
+    ref: str
+    score: float  # 0..1, share of the enquiry explained by the clause
+
+
+@dataclass(frozen=True)
+class Match:
+    text: str  # canonical enquiry
+    region: str | None  # region used (given, or named in the enquiry)
+    region_named: str | None  # region named in the enquiry itself
+    candidates: tuple[Candidate, ...]
+    out_of_scope: dict | None = None  # the cue that fired: {id, reply}
+    amount_cue: bool = False
+    bare_topic: bool = False  # the enquiry is one topic word (海外仓) that several intents share
+    informative: int = 99  # characters that are not function characters (好, 嗯 … have 1)
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def confidence(self) -> float:
+        return self.candidates[0].confidence if self.candidates else 0.0
+
+
+@cache
+def load_model(path: Path = MODEL_FILE) -> dict:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+
+
+@cache
+def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> tuple[dict, ...]:
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+    cues = []
+    for cue in data.get("cues", []):
+        compiled = dict(cue)
+        compiled["_all"] = [re.compile(p) for p in cue.get("all", [])]
+        compiled["_any"] = [re.compile(p) for p in cue.get("any", [])]
+        compiled["_none"] = [re.compile(p) for p in cue.get("none", [])]
+        cues.append(compiled)
+    return tuple(cues)
+
+
+def out_of_scope_cue(text: str) -> dict | None:
+    """The first out-of-scope cue whose patterns fire on the canonical text."""
+    for cue in load_out_of_scope():
+        if cue["_any"] and not any(p.search(text) for p in cue["_any"]):
+            continue
+        if not all(p.search(text) for p in cue["_all"]):
+            continue
+        if any(p.search(text) for p in cue["_none"]):
+            continue
+        return {"id": cue["id"], "reply": tidy(cue["reply"])}
+    return None
+
+
+def bare_term(text: str) -> str | None:
+    """``#海外仓`` when the canonical text is that one domain term and nothing else."""
+    keys = key_terms(text)
+    if len(keys) == 1:
+        (term,) = keys
+        if term[1:] == text:
+            return term
+    return None
+
+
+def tidy(text: str) -> str:
+    """Drop the spaces YAML folding leaves between Chinese characters or after punctuation."""
+    return re.sub(r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f])|(?<=[,.;:!?]) +(?=[^\x00-\x7f])", "", text.strip())
+
+
+def bigrams(text: str) -> frozenset[str]:
+    return frozenset(intern(text[i : i + 2]) for i in range(len(text) - 1))
+
+
+def calibration_features(score: float, margin: float, parts: dict, has_key: bool, info: int) -> dict[str, float]:
+    """What the confidence is a logistic function of: the hybrid score, its lead over the next
+    intent, the four score parts, the share of the enquiry's key terms the intent lacks,
+    whether the enquiry names a key term at all, and how much it says (informative characters,
+    up to 12)."""
+    return {
+        "score": score,
+        "margin": margin,
+        "fuzz": parts["fuzz"],
+        "bm25_q": parts["bm25_q"],
+        "bm25_i": parts["bm25_i"],
+        "bm25_c": parts["bm25_c"],
+        "key_miss": parts["key_miss"],
+        "key": float(has_key),
+        "info": min(info, 12) / 12,
+    }
+
+
+def sigmoid(x: float) -> float:
+    if x < -40:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+class Matcher:
+    def __init__(self, faq: Faq, tokenizer: str | None = None, model: dict | None = None) -> None:
+        self.model = model or load_model()
+        self.tokenizer = tokenizer or self.model.get("tokenizer", "char")
+        self.clauses = clause_index(self.tokenizer)
+        weights = self.model["weights"]
+        self.w_fuzz, self.w_q, self.w_i, self.w_c = weights["fuzz"], weights["bm25_q"], weights["bm25_i"], weights["bm25_c"]
+        self.region_cfg = self.model["region"]
+        self.cal = self.model["calibration"]
+        self.unknown_weight = self.model.get("unknown_weight", 0.5)
+        self.top_k = self.model.get("top_k", 15)
+        self.fuzz_per_intent = self.model.get("fuzz_per_intent", 4)
+        # the margin is measured from at least this score: a lone weak candidate is no lead
+        self.margin_floor = self.model.get("margin_floor", 0.3)
+        penalty = self.model.get("key_penalty", {})
+        self.key_q, self.key_i = penalty.get("question", 0.0), penalty.get("intent", 0.0)
+        self.faq = faq
+        self.intents = [item.intent for item in faq.intents]
+        self.index_of = {intent.id: i for i, intent in enumerate(self.intents)}
+        self.question_texts: list[str] = []
+        self.question_intent: list[int] = []
+        self.question_keys: list[frozenset[str]] = []
+        self.intent_keys: list[frozenset[str]] = []
+        self.intent_has_clauses: list[bool] = []
+        self.intent_questions: list[list[int]] = []
+        q_docs, i_docs, c_docs = [], [], []
+        from policy_faq.corpus import clauses_by_ref
+
+        clauses = clauses_by_ref()
+        clause_tokens_cache: dict[str, tuple[str, ...]] = {}
+        for i, intent in enumerate(self.intents):
+            own: list[int] = []
+            # the FAQ's own texts bypass the lru caches: those are for enquiries (and would hold
+            # every question of a large FAQ twice)
+            title = canonical.__wrapped__(intent.title)
+            i_doc = list(tokens.__wrapped__(title, self.tokenizer)) * 2
+            keys = set(key_terms(title))
+            for question in intent.questions:
+                text = canonical.__wrapped__(question)
+                if not text:
+                    continue
+                own.append(len(self.question_texts))
+                self.question_texts.append(text)
+                self.question_intent.append(i)
+                self.question_keys.append(key_terms(text))
+                keys |= self.question_keys[-1]
+                toks = tokens.__wrapped__(text, self.tokenizer)
+                q_docs.append(toks)
+                i_doc.extend(toks)
+            self.intent_questions.append(own)
+            self.intent_keys.append(frozenset(keys))
+            i_docs.append(i_doc)
+            c_doc: list[str] = []
+            for ref in intent.sources:
+                if ref in clauses:
+                    if ref not in clause_tokens_cache:
+                        clause = clauses[ref]
+                        clause_tokens_cache[ref] = clause_tokens(clause, self.tokenizer)
+                    c_doc.extend(clause_tokens_cache[ref])
+            c_docs.append(c_doc)
+            self.intent_has_clauses.append(bool(c_doc))
+        self.question_lengths = [len(t) for t in self.question_texts]
+        self.question_grams = [bigrams(t) for t in self.question_texts]
+        common = self.model.get("common_terms", 1.0)
+        self.q_index = BM25(q_docs, common=common)
+        self.i_index = BM25(i_docs)  # one document per intent: short postings, nothing to skip
+        self.c_index = BM25(c_docs, common=common) if any(c_docs) else None
+
+    # --- scoring ------------------------------------------------------------------------------
+    def fuzz_score(self, query: str, question: str) -> float:
+        """rapidfuzz ratio; when one text is much longer, the share of the shorter one's character
+        bigrams found in the longer (a cheap partial match), scaled down by the length gap."""
+        return self._fuzz(query, len(query), bigrams(query), question, len(question), bigrams(question))
+
+    @staticmethod
+    def _fuzz(query: str, lq: int, q_grams: frozenset, question: str, lo: int, o_grams: frozenset) -> float:
+        if not lq or not lo:
+            return 0.0
+        score = fuzz.ratio(query, question) / 100.0
+        longer, shorter = (lq, lo) if lq > lo else (lo, lq)
+        if longer >= 1.5 * shorter and shorter >= 2:
+            grams = q_grams if lq < lo else o_grams
+            if grams:
+                contained = len(q_grams & o_grams) / len(grams)
+                score = max(score, contained * (0.9 if longer < 3 * shorter else 0.7))
+        return score
+
+    def features(self, text: str) -> dict[int, dict]:
+        """Per candidate intent index: the score parts."""
+        toks = tokens(text, self.tokenizer)
+        if not toks:
+            return {}
+        uw = self.unknown_weight
+        q_scores = self.q_index.normalised_scores(toks, uw)
+        i_scores = self.i_index.normalised_scores(toks, uw)
+        c_scores = self.c_index.normalised_scores(toks, uw) if self.c_index else {}
+        best_q: dict[int, float] = {}
+        question_intent = self.question_intent
+        for qi, s in q_scores.items():
+            ii = question_intent[qi]
+            if s > best_q.get(ii, 0.0):
+                best_q[ii] = s
+        # candidates: the best intents by the question and intent BM25
+        pre = {ii: 0.5 * best_q.get(ii, 0.0) + 0.5 * s for ii, s in i_scores.items()}
+        chosen = sorted(pre, key=pre.__getitem__, reverse=True)[: self.top_k]
+        result = {}
+        keys = key_terms(text)
+        n_keys = len(keys)
+        lq, q_grams = len(text), bigrams(text)
+        texts, lengths, grams, question_keys = self.question_texts, self.question_lengths, self.question_grams, self.question_keys
+        fuzz_of, key_q = self._fuzz, self.key_q
+        per_intent = self.fuzz_per_intent
+        for ii in chosen:
+            best_fuzz = 0.0
+            own = self.intent_questions[ii]
+            if len(own) > per_intent:  # fuzz on the questions BM25 likes best: it is the costly part
+                own = sorted(own, key=lambda qi: q_scores.get(qi, 0.0), reverse=True)[:per_intent]
+            for qi in own:
+                f = fuzz_of(text, lq, q_grams, texts[qi], lengths[qi], grams[qi])
+                if n_keys and f > best_fuzz and not keys <= question_keys[qi]:
+                    f *= 1 - key_q * len(keys - question_keys[qi]) / n_keys
+                if f > best_fuzz:
+                    best_fuzz = f
+            result[ii] = {
+                "key_miss": len(keys - self.intent_keys[ii]) / n_keys if n_keys else 0.0,
+                "fuzz": best_fuzz,
+                "bm25_q": best_q.get(ii, 0.0),
+                "bm25_i": i_scores.get(ii, 0.0),
+                # an intent citing no clause (national rules, conversation) is not marked down for it
+                "bm25_c": c_scores.get(ii, 0.0) if self.intent_has_clauses[ii] else i_scores.get(ii, 0.0),
+            }
+        return result
+
+    def hybrid(self, parts: dict) -> float:
+        score = self.w_fuzz * parts["fuzz"] + self.w_q * parts["bm25_q"] + self.w_i * parts["bm25_i"] + self.w_c * parts["bm25_c"]
+        return score * (1 - self.key_i * parts["key_miss"])
+
+    def region_adjustment(self, jurisdiction: str, region: str | None, named: bool, amount_cue: bool, action: str | None) -> float:
+        cfg = self.region_cfg
+        if region is None:
+            if amount_cue and jurisdiction == "dalian-gxq" and action and action.startswith("calc:"):
+                return cfg["amount_bonus"]
+            return 0.0
+        applicable = APPLICABLE.get(region, ())
+        if applicable and jurisdiction == applicable[0]:
+            return cfg["named_bonus"] if named else cfg["bonus"]
+        if jurisdiction in LOCAL and jurisdiction not in applicable:
+            return -(cfg["named_penalty"] if named else cfg["penalty"])
+        return 0.0
+
+    def confidence(self, score: float, margin: float, parts: dict, has_key: bool = True, info: int = 12) -> float:
+        """Calibrated probability that this intent is right (see ``calibration_features``)."""
+        x = calibration_features(score, margin, parts, has_key, info)
+        cal = self.cal
+        return sigmoid(cal.get("bias", 0.0) + sum(cal.get(name, 0.0) * value for name, value in x.items()))
+
+    def rank(self, text: str, region: str | None = None, limit: int = 5, canonical_text: str | None = None) -> Match:
+        q = canonical_text if canonical_text is not None else canonical(text)
+        named = detect_region(q)
+        used = named or region
+        amount_cue = bool(AMOUNT_CUE.search(q))
+        cue = out_of_scope_cue(q)
+        scored = []
+        for ii, parts in self.features(q).items():
+            intent = self.intents[ii]
+            adjustment = self.region_adjustment(intent.jurisdiction, used, named is not None, amount_cue, intent.action)
+            scored.append((self.hybrid(parts) + adjustment, ii, parts))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        candidates = []
+        has_key = bool(key_terms(q))
+        info = informative_length(q)
+        for position, (score, ii, parts) in enumerate(scored[:limit]):
+            if position == 0:
+                other = max(scored[1][0] if len(scored) > 1 else 0.0, self.margin_floor)
+            else:
+                other = scored[0][0]
+            intent = self.intents[ii]
+            confidence = self.confidence(score, score - other, parts, has_key, info)
+            if position == 0 and parts["fuzz"] >= EXACT and (len(scored) < 2 or scored[1][2]["fuzz"] < EXACT):
+                confidence = max(confidence, EXACT_CONFIDENCE)  # the enquiry is one of this intent's questions
+            elif position == 0 and intent.kind != "policy" and parts["fuzz"] >= 0.75 and score - other >= 0.15:
+                # greetings, thanks, 转人工: short texts without policy terms, which the calibration
+                # (fitted on policy questions) rates low; a close question and a clear lead suffice
+                confidence = max(confidence, EXACT_CONFIDENCE)
+            candidates.append(Candidate(intent.id, intent.title, intent.kind, intent.jurisdiction, round(score, 4), confidence, parts))
+        bare = False
+        if len(candidates) > 1:
+            term = bare_term(q)
+            if term is not None:
+                bare = sum(term in self.intent_keys[self.index_of[c.intent]] for c in candidates) > 1
+        return Match(q, used, named, tuple(candidates), cue, amount_cue, bare, info)
+
+
+EXACT = 0.98  # fuzz at which an enquiry is, after normalisation, one of the FAQ's questions
+EXACT_CONFIDENCE = 0.95
+
+AMOUNT_CUE = re.compile(r"补贴|多少|比例|上限|最高|标准|金额|能补|补几|几成|一半|\d+(?:\.\d+)?万|\d{4,}元|\d+元")
+
+# places named in an enquiry -> region (canonical text); first match wins, most specific first
+PLACES = (
+    ("dalian-gxq", re.compile(r"高新区|大连高新|大连")),
+    ("yingkou", re.compile(r"营口|鲅鱼圈")),
+    ("panjin", re.compile(r"盘锦")),
+    ("sichuan", re.compile(r"四川|成都|绵阳|宜宾|泸州|德阳|南充|乐山|自贡|攀枝花|广元|遂宁|内江|眉山|广安|达州|雅安|巴中|资阳|阿坝|甘孜|凉山|川内|川里|川企|在川|入川|川字号|蓉欧|天府|巴蜀")),
+    ("liaoning", re.compile(r"辽宁|沈阳|鞍山|抚顺|本溪|丹东|锦州|阜新|辽阳|铁岭|葫芦岛")),
+    ("other", re.compile(r"广东|深圳|广州|东莞|浙江|杭州|义乌|宁波|上海|北京|江苏|苏州|福建|厦门|山东|青岛|天津|重庆|河南|郑州|湖北|武汉|湖南|安徽|江西|广西|云南|贵州|陕西|西安|河北|吉林|黑龙江|海南|新疆|内蒙古|山西|甘肃|青海|宁夏|西藏|香港|澳门|台湾")),
+)
+
+
+def detect_region(text: str) -> str | None:
+    for region, pattern in PLACES:
+        if pattern.search(text):
+            return region
+    return None
+
+
+def clause_tokens(clause, tokenizer: str, heading_times: int = 1) -> tuple[str, ...]:
+    heading = tokens(canonical(clause.heading), tokenizer)
+    return heading * heading_times + tokens(canonical(clause.text), tokenizer)
+
+
+@cache
+def clause_index(tokenizer: str = "char") -> ClauseIndex:
+    """One clause index per tokeniser for the process: the corpus does not change at run time."""
+    return ClauseIndex(tokenizer)
+
+
+class ClauseIndex:
+    """BM25 over every clause of the corpus: the intents' ``bm25_c`` and the excerpt fallback."""
+
+    def __init__(self, tokenizer: str = "char") -> None:
+        from policy_faq.corpus import clauses_by_ref
+
+        clauses = clauses_by_ref()
+        self.tokenizer = tokenizer
+        self.refs = list(clauses)
+        self.position = {ref: i for i, ref in enumerate(self.refs)}
+        # preamble and closing are context, not answers: never quoted as an excerpt
+        self.quotable = [not ref.endswith((":preamble", ":closing")) for ref in self.refs]
+        docs = [clause_tokens(clauses[ref], tokenizer, heading_times=2) for ref in self.refs]
+        from policy_faq.corpus import document_of
+
+        self.regions = [document_of(ref).region for ref in self.refs]
+        self.keys = [frozenset(t for t in doc if t.startswith("#")) for doc in docs]
+        self.index = BM25(docs)
+
+    def scores(self, toks, unknown_weight: float = 0.5) -> dict[int, float]:
+        return self.index.normalised_scores(toks, unknown_weight)
+
+    def shares_key_term(self, ref: str, text: str) -> bool:
+        return bool(key_terms(text) & self.keys[self.position[ref]])
+
+    def search(self, text: str, limit: int = 3, unknown_weight: float = 0.5, region: str | None = None) -> list[ClauseMatch]:
+        """Best clauses for canonical text; with a region, none of another local jurisdiction."""
+        toks = tokens(text, self.tokenizer)
+        if not toks:
+            return []
+        scores = self.scores(toks, unknown_weight)
+        applicable = APPLICABLE.get(region or "", ())
+
+        def allowed(i: int) -> bool:
+            return self.quotable[i] and not (applicable and self.regions[i] in LOCAL and self.regions[i] not in applicable)
+
+        ranked = sorted((item for item in scores.items() if allowed(item[0])), key=lambda item: -item[1])[:limit]
+        return [ClauseMatch(self.refs[i], round(s, 4)) for i, s in ranked]

@@ -1,0 +1,354 @@
+"""The hybrid matcher and the responder on a small synthetic FAQ (the real one grows elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intents.matcher import Matcher, detect_region, load_model, out_of_scope_cue
+from intents.normalize import canonical
+from intents.respond import (
+    MAX_CHARS,
+    Reply,
+    Responder,
+    Suggestion,
+    get_responder,
+    source_line,
+    swap_responder,
+)
+from policy_faq.faq import load_faq
+
+SAMPLE_FAQ = """
+intents:
+  - id: gxq-overseas-warehouse-subsidy
+    title: 高新区海外仓补贴
+    topic: 补贴申报
+    jurisdiction: dalian-gxq
+    questions: [高新区对海外仓有什么补贴, 海外仓建设运营能补贴多少钱, 我们在美国租了海外仓高新区给补吗, 海外仓补贴比例和上限是多少,
+      海外仓 补贴, 用第三方海外仓的费用能申请支持吗, overseas warehouse subsidy in Dalian high-tech zone, 海外倉運營費用補貼標準]
+    answer: 按大连高新区政策(征求意见稿)第5条,海外仓储配套设施建设、使用及运营费用给予50%资金支持,每年最高50万元。
+    sources: [dalian-gxq-2026:5]
+    related: [gxq-independent-site-subsidy]
+    action: calc:overseas-warehouse
+  - id: gxq-independent-site-subsidy
+    title: 高新区独立站补贴
+    topic: 补贴申报
+    jurisdiction: dalian-gxq
+    questions: [建独立站有补贴吗, 独立站建设补贴多少, 搭建海外独立站能报销服务器费用吗, 独立站插件软件费用支持, 做独立站政府给钱吗,
+      独立站补贴上限, 独立站人工费能补吗, 独立站一次性补贴]
+    answer: 按大连高新区政策(征求意见稿)第9条,独立站插件、软件、服务器等费用(不含人工费)给予一次性50%支持,最高5万元。
+    sources: [dalian-gxq-2026:9]
+    action: calc:independent-site
+  - id: sichuan-overseas-warehouse
+    title: 四川海外仓矩阵
+    topic: 海外仓
+    jurisdiction: sichuan
+    questions: [四川对海外仓有什么支持, 四川海外仓矩阵是什么, 四川省怎么支持企业建海外仓, 四川海外仓政策, 成都企业建海外仓有支持吗,
+      四川公共海外仓, 四川海外仓布局, 四川省海外仓有哪些措施]
+    answer: 四川行动方案(征求意见稿,可能调整)第14条提出打造海外仓矩阵,支持企业建设和使用海外仓。
+    sources: [sichuan-2024:14]
+  - id: customs-9810
+    title: 9810出口海外仓模式
+    topic: 通关
+    jurisdiction: national
+    questions: [9810是什么, 9810模式怎么报关, 跨境电商出口海外仓怎么申报, 9810还要海外仓备案吗, 9810和9710有什么区别, 出口海外仓模式海关怎么管,
+      9810 申报流程, 什么是9810监管方式]
+    answer: 9810是跨境电商出口海外仓监管方式(海关总署公告2020年第75号);海外仓备案自2024年12月15日起取消。
+  - id: hello
+    title: 问候
+    kind: smalltalk
+    topic: 对话
+    jurisdiction: none
+    questions: [你好, 您好, 在吗, hello, 早上好, 哈喽, 有人吗, 嗨]
+    answer: 您好!我是跨境电商政策咨询助手,请直接告诉我您想了解的政策问题。
+  - id: handoff
+    title: 转人工
+    kind: handoff
+    topic: 对话
+    jurisdiction: none
+    questions: [转人工, 我要找人工客服, 人工服务, 找真人, 联系工作人员, 我想跟人聊, 有没有人工, 请帮我转接客服]
+    answer: 好的,正在为您转接工作人员,请稍候。
+"""
+
+
+def write_faq(directory: Path, text: str = SAMPLE_FAQ) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "sample.yaml").write_text(text, encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def responder(tmp_path_factory: pytest.TempPathFactory) -> Responder:
+    return Responder(load_faq(write_faq(tmp_path_factory.mktemp("faq"))))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("海外倉補貼多少", "gxq-overseas-warehouse-subsidy"),
+        ("how much for an overseas warehouse", "gxq-overseas-warehouse-subsidy"),
+        ("境外仓库的运营费用能补贴吗", "gxq-overseas-warehouse-subsidy"),
+        ("独立戰搭建补贴", "gxq-independent-site-subsidy"),
+        ("自建站的服务器费用可以补贴吗", "gxq-independent-site-subsidy"),
+        ("９８１０模式是什么意思", "customs-9810"),
+        ("跨境电商B2B出口海外仓怎么报关", "customs-9810"),
+        ("转人工", "handoff"),
+    ],
+)
+def test_ranks_the_right_intent_first(responder: Responder, text: str, intent: str) -> None:
+    match = responder.matcher.rank(text)
+    assert match.top is not None and match.top.intent == intent
+    assert 0.0 <= match.confidence <= 1.0
+
+
+def test_region_option_ranks_that_jurisdiction_first(responder: Responder) -> None:
+    assert responder.matcher.rank("海外仓有什么支持", region="sichuan").top.intent == "sichuan-overseas-warehouse"
+    assert responder.matcher.rank("海外仓有什么支持", region="dalian-gxq").top.intent == "gxq-overseas-warehouse-subsidy"
+
+
+def test_place_named_in_the_question_ranks_that_jurisdiction_first(responder: Responder) -> None:
+    assert responder.matcher.rank("成都的企业做海外仓有啥支持").top.intent == "sichuan-overseas-warehouse"
+    assert responder.matcher.rank("海外仓有什么支持", region="dalian-gxq").top.intent == "gxq-overseas-warehouse-subsidy"
+    # the place in the text wins over the region given
+    assert responder.matcher.rank("四川海外仓有什么支持", region="dalian-gxq").top.intent == "sichuan-overseas-warehouse"
+
+
+def test_amount_question_without_region_prefers_the_most_specific_intent(responder: Responder) -> None:
+    assert responder.matcher.rank("海外仓补贴最高多少").top.intent == "gxq-overseas-warehouse-subsidy"
+
+
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [("大连高新区", "dalian-gxq"), ("营口综试区", "yingkou"), ("盘锦", "panjin"), ("四川省", "sichuan"), ("沈阳", "liaoning"), ("深圳", "other"), ("海外仓", None)],
+)
+def test_detect_region(text: str, region: str | None) -> None:
+    assert detect_region(canonical(text)) == region
+
+
+@pytest.mark.parametrize("text", ["境外旅客离境退税怎么办", "外国游客买东西能退税吗", "个人海淘每年额度是多少", "今天天气怎么样", "个人所得税怎么交"])
+def test_out_of_scope_cues(responder: Responder, text: str) -> None:
+    assert out_of_scope_cue(canonical(text)) is not None
+    reply = responder.respond(text)
+    assert reply.kind == "fallback" and reply.intent is None
+    assert "转人工" in reply.answer
+
+
+@pytest.mark.parametrize("text", ["9810离境即退税怎么操作", "出口海外仓的货物离境后能退税吗", "海外仓补贴"])
+def test_out_of_scope_cues_do_not_catch_policy(text: str) -> None:
+    assert out_of_scope_cue(canonical(text)) is None
+
+
+def test_confident_answer_has_the_source_line(responder: Responder) -> None:
+    reply = responder.respond("高新区海外仓补贴比例和上限是多少")
+    assert reply.kind in ("answer", "calculation")
+    assert reply.intent == "gxq-overseas-warehouse-subsidy"
+    assert reply.sources == ("dalian-gxq-2026:5",)
+    assert "依据: 大连高新区促进跨境电商产业高质量发展若干政策(征求意见稿) 第5条" in reply.answer
+    assert reply.related == (("gxq-independent-site-subsidy", "高新区独立站补贴"),)
+    assert reply.action == "calc:overseas-warehouse"
+
+
+def test_source_line_names_status_and_clauses() -> None:
+    assert source_line(("dalian-gxq-2026:5", "dalian-gxq-2026:scope")) == "依据: 大连高新区促进跨境电商产业高质量发展若干政策(征求意见稿) 第5条、适用范围"
+    line = source_line(("yingkou-2020:2.3.4", "liaoning-2026:10"))
+    assert "历史文件(2020—2022年)" in line and "第2.3.4项" in line and "辽宁省促进跨境电商加快发展行动方案(2026—2028年) 第10条" in line
+    assert source_line(()) == ""
+
+
+def test_smalltalk_and_handoff(responder: Responder) -> None:
+    assert responder.respond("你好").kind == "smalltalk"
+    reply = responder.respond("我要转人工")
+    assert reply.kind == "handoff" and reply.intent == "handoff"
+
+
+@pytest.mark.parametrize("text", ["", "   ", None, "问" * (MAX_CHARS + 1)])
+def test_empty_or_long_input_is_a_polite_fallback(responder: Responder, text) -> None:
+    reply = responder.respond(text)
+    assert reply.kind == "fallback" and reply.answer
+    assert reply.intent is None and reply.confidence == 0.0
+
+
+def test_unknown_region_is_ignored(responder: Responder) -> None:
+    assert responder.respond("海外仓补贴多少", region="atlantis").intent == "gxq-overseas-warehouse-subsidy"
+
+
+def test_decision_bands(tmp_path: Path) -> None:
+    """With fixed thresholds: high -> answer, middle -> clarify with <= 3 suggestions, low -> excerpt or fallback."""
+    model = dict(load_model())
+    faq = load_faq(write_faq(tmp_path / "faq"))
+    strict = Responder(faq, model=dict(model, thresholds={"answer": 1.01, "clarify": 0.0, "suggestion": 0.0, "excerpt": 0.45}))
+    reply = strict.respond("海外仓补贴多少")
+    assert reply.kind == "clarify" and 1 <= len(reply.suggestions) <= 3
+    assert all(isinstance(s, Suggestion) for s in reply.suggestions)
+    assert reply.intent == reply.suggestions[0].intent
+    assert "1. " in reply.answer
+    nothing = Responder(faq, model=dict(model, thresholds={"answer": 1.01, "clarify": 1.01, "suggestion": 0.0, "excerpt": 0.2}))
+    reply = nothing.respond("跨境电商人才培训实训基地校企合作开设课程")
+    assert reply.kind == "excerpt"
+    assert reply.sources and ":" in reply.sources[0]
+    assert "摘录" in reply.answer and "不是确认的答复" in reply.answer and reply.sources[0] in reply.answer
+    never = Responder(faq, model=dict(model, thresholds={"answer": 1.01, "clarify": 1.01, "suggestion": 0.0, "excerpt": 1.01}))
+    assert never.respond("海外仓补贴多少").kind == "fallback"
+
+
+def test_reply_json_shape(responder: Responder) -> None:
+    data = responder.respond("海外仓补贴多少").as_json()
+    assert {"kind", "intent", "confidence", "answer", "sources", "suggestions", "related", "action", "calculation", "faq_version"} <= set(data)
+    assert isinstance(data["sources"], list) and isinstance(data["suggestions"], list)
+
+
+def test_reply_is_frozen(responder: Responder) -> None:
+    reply = responder.respond("你好")
+    assert isinstance(reply, Reply)
+    with pytest.raises(AttributeError):
+        reply.kind = "answer"  # type: ignore[misc]
+
+
+def test_get_and_swap_responder(responder: Responder) -> None:
+    previous = swap_responder(responder)
+    try:
+        assert get_responder() is responder
+    finally:
+        swap_responder(previous) if previous is not None else None
+
+
+def test_materials_question_gives_a_checklist_when_checklists_exist(responder: Responder) -> None:
+    pytest.importorskip("calculators.checklists")
+    reply = responder.respond("高新区海外仓补贴申报要准备什么材料")
+    assert reply.kind == "checklist"
+
+
+def test_calculation_with_an_amount() -> None:
+    pytest.importorskip("calculators.subsidy")
+    reply = get_responder().respond("海外仓去年花了80万，高新区能补多少？")
+    assert reply.kind == "calculation"
+    assert "40万" in reply.answer or "400,000" in reply.answer or "400000" in reply.answer
+    assert reply.calculation
+
+
+def test_index_is_built_quickly(tmp_path: Path) -> None:
+    import time
+
+    faq = load_faq(write_faq(tmp_path / "faq"))
+    started = time.perf_counter()
+    Matcher(faq)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_bare_topic_word_asks_which_aspect(responder: Responder) -> None:
+    reply = responder.respond("海外仓")
+    assert reply.kind == "clarify"
+    assert {s.intent for s in reply.suggestions} >= {"gxq-overseas-warehouse-subsidy", "sichuan-overseas-warehouse"}
+
+
+def test_excerpt_needs_a_policy_term(tmp_path: Path) -> None:
+    faq = load_faq(write_faq(tmp_path / "faq"))
+    model = dict(load_model(), thresholds={"answer": 1.01, "clarify": 1.01, "suggestion": 0.0, "excerpt": 0.3})
+    responder = Responder(faq, model=model)
+    assert responder.respond("公司注销流程").kind == "fallback"  # only generic words in common with clauses
+    reply = responder.respond("跨境数据安全怎么管")
+    assert reply.kind == "excerpt" and reply.sources == ("mofcom-2024:12",)
+
+
+def test_other_region_local_support_is_out_of_scope(responder: Responder) -> None:
+    assert responder.respond("深圳跨境电商补贴政策").kind == "fallback"
+    assert out_of_scope_cue(canonical("深圳企业9810怎么报关")) is None
+
+
+def test_any_text_gives_a_reply() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    responder = get_responder()
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.text(max_size=60) | st.sampled_from(["海外仓", "９８１０", "補貼", "", " ", "\n", "第五条", "八十万元"]))
+    def check(text: str) -> None:
+        reply = responder.respond(text)
+        assert reply.kind in {"answer", "clarify", "excerpt", "calculation", "checklist", "handoff", "smalltalk", "fallback"}
+        assert 0.0 <= reply.confidence <= 1.0 and reply.answer
+        reply.as_json()
+
+    check()
+
+
+def test_respond_intent_answers_a_pressed_suggestion(responder: Responder) -> None:
+    reply = responder.respond_intent("gxq-independent-site-subsidy")
+    assert reply.kind == "answer" and reply.intent == "gxq-independent-site-subsidy" and reply.confidence == 1.0
+    assert responder.respond_intent("no-such-intent").kind == "fallback"
+
+
+def test_expired_document_is_flagged(responder: Responder) -> None:
+    from datetime import date
+
+    late = responder.respond("高新区海外仓补贴比例和上限是多少", today=date(2029, 3, 1))
+    assert "已过期" in late.answer and "2028-12-31" in late.answer
+    assert "已过期" not in responder.respond("高新区海外仓补贴比例和上限是多少", today=date(2026, 6, 1)).answer
+
+
+@pytest.mark.parametrize("text", ["好的", "嗯", "好"])
+def test_one_character_enquiries_need_a_near_exact_question(responder: Responder, text: str) -> None:
+    assert responder.respond(text).kind == "fallback"
+
+
+def test_calculation_glue_with_stand_in_calculators(responder: Responder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reply shape for calc actions, with stand-ins for calculators.amounts/subsidy (issue 5)."""
+    import sys
+    import types
+    from decimal import Decimal
+
+    class ForeignCurrencyError(ValueError):
+        pass
+
+    def find_amounts(text: str) -> list[Decimal]:
+        if "美元" in text:
+            raise ForeignCurrencyError("2万美元")
+        return [Decimal(800000)] if "80万" in text else []
+
+    class Estimate:
+        def __init__(self, claims):
+            self.claims = claims
+
+        def text(self) -> str:
+            return "海外仓: 按50%计40万元"
+
+        def as_dict(self) -> dict:
+            return {"items": [{"item": k, "claimed": str(v), "estimate": "400000"} for k, v in self.claims.items()]}
+
+    amounts = types.ModuleType("calculators.amounts")
+    amounts.find_amounts, amounts.ForeignCurrencyError = find_amounts, ForeignCurrencyError
+    subsidy = types.ModuleType("calculators.subsidy")
+    subsidy.estimate = lambda claims, today=None: Estimate(claims)
+    monkeypatch.setitem(sys.modules, "calculators.amounts", amounts)
+    monkeypatch.setitem(sys.modules, "calculators.subsidy", subsidy)
+    import calculators
+
+    monkeypatch.setattr(calculators, "amounts", amounts, raising=False)
+    monkeypatch.setattr(calculators, "subsidy", subsidy, raising=False)
+    reply = responder.respond("高新区海外仓去年花了80万，补贴比例和上限是多少")
+    assert reply.kind == "calculation" and "40万" in reply.answer
+    assert reply.calculation == {"items": [{"item": "overseas-warehouse", "claimed": "800000", "estimate": "400000"}]}
+    assert reply.answer.index("40万") < reply.answer.index("依据:")
+    in_dollars = responder.respond("高新区海外仓花了2万美元，补贴比例和上限是多少")
+    assert in_dollars.kind == "answer" and "人民币" in in_dollars.answer
+    assert responder.respond("高新区海外仓补贴比例和上限是多少").kind == "answer"  # no amount: no calculation
+
+
+def test_excerpts_respect_the_region() -> None:
+    from intents.matcher import clause_index
+
+    index = clause_index()
+    hits = index.search(canonical("加快海外仓布局与跨境电商融合"), limit=10, region="sichuan")
+    assert hits and all(not h.ref.startswith(("liaoning", "dalian", "yingkou", "panjin")) for h in hits)
+    assert index.search(canonical("加快海外仓布局与跨境电商融合"), limit=1)[0].ref == "liaoning-2026:10"
+    assert all(not h.ref.endswith((":preamble", ":closing")) for h in index.search(canonical("跨境电商"), limit=50))
+
+
+def test_frequent_enquiries_are_answered_from_the_cache(responder: Responder) -> None:
+    from datetime import date
+
+    first = responder.respond("独立站补贴上限是多少")
+    assert responder.respond("独立站补贴上限是多少") is first
+    assert responder.respond("独立站补贴上限是多少", region="sichuan") is not first
+    assert responder.respond("独立站补贴上限是多少", today=date(2030, 1, 1)) is not first
