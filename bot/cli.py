@@ -53,6 +53,10 @@ def main(ctx: click.Context) -> None:
     """cbec-bot: answers companies' questions on cross-border e-commerce policy, clause by clause."""
     # Validated at start-up for every command, so a wrong CBEC_* value never surfaces later.
     ctx.obj = settings_or_exit()
+    if ctx.obj.faq_dir is not None:  # every command answers from the operators' FAQ folder
+        from intents.respond import use_faq_dir
+
+        use_faq_dir(ctx.obj.faq_dir)
 
 
 def settings_or_exit():

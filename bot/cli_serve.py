@@ -7,7 +7,9 @@ On SIGINT/SIGTERM uvicorn stops taking requests and the app's lifespan drains th
 
 from __future__ import annotations
 
+import signal
 import sys
+from pathlib import Path
 
 import click
 
@@ -37,6 +39,9 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     if settings.secret.get_secret_value() == "change-me-in-production" and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: CBEC_SECRET is the default; set a random secret before exposing the server", err=True)
     click.echo(f"cbec-bot: web chat on http://{host}:{port}/ · dashboard /staff · database {settings.db}", err=True)
+    # uvicorn drains requests and runs the lifespan shutdown (log queue written) on SIGTERM, then
+    # raises the signal again; ending with status 0 then tells systemd/docker the stop was clean.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(
         create_app(settings),
         host=host,
@@ -93,3 +98,37 @@ def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) ->
 @click.group()
 def db() -> None:
     """Database maintenance."""
+
+
+@db.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def db_backup(settings: Settings, target: Path) -> None:
+    """Copy the live database to TARGET (online: the server keeps running)."""
+    from bot.db_ops import backup
+
+    if not settings.db.exists():
+        raise click.ClickException(f"no database at {settings.db} (CBEC_DB)")
+    try:
+        size = backup(settings.db, target)
+    except (FileExistsError, OSError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up {settings.db} to {target} ({size:,} bytes)")
+
+
+@db.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(min=1), required=True, metavar="DAYS",
+              help="Remove enquiry texts and hand-off summaries older than this many days.")  # fmt: skip
+@click.pass_obj
+def db_purge(settings: Settings, days: int) -> None:
+    """Retention: erase what users wrote after DAYS days; counts and intents stay for the statistics."""
+    from bot.db import Database
+    from bot.db_ops import purge
+
+    database = Database(settings.db)
+    try:
+        result = purge(database, days)
+    finally:
+        database.close()
+    click.echo(f"purged the text of {result.enquiries} enquiries and {result.handoffs} hand-off summaries before {result.cutoff}Z")
+

@@ -38,3 +38,18 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class MeteredRecorder:
+    """Wraps the enquiry log so every channel's enquiries are also counted and timed."""
+
+    def __init__(self, recorder, metrics: Metrics) -> None:
+        self._recorder, self._metrics = recorder, metrics
+
+    def enquiry(self, *, channel: str, user_id: str, region, text: str, reply, latency_ms: float):
+        self._metrics.observe(getattr(reply, "kind", "unknown"), channel, latency_ms / 1000)
+        return self._recorder.enquiry(channel=channel, user_id=user_id, region=region, text=text, reply=reply,
+                                      latency_ms=latency_ms)  # fmt: skip
+
+    def __getattr__(self, name: str):  # feedback, calculation, hand-offs, flush, close: unchanged
+        return getattr(self._recorder, name)

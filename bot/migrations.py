@@ -137,3 +137,26 @@ def _log_staff_users(db: sqlite_utils.Database) -> None:
             created_at TEXT NOT NULL
         )"""
     )
+
+
+# -- FAQ edits and reloads by operators (bot/faq_ops.py, issue 8) ----------------------------
+# before/after hold the whole YAML file, so any change can be put back exactly.
+@migration("audit-0001-faq-changes")
+def _audit_faq_changes(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE faq_audit (
+            id INTEGER PRIMARY KEY,
+            time TEXT NOT NULL,
+            user TEXT NOT NULL,
+            action TEXT NOT NULL,
+            intent TEXT,
+            file TEXT,
+            before TEXT,
+            after TEXT,
+            outcome TEXT NOT NULL,
+            reason TEXT,
+            faq_version TEXT,
+            rollback_of INTEGER REFERENCES faq_audit(id)
+        )"""
+    )
+    db.execute("CREATE INDEX faq_audit_time ON faq_audit (time)")

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         None, description="Region assumed when the user has not chosen one."
     )
     flood_limit: int = Field(20, ge=1, description="Messages one user may send per minute before being asked to slow down.")
+    faq_dir: Path | None = Field(
+        None, description="Folder of FAQ YAML files operators edit; default: the FAQ shipped in the package."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Level of the JSON logs.")
 
     @field_validator("telegram_api_url", "webhook_url")

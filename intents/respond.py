@@ -20,6 +20,7 @@ import re
 import threading
 from dataclasses import asdict, dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from intents.matcher import REGIONS, Match, Matcher, tidy
@@ -381,6 +382,21 @@ class Responder:
 # --- the process-wide responder ---------------------------------------------------------------
 _lock = threading.Lock()
 _current: Responder | None = None
+_faq_dir: Path | None = None  # None: the FAQ shipped in the package (policy_faq/faq)
+
+
+def use_faq_dir(directory: Path | None) -> None:
+    """Answer from the FAQ in ``directory`` (CBEC_FAQ_DIR) from now on."""
+    global _faq_dir, _current
+    with _lock:
+        if directory != _faq_dir:
+            _faq_dir, _current = directory, None
+
+
+def faq_dir() -> Path:
+    from policy_faq.faq import FAQ_DIR
+
+    return _faq_dir or FAQ_DIR
 
 
 def get_responder() -> Responder:
@@ -394,10 +410,10 @@ def get_responder() -> Responder:
             from policy_faq.faq import FaqError, load_faq
 
             try:
-                faq = load_faq()
+                faq = load_faq(faq_dir())
             except FaqError as error:  # answer from the valid files rather than not at all
                 logging.getLogger(__name__).warning("FAQ has problems, loading the valid files only: %s", error)
-                faq = load_faq(strict=False)
+                faq = load_faq(faq_dir(), strict=False)
             _current = Responder(faq)
         return _current
 

@@ -126,3 +126,37 @@ def faq_eval(as_json: bool, dev_set: str | None, tokenizer: str | None, misses: 
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         click.echo(render(report, show_misses=misses))
+
+
+@faq.command("reload")
+@click.option("--url", default=None, help="The running server [default: http://CBEC_HOST:CBEC_PORT].")
+@click.option("--check", is_flag=True, help="Only validate and evaluate here; tell no server.")
+@click.pass_obj
+def faq_reload(settings, url: str | None, check: bool) -> None:
+    """Tell the running server to load the edited FAQ (validated and dev-set checked first)."""
+    if check:
+        from intents.reload import reload_faq
+
+        outcome = reload_faq()  # in this process: a dry run of what the server would decide
+        click.echo(outcome.reason)
+        raise SystemExit(0 if outcome.ok else 1)
+    import httpx
+
+    from bot.web.operator import reload_token
+
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    url = (url or f"http://{host}:{settings.port}").rstrip("/")
+    try:
+        response = httpx.post(f"{url}/staff/api/reload", headers={"authorization": f"Bearer {reload_token(settings)}"},
+                              timeout=120)  # fmt: skip
+    except httpx.HTTPError as error:
+        raise click.ClickException(f"no cbec-bot server answered at {url} ({type(error).__name__}); "
+                                   "a server started later loads the current FAQ anyway") from None  # fmt: skip
+    try:
+        body = response.json()
+    except ValueError:
+        raise click.ClickException(f"{url} answered HTTP {response.status_code}, not a cbec-bot server?") from None
+    click.echo(body.get("reason", ""))
+    if body.get("version"):
+        click.echo(f"faq version {body['version']}" + (f", dev-set top-1 {body['top1']:.1%}" if body.get("top1") is not None else ""))
+    raise SystemExit(0 if response.status_code == 200 and body.get("ok") else 1)

@@ -21,12 +21,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import Database
+from bot.faq_ops import FaqOperations
 from bot.log import EnquiryLog
 from bot.log_stats import count_open_handoffs
-from bot.metrics import Metrics
+from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
 from bot.web import chat as chat_api
-from bot.web import dashboard
+from bot.web import dashboard, operator
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
 from bot.web.chat import ChatHandler
 from bot.web.outbox import Outbox
@@ -55,6 +56,7 @@ class WebState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     metrics: Metrics = field(default_factory=Metrics)
     telegram: Any = None
+    faq_ops: FaqOperations | None = None
 
     async def forward(self, message: Any) -> None:
         """A message the web chat produced for another chat (the staff group): hand it to Telegram."""
@@ -90,10 +92,12 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         )
         if chat is None:
             state.log = EnquiryLog(database, settings.secret.get_secret_value())
-            state.chat = build_chat(settings, database, state.log)
-            state.telegram = await run_telegram(settings, database, state.log, state.outbox)
+            recorder = MeteredRecorder(state.log, state.metrics)
+            state.chat = build_chat(settings, database, recorder)
+            state.telegram = await run_telegram(settings, database, recorder, state.outbox)
         else:
             state.chat = chat
+        state.faq_ops = FaqOperations(database)
         state.metrics.track(lambda: database.queue_depth, lambda: count_open_handoffs(database))
         app.state.web = state
         sql_app.asgi = make_datasette(database.path).app()
@@ -120,6 +124,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     )
     app.include_router(chat_api.router)
     app.include_router(dashboard.router)
+    app.include_router(operator.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     sql_app = _SqlApp()
