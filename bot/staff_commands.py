@@ -1,4 +1,5 @@
-"""Staff commands in the staff Telegram chat: /stats [days], /unanswered [days], /top [days].
+"""Staff commands in the staff Telegram chat: /stats [days], /unanswered [days], /top [days],
+and /reload (operators only: validate, evaluate and load the edited FAQ).
 
 Pure part: each command is a function of the database returning plain text (the Telegram
 adapter escapes it). ``staff_reply`` decides whether a message is a staff command from a
@@ -14,7 +15,7 @@ from bot import log_stats as stats
 from bot.db import Database
 from bot.settings import Settings
 
-COMMANDS = ("stats", "unanswered", "top")
+COMMANDS = ("stats", "unanswered", "top", "reload")
 DEFAULT_DAYS = 7
 MAX_DAYS = 365
 KIND_NAMES = {
@@ -115,9 +116,21 @@ def staff_reply(db: Database, settings: Settings, *, user_id: int | str | None, 
         return None
     if settings.staff_chat_id is None or str(chat_id) != str(settings.staff_chat_id):
         return None
+    if command == "reload":
+        return reload_text(db, settings, user_id)
     days = parse_days(argument)
     if command == "stats":
         return stats_text(db, days, today)
     if command == "unanswered":
         return unanswered_text(db, days, today=today)
     return top_text(db, days, today=today)
+
+
+def reload_text(db: Database, settings: Settings, user_id: int | str | None) -> str:
+    if int(str(user_id)) not in settings.operator_ids:
+        return "只有运维人员(CBEC_OPERATOR_USER_IDS)可以重新加载FAQ。"
+    from bot.faq_ops import FaqOperations
+
+    outcome = FaqOperations(db).reload(f"telegram:{user_id}")
+    return ("✅ " if outcome.ok else "⛔ ") + outcome.message
+

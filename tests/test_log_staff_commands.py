@@ -81,3 +81,14 @@ def test_only_staff_in_the_staff_chat(db, settings) -> None:
 @pytest.mark.parametrize(("argument", "days"), [(None, 7), ("", 7), ("30", 30), ("abc", 7), ("0", 1), ("9999", 365)])
 def test_parse_days(argument, days) -> None:
     assert parse_days(argument) == days
+
+
+def test_reload_is_for_operators_only(db, settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "只有运维人员" in ask(db, settings, "/reload")  # staff, but not an operator
+    monkeypatch.setenv("CBEC_OPERATOR_USER_IDS", "222")
+    operators = load_settings()
+    assert ask(db, operators, "/reload", user_id=STRANGER) is None
+    text = ask(db, operators, "/reload", user_id=222)
+    assert text.startswith(("✅", "⛔")) and "FAQ" in text
+    rows = db.query("SELECT user, action FROM faq_audit")
+    assert rows == [{"user": "telegram:222", "action": "reload"}]
