@@ -16,7 +16,7 @@ COMMANDS = {
     "faq": "policy_faq.cli:faq",
     "ask": "intents.cli:ask",
     "calc": "calculators.cli:calc",
-    "checklist": "calculators.cli:checklist",
+    "checklist": "calculators.cli_checklist:checklist",
     "chat": "bot.cli_chat:chat",
     "telegram": "bot.cli_telegram:telegram",
     "serve": "bot.cli_serve:serve",

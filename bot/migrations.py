@@ -160,3 +160,34 @@ def _audit_faq_changes(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX faq_audit_time ON faq_audit (time)")
+
+
+# -- conversation state (bot/state.py, issue 6) ----------------------------------------------
+# Keyed by the pseudonymous user key (never the raw id); texts are redacted before they are
+# stored. Hand-offs keep the chat to answer (the one raw id we must have to route a reply).
+@migration("state-0001-tables")
+def _state_tables(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE conversation_state (
+            user_key TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE conversation_handoffs (
+            id TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            answered_at TEXT
+        )"""
+    )
+    # every message the staff chat got for a hand-off (the first one and the user's additions):
+    # a staff member may reply to any of them
+    db.execute(
+        """CREATE TABLE conversation_relays (
+            message_id TEXT PRIMARY KEY,
+            handoff_id TEXT NOT NULL REFERENCES conversation_handoffs(id)
+        )"""
+    )

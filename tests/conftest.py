@@ -18,3 +18,14 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("CBEC_DB", str(tmp_path / "cbec.db"))
     monkeypatch.setenv("CBEC_SECRET", "test-secret")
+
+
+@pytest.fixture(autouse=True)
+def _process_wide_responder_restored() -> None:
+    """A test that swaps the FAQ (live reload, CBEC_FAQ_DIR) must not change what later tests see."""
+    from intents import respond
+
+    before = (respond._current, respond._faq_dir)
+    yield
+    with respond._lock:
+        respond._current, respond._faq_dir = before

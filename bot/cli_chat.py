@@ -1,0 +1,89 @@
+"""``cbec-bot chat``: the conversation in a terminal (channel ``cli``), logged like any channel.
+
+Buttons are printed as numbered choices; typing a number presses that button of the last
+message. Reads stdin line by line, so it also works piped (tests); Ctrl-D ends it cleanly.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+import click
+
+from bot.settings import Settings
+
+CHANNEL = "cli"
+
+
+def render(messages: Sequence, out: TextIO) -> list[str]:
+    """Print the messages; return the button values in the order they were numbered."""
+    values: list[str] = []
+    for message in messages:
+        if message.chat_id is not None:  # for the staff chat: only a Telegram runtime can deliver it
+            out.write(f"[发往 {message.channel or CHANNEL} 聊天 {message.chat_id}]\n{message.text}\n\n")
+            continue
+        values = []  # the last message's buttons are the ones a number picks
+        out.write(message.text.rstrip() + "\n")
+        for row in message.buttons:
+            for button in row:
+                values.append(button.value)
+                out.write(f"  [{len(values)}] {button.label}\n")
+        out.write("\n")
+    out.flush()
+    return values
+
+
+def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
+    from bot.conversation import InboundEvent, build_conversation
+    from bot.db import Database
+    from bot.log import EnquiryLog
+
+    # No Telegram bot runs in this process to carry a hand-off to the staff chat and the reply
+    # back: the core must then tell the user so instead of promising an answer.
+    settings = settings.model_copy(update={"telegram_token": None})
+    db = Database(settings.db)
+    log = EnquiryLog(db, settings.secret.get_secret_value())
+    try:
+        conversation = build_conversation(settings=settings, db=db, recorder=log)
+        interactive = lines.isatty()
+
+        def send(text: str | None = None, button: str | None = None) -> list[str]:
+            kind = "button" if button is not None else "text"
+            event = InboundEvent(
+                channel=CHANNEL, user_id=user, chat_id=user, text=text, button=button, kind=kind
+            )
+            return render(conversation.handle(event), out)
+
+        choices = send("/start")
+        while True:
+            if interactive:
+                out.write("> ")
+                out.flush()
+            line = lines.readline()
+            if not line:  # Ctrl-D / end of input
+                break
+            text = line.rstrip("\n")
+            if text.strip() in ("/quit", "/exit"):
+                break
+            number = text.strip()
+            if number.isdigit() and 1 <= int(number) <= len(choices):
+                choices = send(button=choices[int(number) - 1])
+            else:
+                choices = send(text=text)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        log.close()
+        db.close()
+    if interactive:
+        out.write("\n再见!\n")
+
+
+@click.command()
+@click.option("--user", default="local", show_default=True, help="User id the conversation is kept under.")
+@click.pass_obj
+def chat(settings: Settings, user: str) -> None:
+    """Talk to the assistant in the terminal (buttons are numbered choices; Ctrl-D exits)."""
+    run(settings, user, sys.stdin, sys.stdout)

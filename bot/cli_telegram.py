@@ -1,0 +1,85 @@
+"""``cbec-bot telegram``: the Telegram bot on its own (``serve`` runs it beside the web app).
+
+SIGTERM and SIGINT stop it cleanly: polling or the webhook ends, the HTTP sessions close, and
+the enquiry log hands over and writes its last rows before the process exits with status 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import click
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@click.command()
+@click.option("--runtime", type=click.Choice(["aiogram", "ptb"]), default=None,
+              help="Telegram library [default: CBEC_TELEGRAM_RUNTIME or aiogram].")  # fmt: skip
+@click.option("--mode", type=click.Choice(["polling", "webhook"]), default=None,
+              help="Long polling or webhook [default: CBEC_TELEGRAM_MODE or polling].")  # fmt: skip
+@click.pass_obj
+def telegram(settings: Settings, runtime: str | None, mode: str | None) -> None:
+    """Run the Telegram bot (needs CBEC_TELEGRAM_TOKEN; CBEC_TELEGRAM_API_URL picks the Bot API server)."""
+    from bot.cli import BadSetting
+    from bot.jsonlog import configure_logging
+
+    overrides = {
+        key: value for key, value in (("telegram_runtime", runtime), ("telegram_mode", mode)) if value
+    }
+    settings = settings.model_copy(update=overrides)
+    if settings.telegram_token is None:
+        raise BadSetting("CBEC_TELEGRAM_TOKEN is not set: get a bot token from @BotFather and export it")
+    if settings.telegram_mode == "webhook" and settings.webhook_secret is None:
+        raise BadSetting("webhook mode needs CBEC_WEBHOOK_SECRET (Telegram sends it with every update)")
+    configure_logging(settings.log_level)
+    click.echo(
+        f"cbec-bot: Telegram bot ({settings.telegram_runtime}, {settings.telegram_mode}) via "
+        f"{settings.telegram_api_url} · database {settings.db}",
+        err=True,
+    )
+    try:
+        asyncio.run(run(settings))
+    except StartFailed as error:
+        raise click.ClickException(f"the bot could not start: {error}") from None
+
+
+class StartFailed(Exception):
+    pass
+
+
+async def run(settings: Settings) -> None:
+    from bot.db import Database
+    from bot.log import EnquiryLog
+    from bot.telegram_runtime import start
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    db = Database(settings.db)
+    enquiry_log = EnquiryLog(db, settings.secret.get_secret_value())
+    try:
+        starting = asyncio.create_task(start(settings, db, enquiry_log))
+        await asyncio.wait(
+            [starting, asyncio.create_task(stopping.wait())], return_when=asyncio.FIRST_COMPLETED
+        )
+        if not starting.done():  # stopped while still connecting (e.g. the Bot API is down)
+            starting.cancel()
+        try:
+            bot = await starting
+        except asyncio.CancelledError:
+            return
+        except Exception as error:
+            raise StartFailed(error) from error
+        log.info("Telegram bot running; SIGTERM or Ctrl-C stops it")
+        await stopping.wait()
+        log.info("stopping the Telegram bot")
+        await bot.stop()
+    finally:
+        await asyncio.to_thread(enquiry_log.close)  # the last enquiries reach the database
+        await asyncio.to_thread(db.close)

@@ -1,0 +1,100 @@
+"""Free text to the responder, and what comes back as the user sees it: the answer with its
+sources, related questions and 👍/👎, or a clarify reply's suggestions as buttons."""
+
+from __future__ import annotations
+
+import re
+
+from bot.conversation import Button, OutMessage
+from bot.flows.turn import MENU_BUTTON, Turn, intent_button, message, rows
+from bot.redact import redact
+
+ANSWERED = ("answer", "calculation", "checklist", "excerpt")
+HANDOFF_WORDS = frozenset({"转人工", "人工", "人工客服", "人工服务", "找人工", "转人工客服"})
+NUMBER = re.compile(r"^\s*([1-9])\s*[.。、]?\s*$")
+
+
+def free_text(turn: Turn, _: str = "") -> list[OutMessage]:
+    text = turn.text
+    picked = NUMBER.match(text)
+    if picked and turn.state.suggestions:  # "2" after a clarify reply numbered its suggestions
+        index = int(picked.group(1)) - 1
+        if index < len(turn.state.suggestions):
+            return answer_intent(turn, turn.state.suggestions[index])
+    turn.state.last_text = redact(text)  # kept in the state database: no phone numbers there
+    reply, enquiry_id = turn.ask(text)
+    if text in HANDOFF_WORDS or reply.kind == "handoff":
+        from bot.flows.handoff import open_handoff
+
+        return open_handoff(turn)
+    return render(turn, reply, enquiry_id)
+
+
+def answer_intent(turn: Turn, intent_id: str) -> list[OutMessage]:
+    """A suggestion or related-question button: that intent's answer. The enquiry that led to
+    the suggestion goes with it, so an amount in it still gets its figure."""
+    responder = turn.services.responder()
+    intent = responder.by_id.get(intent_id)
+    if intent is None:
+        return [message("这个问题已不在问答库中,请直接输入您的问题。", [[MENU_BUTTON]])]
+    if intent.kind == "handoff":
+        from bot.flows.handoff import open_handoff
+
+        return open_handoff(turn)
+    original = turn.state.last_text if intent_id in turn.state.suggestions else ""
+    turn.state.remember(f"[点选] {intent.title}")
+    reply, enquiry_id = turn.ask(original or intent.title, intent=intent_id)
+    return render(turn, reply, enquiry_id)
+
+
+def render(turn: Turn, reply, enquiry_id: str) -> list[OutMessage]:
+    """The Reply as a message; remembers a clarify reply's suggestions for "1", "2", "3"."""
+    turn.state.suggestions = [s.intent for s in reply.suggestions] if reply.kind == "clarify" else []
+    if reply.kind == "calculation" and reply.calculation:
+        _record_calculation(turn, reply)
+    text = reply.answer.strip()
+    if reply.sources:  # the clause ids, so staff and users can look the text up (cbec-bot policy show)
+        text += "\n条款编号: " + "、".join(reply.sources)
+    buttons: list[list[Button]] = []
+    if reply.kind == "clarify":
+        buttons += rows(intent_button(s.intent, s.title) for s in reply.suggestions)
+        by_id = turn.services.responder().by_id
+        if not any(getattr(by_id.get(s.intent), "kind", "") == "handoff" for s in reply.suggestions):
+            buttons.append([Button("都不是,转人工", "cmd:human")])
+    elif reply.kind in ANSWERED:
+        buttons += rows(intent_button(intent, title) for intent, title in reply.related[:3])
+        if enquiry_id:
+            buttons.append(
+                [Button("👍 有帮助", f"fb:+:{enquiry_id}"), Button("👎 没帮助", f"fb:-:{enquiry_id}")]
+            )
+    elif reply.kind == "smalltalk":  # 你好 / 我能做什么: the topics are the next step
+        buttons.append([MENU_BUTTON])
+    elif reply.kind == "fallback":
+        buttons.append([Button("转人工", "cmd:human"), MENU_BUTTON])
+    return [message(text, buttons)]
+
+
+def _record_calculation(turn: Turn, reply) -> None:
+    item = (reply.action or "calc:").split(":", 1)[1]
+    kind = item if item in ("first-order", "eit") else "subsidy"
+    turn.services.recorder.calculation(
+        channel=turn.event.channel, user_id=turn.event.user_id, kind=kind,
+        inputs={"item": item, "from": "question"}, result=reply.calculation,
+    )  # fmt: skip
+
+
+def feedback(turn: Turn, argument: str) -> list[OutMessage]:
+    sign, _, enquiry_id = argument.partition(":")
+    if sign not in ("+", "-") or not re.fullmatch(r"[0-9a-f]{8,64}", enquiry_id):
+        return [message("这个按钮已失效,请直接输入您的问题。")]
+    value = 1 if sign == "+" else -1
+    turn.services.recorder.feedback(
+        channel=turn.event.channel, user_id=turn.event.user_id, enquiry_id=enquiry_id, value=value
+    )
+    if value > 0:
+        return [message("谢谢您的反馈!还有问题请直接输入。")]
+    return [
+        message(
+            "谢谢反馈,我们会改进这条回答。需要人工帮助可以点「转人工」。", [[Button("转人工", "cmd:human")]]
+        )
+    ]

@@ -1,0 +1,111 @@
+"""Routing: which flow handles an event. Dispatch tables for commands and button prefixes;
+state is loaded before and saved after, under a per-user lock (two quick presses of the same
+user must not overwrite each other's state)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bot.conversation import InboundEvent, OutMessage
+from bot.flows import answer, calc_dialogue, guard, handoff, menu
+from bot.flows.turn import Services, Turn, message
+from bot.state import SqliteStateStore
+
+log = logging.getLogger(__name__)
+Handler = Callable[[Turn, str], list[OutMessage]]
+SORRY = "抱歉,处理您的消息时出了问题。请稍后再试,或发送 /human 转人工。"
+
+COMMANDS: dict[str, Handler] = {
+    "start": menu.start,
+    "help": menu.show_help,
+    "menu": menu.show_menu,
+    "region": menu.ask_region,
+    "calc": calc_dialogue.begin,
+    "checklist": menu.list_checklists,
+    "human": handoff.open_handoff,
+    "cancel": calc_dialogue.cancel,
+}
+BUTTONS: dict[str, Handler] = {
+    "menu": menu.show_menu,
+    "t": menu.topic,
+    "i": answer.answer_intent,
+    "r": menu.set_region,
+    "fb": answer.feedback,
+    "c": calc_dialogue.on_button,
+    "cl": menu.show_checklist,
+    "cmd": lambda turn, name: COMMANDS.get(name, menu.show_menu)(turn, ""),
+}
+LOCKS = 64
+
+
+def unknown_command(turn: Turn, _: str) -> list[OutMessage]:
+    return [message(f"没有这个命令。{menu.HELP}", menu.menu_buttons())]
+
+
+class Core:
+    def __init__(self, *, settings, db, recorder, responder=None, clock=None) -> None:
+        from bot.log import pseudonymise
+
+        if responder is None:
+            from intents.respond import get_responder as responder_source
+        else:
+
+            def responder_source():
+                return responder
+
+        secret = settings.secret.get_secret_value()
+        self.services = Services(
+            settings=settings, db=db, recorder=recorder, store=SqliteStateStore(db),
+            responder=responder_source, now=clock or (lambda: datetime.now(UTC)),
+            user_key=lambda channel, user_id: pseudonymise(secret, channel, user_id),
+        )  # fmt: skip
+        self._locks = [threading.Lock() for _ in range(LOCKS)]
+
+    def handle(self, event: InboundEvent) -> list[OutMessage]:
+        try:
+            return self._handle(event)
+        except Exception:  # noqa: BLE001 - the user gets an apology, the log gets the trace
+            log.exception("conversation failed", extra={"channel": event.channel, "kind": event.kind})
+            return [message(SORRY)]
+
+    def forwarded(self, relay_key: str, message_id: str) -> None:
+        handoff.forwarded(self.services, relay_key, message_id)
+
+    def _handle(self, event: InboundEvent) -> list[OutMessage]:
+        if handoff.is_staff_chat(self.services, event):
+            return handoff.staff_chat_event(self.services, event)
+        problem = guard.problem(event)
+        if problem is not None:
+            return [message(problem)]
+        user_key = self.services.user_key(event.channel, event.user_id)
+        with self._locks[zlib.crc32(user_key.encode()) % LOCKS]:
+            turn = Turn(event, self.services.store.load(user_key), user_key, self.services)
+            before = turn.state.to_json()
+            replies = self._route(turn)
+            if turn.state.to_json() != before:
+                self.services.store.save(user_key, turn.state)
+        return replies
+
+    def _route(self, turn: Turn) -> list[OutMessage]:
+        event = turn.event
+        if event.kind == "button":
+            prefix, _, argument = (event.button or "").partition(":")
+            return BUTTONS.get(prefix, menu.show_menu)(turn, argument)
+        text = guard.clean(event.text or "")
+        turn.event = replace(event, text=text)
+        if text.startswith("/"):
+            head, _, argument = text.partition(" ")
+            name = head[1:].split("@", 1)[0].lower()
+            return COMMANDS.get(name, unknown_command)(turn, argument)
+        turn.state.remember(text)
+        if text in answer.HANDOFF_WORDS:
+            return answer.free_text(turn)
+        added = handoff.addition(turn)  # a hand-off is open: the staff see this message too
+        if turn.state.dialogue:
+            return calc_dialogue.on_text(turn) + added
+        return answer.free_text(turn) + added

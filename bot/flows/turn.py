@@ -1,0 +1,85 @@
+"""One event being handled: the user's state, the services, and helpers for building replies."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.conversation import Button, InboundEvent, OutMessage
+from bot.state import StateStore, UserState
+
+REGION_NAMES = {
+    "dalian-gxq": "大连高新区",
+    "liaoning": "辽宁其他地区",
+    "yingkou": "营口",
+    "panjin": "盘锦",
+    "sichuan": "四川",
+    "other": "其他",
+}
+
+
+@dataclass
+class Services:
+    settings: Any
+    db: Any
+    recorder: Any
+    store: StateStore
+    responder: Callable[[], Any]  # called per event: a live FAQ reload swaps what it returns
+    now: Callable[[], datetime]  # aware UTC (the clock tests set)
+
+    def today(self) -> date:
+        return self.now().date()
+
+    user_key: Callable[[str, str], str]
+
+
+@dataclass
+class Turn:
+    event: InboundEvent
+    state: UserState
+    user_key: str
+    services: Services
+
+    @property
+    def region(self) -> str | None:
+        return self.state.region or self.services.settings.default_region
+
+    @property
+    def text(self) -> str:
+        return (self.event.text or "").strip()
+
+    def ask(self, question: str, *, intent: str | None = None) -> tuple[Any, str]:
+        """Ask the responder (a question, or an intent when ``intent`` is given); log the
+        enquiry with its latency; return the Reply and the enquiry id."""
+        responder = self.services.responder()
+        started = time.perf_counter()
+        if intent is not None:
+            reply = responder.respond_intent(intent, question, today=self.services.today())
+        else:
+            reply = responder.respond(question, region=self.region, today=self.services.today())
+        latency_ms = (time.perf_counter() - started) * 1000
+        enquiry_id = self.services.recorder.enquiry(
+            channel=self.event.channel, user_id=self.event.user_id, region=self.region,
+            text=question, reply=reply, latency_ms=latency_ms,
+        )  # fmt: skip
+        return reply, str(enquiry_id or "")
+
+
+def message(text: str, buttons: Iterable[Iterable[Button]] = ()) -> OutMessage:
+    return OutMessage(text=text, buttons=tuple(tuple(row) for row in buttons if row))
+
+
+def rows(buttons: Iterable[Button], per_row: int = 1) -> list[list[Button]]:
+    """Buttons laid out ``per_row`` to a row (long Chinese titles read best one per row)."""
+    listed = list(buttons)
+    return [listed[i : i + per_row] for i in range(0, len(listed), per_row)]
+
+
+def intent_button(intent_id: str, title: str) -> Button:
+    return Button(title[:40], f"i:{intent_id}")
+
+
+MENU_BUTTON = Button("返回菜单", "menu")

@@ -1,0 +1,61 @@
+"""Starting the Telegram bot: the chosen runtime (aiogram by default, PTB with
+``CBEC_TELEGRAM_RUNTIME=ptb``) over the conversation core. Used by ``cbec-bot telegram`` and by
+``cbec-bot serve`` (bot/web/runtime.py run_telegram), where staff replies to web users go into
+the web chat's outbox and hand-offs from the web chat come in through ``send``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.conversation import OutMessage, build_conversation
+from bot.settings import Settings
+from bot.telegram_bridge import Bridge
+from bot.telegram_common import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TelegramBot:
+    runtime: Any  # AiogramRuntime or PtbRuntime
+    bridge: Bridge
+
+    async def send(self, message: OutMessage) -> None:
+        """Deliver a message another channel produced (a web user's hand-off to the staff chat)."""
+        await self.bridge.deliver(message)
+
+    async def stop(self) -> None:
+        await self.runtime.stop()
+
+
+def make_runtime(settings: Settings, bridge: Bridge, retry: RetryPolicy | None = None) -> Any:
+    if settings.telegram_runtime == "ptb":
+        from bot.telegram_ptb import PtbRuntime
+
+        return PtbRuntime(settings, bridge, retry)
+    from bot.telegram_aiogram import AiogramRuntime
+
+    return AiogramRuntime(settings, bridge, retry)
+
+
+async def start(
+    settings: Settings, db: Any, recorder: Any, web_outbox: Any = None, *,
+    webhook_port: int | None = None, retry: RetryPolicy | None = None,
+) -> TelegramBot:  # fmt: skip
+    """Build the conversation and the runtime, register the commands, start polling or the
+    webhook. Under ``serve`` the web server has CBEC_PORT, so a webhook listens one port above."""
+    conversation = build_conversation(settings=settings, db=db, recorder=recorder)
+    bridge = Bridge(conversation, settings.flood_limit, web_outbox)
+    runtime = make_runtime(settings, bridge, retry)
+    if webhook_port is None and web_outbox is not None:
+        webhook_port = settings.port + 1
+    try:
+        await runtime.start(webhook_port=webhook_port)
+    except BaseException:
+        await runtime.stop()  # close the HTTP session of a bot that never ran
+        raise
+    log.info("Telegram bot started (%s, %s)", settings.telegram_runtime, settings.telegram_mode)
+    return TelegramBot(runtime, bridge)
