@@ -167,58 +167,60 @@ def excerpt_text(clause_text: str, query: str, limit: int = 180) -> str:
     return text
 
 
-# --- calculators (issue 5; guarded so this package works before they land) ---------------------
-def _calculators():
-    try:
-        from calculators import amounts, subsidy  # noqa: F401
-    except ImportError:
-        return None
-    return amounts
+# --- calculators (issue 5) ---------------------------------------------------------------------
+EVENTS = re.compile(r"(\d+|[一二两三四五六七八九十百]+)\s*(?:场|次|期|场次)")
+POLICY_YEAR = re.compile(r"第\s*([123一二三])\s*年")
+CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3}
 
 
 def run_calculation(action: str, text: str, today: date | None) -> tuple[str, dict] | str | None:
-    """(rendered text, as_dict) for a calc action and an amount in the text; a str asks for RMB; None if n/a."""
-    amounts = _calculators()
-    if amounts is None or not action.startswith("calc:"):
+    """(rendered text, as_dict) for a calc action and a figure in the text; a str asks for RMB; None if n/a."""
+    from calculators import amounts
+
+    if not action.startswith("calc:"):
         return None
     item = action.split(":", 1)[1]
     try:
+        if item == "training":  # counted in qualifying events, not yuan
+            return _training(text, today)
         found = amounts.find_amounts(text)
-    except getattr(amounts, "ForeignCurrencyError", ()) as error:  # type: ignore[misc]
-        return f"请用人民币金额说明(例如\"80万元\"),补贴按人民币计算。({error})" if str(error) else "请用人民币金额说明(例如\"80万元\"),补贴按人民币计算。"
+    except amounts.ForeignCurrencyError:
+        return "请用人民币金额说明(例如\"80万元\"),补贴按人民币计算。"
     if not found:
         return None
     try:
-        if item == "first-order":
-            from calculators.first_order import compensate
-
-            result = compensate(list(found)) if len(found) > 1 else _call_first(compensate, found[0])
-        elif item == "eit":
-            from calculators.eit import deemed_profit_tax
-
-            small = bool(re.search(r"小型微利|小微", text))
-            result = _call_eit(deemed_profit_tax, found[0], small)
-        else:
-            from calculators.subsidy import estimate
-
-            result = estimate({item: found[0]}, today=today)
-    except Exception:  # noqa: BLE001 - a calculator problem must not break the answer
+        result = _calculate(item, found, text, today)
+    except (ValueError, KeyError):  # e.g. a negative amount: answer without a figure
         return None
     return result.text(), result.as_dict()
 
 
-def _call_first(compensate, amount):
-    try:
-        return compensate([amount])
-    except TypeError:
-        return compensate(amount)
+def _calculate(item: str, found: list, text: str, today: date | None):
+    if item == "first-order":
+        from calculators.first_order import compensate
+
+        year = POLICY_YEAR.search(text)
+        policy_year = int(CHINESE_DIGITS.get(year[1], year[1])) if year else 1
+        return compensate(found, policy_year=policy_year, today=today)
+    if item == "eit":
+        from calculators.eit import deemed_profit_tax
+
+        return deemed_profit_tax(found[0], small_low_profit=bool(re.search(r"小型微利|小微", text)), on=today)
+    from calculators.subsidy import estimate
+
+    return estimate({item: found[0]}, today=today)
 
 
-def _call_eit(function, revenue, small: bool):
-    try:
-        return function(revenue, small_low_profit=small)
-    except TypeError:
-        return function(revenue)
+def _training(text: str, today: date | None) -> tuple[str, dict] | None:
+    from calculators.amounts import parse_count
+    from calculators.subsidy import estimate
+
+    match = EVENTS.search(text)
+    count = parse_count(match[0]) if match else None
+    if not count:
+        return None
+    result = estimate({}, today=today, events={"training": count})
+    return result.text(), result.as_dict()
 
 
 def checklist_text(checklist_id: str) -> str | None:
