@@ -372,22 +372,18 @@ def test_staff_sql_without_slash_needs_login_too(env) -> None:
 def test_real_core_answers_and_logs_on_its_own_database(tmp_path: Path) -> None:
     """create_app(settings) as `serve` runs it: its own database, the conversation core, the log;
     shutting down writes every row."""
-    import importlib.util
-
-    from bot.web.runtime import ResponderChat
-
     settings = load_settings()
     with TestClient(create_app(settings)) as client:
-        if importlib.util.find_spec("bot.conversation") is not None:  # wired to the real core
-            assert not isinstance(client.app.state.web.chat, ResponderChat)
         first = client.post("/api/chat", json={"session": "realcore0001", "text": "/start"})
-        assert first.status_code == 200 and first.json()["replies"]
+        assert first.status_code == 200
+        labels = [b["label"] for reply in first.json()["replies"] for b in reply["buttons"]]
+        assert "海外仓" in labels and "人工咨询" in labels
         answer = client.post(
             "/api/chat", json={"session": "realcore0001", "text": "海外仓去年花了80万，高新区能补多少？电话13812345678"}
         )
         assert answer.status_code == 200
         texts = " ".join(reply["text"] for reply in answer.json()["replies"])
-        assert "海外仓" in texts and "13812345678" not in texts
+        assert "40万元" in texts and "dalian-gxq-2026:5" in texts and "13812345678" not in texts
     db = Database(settings.db)
     try:
         rows = db.query("SELECT channel, text, kind FROM enquiries WHERE text LIKE '%海外仓%'")
