@@ -17,9 +17,9 @@ from bot.settings import Settings
 CHANNEL = "cli"
 
 
-def render(messages: Sequence, out: TextIO) -> list[str]:
-    """Print the messages; return the button values in the order they were numbered."""
-    values: list[str] = []
+def render(messages: Sequence, out: TextIO) -> list[tuple[str, str]]:
+    """Print the messages; return the buttons (label, value) in the order they were numbered."""
+    values: list[tuple[str, str]] = []
     for message in messages:
         if message.chat_id is not None:  # for the staff chat: only a Telegram runtime can deliver it
             out.write(f"[发往 {message.channel or CHANNEL} 聊天 {message.chat_id}]\n{message.text}\n\n")
@@ -28,7 +28,7 @@ def render(messages: Sequence, out: TextIO) -> list[str]:
         out.write(message.text.rstrip() + "\n")
         for row in message.buttons:
             for button in row:
-                values.append(button.value)
+                values.append((button.label, button.value))
                 out.write(f"  [{len(values)}] {button.label}\n")
         out.write("\n")
     out.flush()
@@ -49,7 +49,7 @@ def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
         conversation = build_conversation(settings=settings, db=db, recorder=log)
         interactive = lines.isatty()
 
-        def send(text: str | None = None, button: str | None = None) -> list[str]:
+        def send(text: str | None = None, button: str | None = None) -> list[tuple[str, str]]:
             kind = "button" if button is not None else "text"
             event = InboundEvent(
                 channel=CHANNEL, user_id=user, chat_id=user, text=text, button=button, kind=kind
@@ -67,9 +67,12 @@ def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
             text = line.rstrip("\n")
             if text.strip() in ("/quit", "/exit"):
                 break
-            number = text.strip()
-            if number.isdigit() and 1 <= int(number) <= len(choices):
-                choices = send(button=choices[int(number) - 1])
+            typed = text.strip()
+            by_label = {label: value for label, value in choices}
+            if typed.isdigit() and 1 <= int(typed) <= len(choices):  # a button picked by its number
+                choices = send(button=choices[int(typed) - 1][1])
+            elif typed in by_label or any(label.startswith(typed + " ") for label in by_label):  # or by its label
+                choices = send(button=next(v for label, v in choices if label == typed or label.startswith(typed + " ")))
             else:
                 choices = send(text=text)
     except KeyboardInterrupt:

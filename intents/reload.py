@@ -20,7 +20,7 @@ from policy_faq.validate import validate
 
 MAX_TOP1_DROP = 0.02  # two points of dev-set top-1: more is a regression an operator must see
 _one_at_a_time = threading.Lock()
-_top1_by_version: dict[str, float] = {}
+_top1_cache: dict[tuple[str, str, int], float] = {}
 
 
 @dataclass(frozen=True)
@@ -39,14 +39,14 @@ class ReloadOutcome:
 
 
 def dev_set_top1(responder: Responder, dev_set: Path = DEV_SET) -> float | None:
-    """Top-1 on the dev set (cached per FAQ version: the same FAQ always scores the same)."""
+    """Top-1 on the dev set (cached per FAQ version and dev-set file: the same pair always scores the same)."""
     if not dev_set.exists():
         return None
-    version = responder.faq.version
-    if version not in _top1_by_version:
+    key = (responder.faq.version, str(dev_set), dev_set.stat().st_mtime_ns)
+    if key not in _top1_cache:
         items = load_dev_set(dev_set)
-        _top1_by_version[version] = score(items, run_matcher(responder, items))["top1"]
-    return _top1_by_version[version]
+        _top1_cache[key] = score(items, run_matcher(responder, items))["top1"]
+    return _top1_cache[key]
 
 
 def reload_faq(

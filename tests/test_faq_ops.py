@@ -3,6 +3,7 @@ dashboard landing in the YAML, audited, reloaded and rolled back; the reload API
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,8 +36,9 @@ def faq_copy(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def thanks_dev_set(tmp_path: Path) -> Path:
-    """A dev set the current FAQ answers: thanking phrased in ways the FAQ does not list."""
-    items = [{"q": q, "intents": ["chat-thanks"], "style": "zh"} for q in ("太感谢您了", "谢谢啦 帮大忙了", "十分感谢")]
+    """A dev set the current FAQ surely answers (its own thanking questions): the gate, not the
+    matcher, is under test here."""
+    items = [{"q": q, "intents": ["chat-thanks"], "style": "zh"} for q in ("谢谢你", "多谢", "感谢")]
     path = tmp_path / "dev.yaml"
     path.write_text(yaml.safe_dump(items, allow_unicode=True), encoding="utf-8")
     return path
@@ -123,7 +125,7 @@ def test_operator_adds_a_question_from_the_dashboard_then_rolls_it_back(dashboar
     assert rows[0]["before"] == original and question in rows[0]["after"]
 
     response = client.post(f"/staff/faq/rollback/{rows[0]['id']}", headers=ORIGIN)
-    assert response.status_code == 200 and "回滚" in response.text
+    assert response.status_code == 200 and "回滚" in response.text, re.search(r'id="faq-message"[^>]*>([^<]*)', response.text)
     assert (faq_copy / "dalian-gxq-2026.yaml").read_text(encoding="utf-8") == original
     assert question not in {q for i in get_responder().faq.intents for q in i.intent.questions}
 
