@@ -52,7 +52,6 @@ def make_handler(recorder) -> tuple[str, Callable[[int, str], object]]:
     """(what is timed, handle(n, text))."""
     if importlib.util.find_spec("bot.conversation") is not None:
         from bot.conversation import Conversation, InboundEvent
-
         from bot.settings import load_settings
 
         core = Conversation(settings=load_settings(), db=_STATE_DB, recorder=recorder)
