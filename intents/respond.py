@@ -305,9 +305,6 @@ class Responder:
         if top.confidence >= t["answer"] and not bare:
             return self._answer(text, intent, top.confidence, today)
         if top.confidence >= t["clarify"] or bare:
-            excerpt = None if bare else self._clause_outside(match)
-            if excerpt is not None:  # no intent is sure, but one clause answers the words exactly
-                return excerpt
             # small talk is never offered as a choice; a hand-off is (转人工 is a fair option)
             offered = [c for c in match.candidates[:3] if c.kind != "smalltalk" and (c is top or c.confidence >= t["suggestion"] or bare)]
             if offered:
