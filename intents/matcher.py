@@ -31,6 +31,7 @@ from sys import intern
 import yaml
 from rapidfuzz import fuzz
 
+from intents.bayes import NaiveBayes
 from intents.bm25 import BM25
 from intents.normalize import canonical, informative_length, key_terms, tokens
 from policy_faq.faq import Faq
@@ -80,6 +81,7 @@ class Match:
     amount_cue: bool = False
     bare_topic: bool = False  # the enquiry is one topic word (海外仓) that several intents share
     informative: int = 99  # characters that are not function characters (好, 嗯 … have 1)
+    scope: float | None = None  # calibrated probability that the enquiry is one the FAQ covers at all
 
     @property
     def top(self) -> Candidate | None:
@@ -142,7 +144,8 @@ def bigrams(text: str) -> frozenset[str]:
 
 def calibration_features(score: float, margin: float, parts: dict, has_key: bool, info: int) -> dict[str, float]:
     """What the confidence is a logistic function of: the hybrid score, its lead over the next
-    intent, the four score parts, the share of the enquiry's key terms the intent lacks,
+    intent, the five score parts, the share of the enquiry's key terms the intent lacks, the
+    share of its terms the FAQ knows at all,
     whether the enquiry names a key term at all, and how much it says (informative characters,
     up to 12)."""
     return {
@@ -152,7 +155,9 @@ def calibration_features(score: float, margin: float, parts: dict, has_key: bool
         "bm25_q": parts["bm25_q"],
         "bm25_i": parts["bm25_i"],
         "bm25_c": parts["bm25_c"],
+        "nb": parts.get("nb", 0.0),
         "key_miss": parts["key_miss"],
+        "known": parts.get("known", 1.0),
         "key": float(has_key),
         "info": min(info, 12) / 12,
     }
@@ -171,6 +176,7 @@ class Matcher:
         self.clauses = clause_index(self.tokenizer)
         weights = self.model["weights"]
         self.w_fuzz, self.w_q, self.w_i, self.w_c = weights["fuzz"], weights["bm25_q"], weights["bm25_i"], weights["bm25_c"]
+        self.w_nb = weights.get("nb", 0.0)
         self.region_cfg = self.model["region"]
         self.cal = self.model["calibration"]
         self.unknown_weight = self.model.get("unknown_weight", 0.5)
@@ -230,6 +236,9 @@ class Matcher:
         common = self.model.get("common_terms", 1.0)
         self.q_index = BM25(q_docs, common=common)
         self.i_index = BM25(i_docs)  # one document per intent: short postings, nothing to skip
+        bayes = self.model.get("bayes", {})
+        self.nb = NaiveBayes(i_docs, alpha=bayes.get("alpha", 0.05), temperature=bayes.get("temperature", 1.0))
+        self.nb_candidates = bayes.get("candidates", 3)
         self.c_index = BM25(c_docs, common=common) if any(c_docs) else None
 
     # --- scoring ------------------------------------------------------------------------------
@@ -269,7 +278,15 @@ class Matcher:
         # candidates: the best intents by the question and intent BM25
         pre = {ii: 0.5 * best_q.get(ii, 0.0) + 0.5 * s for ii, s in i_scores.items()}
         chosen = sorted(pre, key=pre.__getitem__, reverse=True)[: self.top_k]
+        nb = self.nb.posterior(toks)
+        if nb:  # naive Bayes' own favourites are candidates too
+            chosen.extend(ii for ii in sorted(nb, key=nb.__getitem__, reverse=True)[: self.nb_candidates] if ii not in chosen)
         result = {}
+        # share of the enquiry's distinct terms that some FAQ question or title uses: 幼儿园, 落户 and
+        # 购房 are not, which tells "大连高新区幼儿园怎么报名" from a policy enquiry naming the same place
+        distinct = set(toks)
+        vocabulary = self.i_index.idf
+        known = sum(term in vocabulary for term in distinct) / len(distinct)
         keys = key_terms(text)
         n_keys = len(keys)
         lq, q_grams = len(text), bigrams(text)
@@ -294,11 +311,13 @@ class Matcher:
                 "bm25_i": i_scores.get(ii, 0.0),
                 # an intent citing no clause (national rules, conversation) is not marked down for it
                 "bm25_c": c_scores.get(ii, 0.0) if self.intent_has_clauses[ii] else i_scores.get(ii, 0.0),
+                "nb": nb.get(ii, 0.0),
+                "known": known,
             }
         return result
 
     def hybrid(self, parts: dict) -> float:
-        score = self.w_fuzz * parts["fuzz"] + self.w_q * parts["bm25_q"] + self.w_i * parts["bm25_i"] + self.w_c * parts["bm25_c"]
+        score = self.w_fuzz * parts["fuzz"] + self.w_q * parts["bm25_q"] + self.w_i * parts["bm25_i"] + self.w_c * parts["bm25_c"] + self.w_nb * parts.get("nb", 0.0)
         return score * (1 - self.key_i * parts["key_miss"])
 
     def region_adjustment(self, jurisdiction: str, region: str | None, named: bool, amount_cue: bool, action: str | None) -> float:
@@ -306,19 +325,31 @@ class Matcher:
         if region is None:
             if amount_cue and jurisdiction == "dalian-gxq" and action and action.startswith("calc:"):
                 return cfg["amount_bonus"]
-            return 0.0
+            # no place known: an intent comparing the jurisdictions, or a national rule, serves a
+            # general enquiry better than one place's scheme
+            return cfg.get(jurisdiction, 0.0) if jurisdiction in ("multi", "national") else 0.0
         applicable = APPLICABLE.get(region, ())
         if applicable and jurisdiction == applicable[0]:
             return cfg["named_bonus"] if named else cfg["bonus"]
         if jurisdiction in LOCAL and jurisdiction not in applicable:
             return -(cfg["named_penalty"] if named else cfg["penalty"])
-        return 0.0
+        # a place known: the comparison across jurisdictions gives way to the place's own intents
+        return cfg.get("multi_region", 0.0) if jurisdiction == "multi" else 0.0
 
     def confidence(self, score: float, margin: float, parts: dict, has_key: bool = True, info: int = 12) -> float:
         """Calibrated probability that this intent is right (see ``calibration_features``)."""
         x = calibration_features(score, margin, parts, has_key, info)
         cal = self.cal
         return sigmoid(cal.get("bias", 0.0) + sum(cal.get(name, 0.0) * value for name, value in x.items()))
+
+    def scope(self, score: float, margin: float, parts: dict, has_key: bool = True, info: int = 12) -> float | None:
+        """Calibrated probability that the enquiry is in scope (some intent covers it), whether or
+        not the top intent is the right one; None for a model without the ``scope`` fit."""
+        coefficients = self.model.get("scope")
+        if not coefficients:
+            return None
+        x = calibration_features(score, margin, parts, has_key, info)
+        return sigmoid(coefficients.get("bias", 0.0) + sum(coefficients.get(name, 0.0) * value for name, value in x.items()))
 
     def rank(self, text: str, region: str | None = None, limit: int = 5, canonical_text: str | None = None) -> Match:
         q = canonical_text if canonical_text is not None else canonical(text)
@@ -335,9 +366,11 @@ class Matcher:
         candidates = []
         has_key = bool(key_terms(q))
         info = informative_length(q)
+        scope = None
         for position, (score, ii, parts) in enumerate(scored[:limit]):
             if position == 0:
                 other = max(scored[1][0] if len(scored) > 1 else 0.0, self.margin_floor)
+                scope = self.scope(score, score - other, parts, has_key, info)
             else:
                 other = scored[0][0]
             intent = self.intents[ii]
@@ -354,7 +387,7 @@ class Matcher:
             term = bare_term(q)
             if term is not None:
                 bare = sum(term in self.intent_keys[self.index_of[c.intent]] for c in candidates) > 1
-        return Match(q, used, named, tuple(candidates), cue, amount_cue, bare, info)
+        return Match(q, used, named, tuple(candidates), cue, amount_cue, bare, info, scope)
 
 
 EXACT = 0.98  # fuzz at which an enquiry is, after normalisation, one of the FAQ's questions

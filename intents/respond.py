@@ -301,10 +301,11 @@ class Responder:
         if match.informative <= 1 and top.features.get("fuzz", 0.0) < 0.8:
             # one meaningful character (好, 嗯, ok): only a near-exact question may answer it
             return self.fallback(confidence=top.confidence * 0.3)
-        bare = match.bare_topic and intent.kind == "policy"  # 海外仓 alone: ask which aspect
+        # 海外仓 alone: ask which aspect; 80万 alone names no item, so no estimate is guessed
+        bare = (match.bare_topic or bool(BARE_AMOUNT.fullmatch(match.text))) and intent.kind == "policy"
         if top.confidence >= t["answer"] and not bare:
             return self._answer(text, intent, top.confidence, today)
-        if top.confidence >= t["clarify"] or bare:
+        if self._in_scope(match) or bare:
             # small talk is never offered as a choice; a hand-off is (转人工 is a fair option)
             offered = [c for c in match.candidates[:3] if c.kind != "smalltalk" and (c is top or c.confidence >= t["suggestion"] or bare)]
             if offered:
@@ -314,6 +315,15 @@ class Responder:
                 first = self.by_id[offered[0].intent]
                 return self._reply("clarify", answer, intent=first, confidence=offered[0].confidence, suggestions=suggestions)
         return self._excerpt_or_fallback(match)
+
+    def _in_scope(self, match: Match) -> bool:
+        """Worth a question back: the scope model says the FAQ covers the enquiry (an ambiguous
+        「跨境电商有哪些补贴」 is in scope though no single intent is sure), or, for a model without
+        it, the top intent's confidence reaches ``clarify``."""
+        t = self.thresholds
+        if match.scope is not None and "scope" in t:
+            return match.scope >= t["scope"] or match.confidence >= t["answer"]
+        return match.confidence >= t["clarify"]
 
     def _clause_outside(self, match: Match) -> Reply | None:
         """An excerpt when a clause explains the whole enquiry (score >= ``excerpt_strong``) and
@@ -376,6 +386,10 @@ class Responder:
         if expired:
             answer += f"\n{expired}"
         return self._reply(kind, answer, intent=intent, confidence=confidence, sources=tuple(intent.sources), calculation=calculation)
+
+
+# an enquiry that is only an amount (80万, 5000元, 1.5亿): the topic must come from the user
+BARE_AMOUNT = re.compile(r"(?:花了|投了|投入|大概|大约|约)?\d+(?:\.\d+)?(?:万|亿|千|元|块)*(?:元|块|人民币)?(?:左右)?")
 
 
 # --- the process-wide responder ---------------------------------------------------------------

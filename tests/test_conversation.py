@@ -77,11 +77,6 @@ def test_every_button_value_fits_telegram_callback_data(chat: Chat) -> None:
     assert all(0 < len(b.value.encode()) <= 64 for b in seen)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known matcher defect (issue 4, open): with the region chosen, 「海外仓有什么支持」 gets a clause "
-    "excerpt (mofcom-2024:3) instead of that region's overseas-warehouse intent",
-)
 def test_region_is_remembered_and_changes_the_answer(chat: Chat) -> None:
     chat.say("/region")
     assert chat.labels() == ["大连高新区", "辽宁其他地区", "营口", "盘锦", "四川", "其他"]

@@ -131,11 +131,11 @@ def test_dev_set_accuracy_does_not_fall_below_the_measured_floor() -> None:
         pytest.skip(f"the FAQ does not have every intent the dev set names yet: {missing[:5]}")
     report = evaluate(faq, items, baselines=False)
     m = report["matcher"]
-    # Floors at the figures measured on 2026-11-23 (top-1 85.2%, top-3 91.1%, rejection 91.0%,
-    # wrong answers 1.2%), so no change may lose accuracy. Issue 4's targets (92% / 97% / 90%) are
-    # NOT met yet; raise these floors as the matcher improves.
-    assert m["top1"] >= 0.85 and m["top3"] >= 0.91 and m["oos_rejection"] >= 0.90, render(report)
-    assert m["answered_wrong"] <= 0.015, render(report)  # a wrong answer costs more than a question back
+    # Floors just under the figures measured on 2026-11-23 after naive Bayes, the scope model and
+    # the national/cross-document ranking (top-1 92.9%, top-3 96.3%, rejection 96.6%, wrong
+    # answers 0.6%), so no change may lose accuracy. Issue 4's top-3 target (97%) is not met yet.
+    assert m["top1"] >= 0.92 and m["top3"] >= 0.96 and m["oos_rejection"] >= 0.95, render(report)
+    assert m["answered_wrong"] <= 0.01, render(report)  # a wrong answer costs more than a question back
 
 
 def test_platt_scaling_recovers_a_known_curve() -> None:
