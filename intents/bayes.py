@@ -10,7 +10,7 @@ posterior as a fifth part (``intents/model.yaml``: ``weights.nb``).
 Training is counting (a few milliseconds per 100 intents), so an FAQ reload retrains it.
 Each posting keeps ``log((count + alpha) / alpha)``; an intent's log-likelihood for a query is
 ``known_terms * log(alpha / (total + alpha * vocabulary)) + sum(postings)``, so a query costs
-one addition per (term, intent holding the term), like BM25.
+one vectorised add per term, like BM25.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ import math
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+
+import numpy as np
+
+from intents.bm25 import Postings
 
 
 class NaiveBayes:
@@ -31,37 +35,30 @@ class NaiveBayes:
         counts = [Counter(doc) for doc in documents]
         vocabulary = set().union(*counts) if counts else set()
         size = len(vocabulary) or 1
-        self.base = [math.log(alpha / (sum(c.values()) + alpha * size)) for c in counts]
-        self.postings: dict[str, tuple[array, array]] = {}
+        self.base = np.array([math.log(alpha / (sum(c.values()) + alpha * size)) for c in counts])
+        lists: dict[str, tuple[array, array]] = {}
         for index, c in enumerate(counts):
             for term, count in c.items():
-                entry = self.postings.get(term)
+                entry = lists.get(term)
                 if entry is None:
-                    entry = self.postings[term] = (array("i"), array("d"))
+                    entry = lists[term] = (array("i"), array("d"))
                 entry[0].append(index)
                 entry[1].append(math.log((count + alpha) / alpha))
+        self.postings = Postings(lists)
 
-    def posterior(self, query: Sequence[str]) -> dict[int, float]:
-        """P(intent | query terms) for the intents sharing a term with the query (the others
-        share the rest of the probability mass, which is not returned)."""
+    def posterior(self, query: Sequence[str]) -> np.ndarray | None:
+        """P(intent | query terms) for every intent, or None when no query term is known."""
         postings = self.postings
         known = [term for term in query if term in postings]
         if not known or not self.n:
-            return {}
-        extra: dict[int, float] = {}
-        get = extra.get
-        for term in known:
-            indexes, weights = postings[term]
-            for index, weight in zip(indexes, weights, strict=False):
-                extra[index] = get(index, 0.0) + weight
+            return None
         n_known = len(known)
-        scale = 1.0 / (n_known * self.temperature)
-        base = self.base
-        # log-likelihood per known term, for touched intents and (as one figure per base value)
-        # for the rest
-        logits = {index: (n_known * base[index] + value) * scale for index, value in extra.items()}
-        top = max(logits.values())
-        untouched = sum(math.exp(n_known * b * scale - top) for index, b in enumerate(base) if index not in logits) if len(logits) < self.n else 0.0
-        exps = {index: math.exp(value - top) for index, value in logits.items()}
-        total = sum(exps.values()) + untouched
-        return {index: value / total for index, value in exps.items()}
+        logits = n_known * self.base
+        for term in known:  # a repeated term counts again: the model is multinomial
+            indexes, weights = postings[term]
+            logits[indexes] += weights
+        # log-likelihood per known term (see __init__ for the temperature)
+        logits *= 1.0 / (n_known * self.temperature)
+        logits -= logits.max()
+        exps = np.exp(logits)
+        return exps / exps.sum()

@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from sys import intern
 
+import numpy as np
 import yaml
 from rapidfuzz import fuzz
 
@@ -97,6 +97,17 @@ def load_model(path: Path = MODEL_FILE) -> dict:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
 
 
+REJECT_FILE = Path(__file__).with_name("reject_train.yaml")
+
+
+@cache
+def load_reject_texts(path: Path = REJECT_FILE) -> tuple[str, ...]:
+    """Out-of-scope enquiries that train naive Bayes' reject class (not the ones that calibrate)."""
+    if not path.exists():
+        return ()
+    return tuple(str(q) for q in yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or [])
+
+
 @cache
 def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> tuple[dict, ...]:
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
@@ -139,7 +150,7 @@ def tidy(text: str) -> str:
 
 
 def bigrams(text: str) -> frozenset[str]:
-    return frozenset(intern(text[i : i + 2]) for i in range(len(text) - 1))
+    return frozenset(map(text.__getitem__, map(slice, range(len(text) - 1), range(2, len(text) + 1))))
 
 
 def calibration_features(score: float, margin: float, parts: dict, has_key: bool, info: int) -> dict[str, float]:
@@ -156,6 +167,7 @@ def calibration_features(score: float, margin: float, parts: dict, has_key: bool
         "bm25_i": parts["bm25_i"],
         "bm25_c": parts["bm25_c"],
         "nb": parts.get("nb", 0.0),
+        "nb_oos": parts.get("nb_oos", 0.0),
         "key_miss": parts["key_miss"],
         "known": parts.get("known", 1.0),
         "key": float(has_key),
@@ -232,12 +244,20 @@ class Matcher:
             c_docs.append(c_doc)
             self.intent_has_clauses.append(bool(c_doc))
         self.question_lengths = [len(t) for t in self.question_texts]
-        self.question_grams = [bigrams(t) for t in self.question_texts]
+        # an intent's questions are one run: [start, start + count) of the question arrays
+        self.question_counts = np.array([len(own) for own in self.intent_questions], dtype=np.int64)
+        self.question_starts = np.array([own[0] if own else 0 for own in self.intent_questions], dtype=np.int64)
+        self.has_questions = self.question_counts > 0
         common = self.model.get("common_terms", 1.0)
         self.q_index = BM25(q_docs, common=common)
         self.i_index = BM25(i_docs)  # one document per intent: short postings, nothing to skip
         bayes = self.model.get("bayes", {})
-        self.nb = NaiveBayes(i_docs, alpha=bayes.get("alpha", 0.05), temperature=bayes.get("temperature", 1.0))
+        # one more class beside the intents: enquiries the assistant must not answer
+        # (reject_train.yaml); its posterior ("nb_oos") tells the scope model how much an enquiry
+        # reads like a shop-operations, personal or other-region question
+        reject_doc = [t for text in load_reject_texts() for t in tokens.__wrapped__(canonical.__wrapped__(text), self.tokenizer)] if bayes.get("reject_class", True) else []
+        self.reject_class = len(i_docs) if reject_doc else None
+        self.nb = NaiveBayes([*i_docs, reject_doc] if reject_doc else i_docs, alpha=bayes.get("alpha", 0.05), temperature=bayes.get("temperature", 1.0))
         self.nb_candidates = bayes.get("candidates", 3)
         self.c_index = BM25(c_docs, common=common) if any(c_docs) else None
 
@@ -248,12 +268,16 @@ class Matcher:
         return self._fuzz(query, len(query), bigrams(query), question, len(question), bigrams(question))
 
     @staticmethod
-    def _fuzz(query: str, lq: int, q_grams: frozenset, question: str, lo: int, o_grams: frozenset) -> float:
+    def _fuzz(query: str, lq: int, q_grams: frozenset, question: str, lo: int, o_grams: frozenset | None = None) -> float:
+        """``o_grams`` (the question's bigrams) is computed here when None: only texts of very
+        different lengths need it, and keeping every question's set costs memory at scale."""
         if not lq or not lo:
             return 0.0
         score = fuzz.ratio(query, question) / 100.0
         longer, shorter = (lq, lo) if lq > lo else (lo, lq)
         if longer >= 1.5 * shorter and shorter >= 2:
+            if o_grams is None:
+                o_grams = bigrams(question)
             grams = q_grams if lq < lo else o_grams
             if grams:
                 contained = len(q_grams & o_grams) / len(grams)
@@ -266,21 +290,31 @@ class Matcher:
         if not toks:
             return {}
         uw = self.unknown_weight
-        q_scores = self.q_index.normalised_scores(toks, uw)
-        i_scores = self.i_index.normalised_scores(toks, uw)
-        c_scores = self.c_index.normalised_scores(toks, uw) if self.c_index else {}
-        best_q: dict[int, float] = {}
-        question_intent = self.question_intent
-        for qi, s in q_scores.items():
-            ii = question_intent[qi]
-            if s > best_q.get(ii, 0.0):
-                best_q[ii] = s
-        # candidates: the best intents by the question and intent BM25
-        pre = {ii: 0.5 * best_q.get(ii, 0.0) + 0.5 * s for ii, s in i_scores.items()}
-        chosen = sorted(pre, key=pre.__getitem__, reverse=True)[: self.top_k]
+        i_dense = self.i_index.normalised_dense(toks, uw)
+        if i_dense is None:
+            return {}
+        q_dense = self.q_index.normalised_dense(toks, uw)
+        if q_dense is None:  # every term is common among the questions (a tiny FAQ): no question score
+            q_dense = np.zeros(len(self.question_texts))
+        c_dense = self.c_index.normalised_dense(toks, uw) if self.c_index else None
+        # best question per intent: an intent's questions are one run of the question arrays
+        best_q = np.zeros(len(self.intents))
+        if len(q_dense):
+            best_q[self.has_questions] = np.maximum.reduceat(q_dense, self.question_starts[self.has_questions])
+        # candidates: the best intents by the question and intent BM25 (sharing a term at least)
+        pre = 0.5 * best_q + 0.5 * i_dense
+        shared = np.flatnonzero(i_dense)
+        if len(shared) > self.top_k:
+            shared = shared[np.argpartition(-pre[shared], self.top_k)[: self.top_k]]
+        chosen = sorted(shared.tolist(), key=lambda ii: (-pre[ii], ii))
         nb = self.nb.posterior(toks)
-        if nb:  # naive Bayes' own favourites are candidates too
-            chosen.extend(ii for ii in sorted(nb, key=nb.__getitem__, reverse=True)[: self.nb_candidates] if ii not in chosen)
+        nb_oos = 0.0
+        if nb is not None and self.reject_class is not None:
+            nb_oos = float(nb[self.reject_class])
+            nb = nb[: self.reject_class]
+        if nb is not None:  # naive Bayes' own favourites are candidates too
+            favourites = np.argpartition(-nb, min(self.nb_candidates, len(nb) - 1))[: self.nb_candidates]
+            chosen.extend(ii for ii in sorted(favourites.tolist(), key=lambda ii: -nb[ii]) if ii not in chosen)
         result = {}
         # share of the enquiry's distinct terms that some FAQ question or title uses: 幼儿园, 落户 and
         # 购房 are not, which tells "大连高新区幼儿园怎么报名" from a policy enquiry naming the same place
@@ -290,28 +324,34 @@ class Matcher:
         keys = key_terms(text)
         n_keys = len(keys)
         lq, q_grams = len(text), bigrams(text)
-        texts, lengths, grams, question_keys = self.question_texts, self.question_lengths, self.question_grams, self.question_keys
+        texts, lengths, question_keys = self.question_texts, self.question_lengths, self.question_keys
         fuzz_of, key_q = self._fuzz, self.key_q
         per_intent = self.fuzz_per_intent
+        starts, counts = self.question_starts, self.question_counts
         for ii in chosen:
             best_fuzz = 0.0
-            own = self.intent_questions[ii]
-            if len(own) > per_intent:  # fuzz on the questions BM25 likes best: it is the costly part
-                own = sorted(own, key=lambda qi: q_scores.get(qi, 0.0), reverse=True)[:per_intent]
+            first, count = int(starts[ii]), int(counts[ii])
+            if count > per_intent:  # fuzz on the questions BM25 likes best: it is the costly part
+                own = (first + np.argsort(-q_dense[first : first + count], kind="stable")[:per_intent]).tolist()
+            else:
+                own = range(first, first + count)
             for qi in own:
-                f = fuzz_of(text, lq, q_grams, texts[qi], lengths[qi], grams[qi])
+                question = texts[qi]
+                f = fuzz_of(text, lq, q_grams, question, lengths[qi])
                 if n_keys and f > best_fuzz and not keys <= question_keys[qi]:
                     f *= 1 - key_q * len(keys - question_keys[qi]) / n_keys
                 if f > best_fuzz:
                     best_fuzz = f
+            i_score = float(i_dense[ii])
             result[ii] = {
                 "key_miss": len(keys - self.intent_keys[ii]) / n_keys if n_keys else 0.0,
                 "fuzz": best_fuzz,
-                "bm25_q": best_q.get(ii, 0.0),
-                "bm25_i": i_scores.get(ii, 0.0),
+                "bm25_q": float(best_q[ii]),
+                "bm25_i": i_score,
                 # an intent citing no clause (national rules, conversation) is not marked down for it
-                "bm25_c": c_scores.get(ii, 0.0) if self.intent_has_clauses[ii] else i_scores.get(ii, 0.0),
-                "nb": nb.get(ii, 0.0),
+                "bm25_c": (float(c_dense[ii]) if c_dense is not None else 0.0) if self.intent_has_clauses[ii] else i_score,
+                "nb": float(nb[ii]) if nb is not None else 0.0,
+                "nb_oos": nb_oos,
                 "known": known,
             }
         return result

@@ -18,6 +18,7 @@ FAQ_FILES = (
     "conversation.yaml",
     "cross-topics.yaml",
     "dalian-gxq-2026.yaml",
+    "dalian-gxq-2026-apply.yaml",
     "liaoning-2026.yaml",
     "mofcom-2024.yaml",
     "national-rules.yaml",
