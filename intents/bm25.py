@@ -69,14 +69,18 @@ class BM25:
         return dict(zip(hits.tolist(), dense[hits].tolist(), strict=True))
 
     def dense_scores(self, query: Iterable[str]) -> np.ndarray:
-        """Scores of all documents as one array (0 where no term is shared)."""
-        result = np.zeros(self.n)
-        postings = self.postings
-        for term in set(query):
-            entry = postings.get(term)
-            if entry is not None:
-                result[entry[0]] += entry[1]  # a term lists each document once: no repeated index
-        return result
+        """Scores of all documents as one array (0 where no term is shared): the query terms'
+        postings gathered and summed by one ``bincount``."""
+        offsets = self.postings.offsets
+        spans = [offsets[term] for term in set(query) if term in offsets]
+        if not spans:
+            return np.zeros(self.n)
+        if len(spans) == 1:
+            (start, end), result = spans[0], np.zeros(self.n)
+            result[self.postings.indexes[start:end]] = self.postings.values[start:end]
+            return result
+        picked = np.concatenate([np.arange(start, end) for start, end in spans])
+        return np.bincount(self.postings.indexes[picked], weights=self.postings.values[picked], minlength=self.n)
 
     def max_score(self, query: Iterable[str]) -> float:
         """Upper bound of a score for this query (every term matched once in an average document)."""

@@ -16,7 +16,8 @@ from intents.matcher import REGIONS
 @click.option("--region", type=click.Choice(REGIONS), default=None, help="The company's region; its intents rank first.")
 @click.option("--json", "as_json", is_flag=True, help="Print the reply as one JSON object.")
 @click.option("--jsonl", is_flag=True, help="Read one enquiry per stdin line; print one JSON object per line, same order.")
-def ask(question: tuple[str, ...], region: str | None, as_json: bool, jsonl: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 16), default=None, help="--jsonl: processes answering (default: one per core, at most 4).")
+def ask(question: tuple[str, ...], region: str | None, as_json: bool, jsonl: bool, workers: int | None) -> None:
     """Answer QUESTION the way every channel would (kind, intent, confidence, answer, sources)."""
     from intents.respond import get_responder
 
@@ -24,7 +25,7 @@ def ask(question: tuple[str, ...], region: str | None, as_json: bool, jsonl: boo
         if question:
             raise click.UsageError("--jsonl reads the enquiries from stdin; give no QUESTION with it")
         responder = get_responder()  # the index is built once for the whole batch
-        _answer_lines(responder, region)
+        _answer_lines(responder, region, workers)
         return
     text = " ".join(question)
     if not question:
@@ -38,27 +39,16 @@ def ask(question: tuple[str, ...], region: str | None, as_json: bool, jsonl: boo
         click.echo("相关问题: " + "、".join(title for _, title in reply.related))
 
 
-def _answer_lines(responder, region: str | None) -> None:
+def _answer_lines(responder, region: str | None, workers: int | None) -> None:
+    from intents.batch import answer_lines
+
     stdin = sys.stdin
     if hasattr(stdin, "buffer"):  # UTF-8 whatever the locale; a broken byte must not end the batch
         stdin = io.TextIOWrapper(stdin.buffer, encoding="utf-8", errors="replace")
-    for line in stdin:
-        text = line.rstrip("\r\n")
-        line_region = region
-        if text.startswith("{"):  # also accepts {"q": "...", "region": "..."} lines
-            try:
-                data = json.loads(text)
-            except ValueError:
-                data = None
-            if isinstance(data, dict) and isinstance(data.get("q", data.get("text")), str):
-                text = data.get("q", data.get("text"))
-                line_region = data.get("region") or region
+    stdout = sys.stdout
+    for line in answer_lines(responder, stdin, region, workers):
         try:
-            reply = responder.respond(text, region=line_region)
-            payload = reply.as_json()
-        except Exception as error:  # noqa: BLE001 - one bad line must not stop the batch
-            payload = {"kind": "fallback", "intent": None, "confidence": 0.0, "answer": f"抱歉,处理这条问题时出错了,请换个说法或回复\"转人工\"。({type(error).__name__})", "sources": [], "suggestions": []}
-        try:
-            click.echo(json.dumps(payload, ensure_ascii=False))  # click.echo flushes every line
+            stdout.write(line + "\n")
+            stdout.flush()  # every line as soon as it is ready: a caller may wait for each reply
         except BrokenPipeError:
             return

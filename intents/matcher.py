@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from sys import intern
 
 import numpy as np
 import yaml
@@ -208,6 +209,8 @@ class Matcher:
         self.intent_has_clauses: list[bool] = []
         self.intent_questions: list[list[int]] = []
         q_docs, i_docs, c_docs = [], [], []
+        c_doc_of: dict[tuple[str, ...], int] = {}
+        self.intent_c_doc: list[int] = []
         from policy_faq.corpus import clauses_by_ref
 
         clauses = clauses_by_ref()
@@ -228,21 +231,27 @@ class Matcher:
                 self.question_intent.append(i)
                 self.question_keys.append(key_terms(text))
                 keys |= self.question_keys[-1]
-                toks = tokens.__wrapped__(text, self.tokenizer)
+                # one string object per distinct term: a 30,000-question FAQ otherwise holds a
+                # million copies of its bigrams while the indexes are built
+                toks = tuple(map(intern, tokens.__wrapped__(text, self.tokenizer)))
                 q_docs.append(toks)
                 i_doc.extend(toks)
             self.intent_questions.append(own)
             self.intent_keys.append(frozenset(keys))
             i_docs.append(i_doc)
-            c_doc: list[str] = []
-            for ref in intent.sources:
-                if ref in clauses:
+            # intents citing the same clauses share one clause document (a larger FAQ cites the
+            # same 122 clauses over and over: one copy each keeps the index small)
+            cited = tuple(ref for ref in intent.sources if ref in clauses)
+            if cited not in c_doc_of:
+                c_doc: list[str] = []
+                for ref in cited:
                     if ref not in clause_tokens_cache:
-                        clause = clauses[ref]
-                        clause_tokens_cache[ref] = clause_tokens(clause, self.tokenizer)
+                        clause_tokens_cache[ref] = tuple(map(intern, clause_tokens(clauses[ref], self.tokenizer)))
                     c_doc.extend(clause_tokens_cache[ref])
-            c_docs.append(c_doc)
-            self.intent_has_clauses.append(bool(c_doc))
+                c_doc_of[cited] = len(c_docs)
+                c_docs.append(c_doc)
+            self.intent_c_doc.append(c_doc_of[cited])
+            self.intent_has_clauses.append(bool(cited))
         self.question_lengths = [len(t) for t in self.question_texts]
         # an intent's questions are one run: [start, start + count) of the question arrays
         self.question_counts = np.array([len(own) for own in self.intent_questions], dtype=np.int64)
@@ -349,7 +358,7 @@ class Matcher:
                 "bm25_q": float(best_q[ii]),
                 "bm25_i": i_score,
                 # an intent citing no clause (national rules, conversation) is not marked down for it
-                "bm25_c": (float(c_dense[ii]) if c_dense is not None else 0.0) if self.intent_has_clauses[ii] else i_score,
+                "bm25_c": (float(c_dense[self.intent_c_doc[ii]]) if c_dense is not None else 0.0) if self.intent_has_clauses[ii] else i_score,
                 "nb": float(nb[ii]) if nb is not None else 0.0,
                 "nb_oos": nb_oos,
                 "known": known,

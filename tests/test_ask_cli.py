@@ -101,3 +101,18 @@ def test_jsonl_flushes_each_line() -> None:
         second = json.loads(process.stdout.readline())
         assert KEYS <= set(second)
         assert process.wait(timeout=30) == 0
+
+
+def test_jsonl_workers_answer_like_one_process(sample_responder) -> None:
+    """Forked workers give the same lines in the same order as a single process."""
+    lines = ["你好", "海外仓补贴多少", "", "今天天气怎么样", '{"q": "海外仓补贴", "region": "sichuan"}', "转人工"] * 30
+    stdin = "\n".join(lines) + "\n"
+    single = CliRunner().invoke(main, ["ask", "--jsonl", "--workers", "1"], input=stdin)
+    forked = CliRunner().invoke(main, ["ask", "--jsonl", "--workers", "2"], input=stdin)
+    assert single.exit_code == 0 and forked.exit_code == 0, forked.output
+    assert forked.output == single.output
+    out = [json.loads(line) for line in forked.output.splitlines()]
+    assert len(out) == len(lines)
+    assert [o["kind"] for o in out[:6]] == [json.loads(line)["kind"] for line in single.output.splitlines()[:6]]
+    assert out[1]["intent"] == "gxq-overseas-warehouse-subsidy" and out[3]["kind"] == "fallback"
+    assert CliRunner().invoke(main, ["ask", "--jsonl", "--workers", "0"], input="x\n").exit_code == 2
