@@ -245,6 +245,13 @@ class Responder:
         # replies are immutable and depend only on (text, region, day): frequent enquiries are
         # answered from here (cleared when full; a swap_responder starts a fresh one)
         self._cache: dict[tuple, Reply] = {}
+        # the calculators' items and the checklists load now, not in the first user's reply
+        # (20-25 ms of YAML once per process)
+        from calculators.checklists import load_checklists
+        from calculators.items import load_items
+
+        load_items()
+        load_checklists()
 
     def _reply(self, kind: str, answer: str, intent: Intent | None = None, confidence: float = 0.0, **extra) -> Reply:
         related = tuple((r, self.by_id[r].title) for r in (intent.related if intent else ()) if r in self.by_id)

@@ -78,9 +78,10 @@ def faq() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts and errors as JSON.")
 def faq_validate(as_json: bool) -> None:
     """Check every FAQ file: schema, ids, citations, draft/historical wording, coverage."""
+    from intents.respond import faq_dir
     from policy_faq.validate import known_checklist_ids, validate
 
-    report = validate(checklist_ids=known_checklist_ids())
+    report = validate(faq_dir(), checklist_ids=known_checklist_ids())  # CBEC_FAQ_DIR when set
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     else:

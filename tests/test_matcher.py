@@ -120,7 +120,8 @@ def test_amount_question_without_region_prefers_the_most_specific_intent(respond
 
 @pytest.mark.parametrize(
     ("text", "region"),
-    [("大连高新区", "dalian-gxq"), ("营口综试区", "yingkou"), ("盘锦", "panjin"), ("四川省", "sichuan"), ("沈阳", "liaoning"), ("深圳", "other"), ("海外仓", None)],
+    [("大连高新区", "dalian-gxq"), ("营口综试区", "yingkou"), ("盘锦", "panjin"), ("四川省", "sichuan"), ("沈阳", "liaoning"), ("深圳", "other"), ("海外仓", None),
+     ("盖州的跨境电商企业", "yingkou"), ("大石桥", "yingkou"), ("盘山县企业", "panjin"), ("大连理工大学盘锦校区孵化的企业", "panjin")],
 )
 def test_detect_region(text: str, region: str | None) -> None:
     assert detect_region(canonical(text)) == region

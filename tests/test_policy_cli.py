@@ -78,3 +78,23 @@ def test_search_without_text_exits_2() -> None:
 
 def test_search_limit_must_be_positive() -> None:
     assert run("policy", "search", "海外仓", "--limit", "0").returncode == 2
+
+
+def test_faq_validate_checks_the_folder_cbec_faq_dir_names(tmp_path: Path) -> None:
+    """Operators validate the FAQ they serve (CBEC_FAQ_DIR), not the packaged one."""
+    import os
+    import shutil
+
+    from policy_faq.faq import FAQ_DIR
+
+    folder = tmp_path / "faq"
+    shutil.copytree(FAQ_DIR, folder)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CBEC_")} | {"CBEC_FAQ_DIR": str(folder)}
+    packaged = json.loads(subprocess.run([*CLI, "faq", "validate", "--json"], capture_output=True, text=True, timeout=60, env=env).stdout)
+    (folder / "conversation.yaml").unlink()
+    (folder / "broken.yaml").write_text("intents:\n  - id: x-broken\n    title: 缺答案\n", encoding="utf-8")
+    result = subprocess.run([*CLI, "faq", "validate", "--json"], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["intents"] < packaged["intents"] and report["errors"]
+    assert any("broken.yaml" in error for error in report["errors"])
