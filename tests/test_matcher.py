@@ -353,3 +353,28 @@ def test_frequent_enquiries_are_answered_from_the_cache(responder: Responder) ->
     assert responder.respond("独立站补贴上限是多少") is first
     assert responder.respond("独立站补贴上限是多少", region="sichuan") is not first
     assert responder.respond("独立站补贴上限是多少", today=date(2030, 1, 1)) is not first
+
+
+def test_no_faq_question_sets_off_an_out_of_scope_cue() -> None:
+    """A cue turns an enquiry away before ranking: it must never fire on a question the FAQ
+    answers (30个人 + 所得税, 个人买家 + 9610 and 高新区 + 社保 once did)."""
+    fired = [
+        (item.intent.id, question, cue["id"])
+        for item in load_faq().intents
+        if item.intent.kind == "policy"
+        for question in item.intent.questions
+        if (cue := out_of_scope_cue(canonical(question)))
+    ]
+    assert fired == []
+
+
+def test_out_of_scope_cues_turn_away_kinds_of_question(responder: Responder) -> None:
+    for text, cue in [
+        ("美国海外仓一件代发报价多少", "commercial-quote"),
+        ("FBA头程哪家货代便宜", "platform-operations"),
+        ("公司的增值税发漂丢了咋补开", "invoice-admin"),
+        ("大连高新区幼儿园怎么报名", "personal-life"),
+        ("Does Hangzhou offer subsidies for Amazon sellers?", "other-region-local-support"),
+    ]:
+        assert out_of_scope_cue(canonical(text))["id"] == cue, text
+        assert responder.respond(text).kind == "fallback", text
