@@ -15,6 +15,7 @@ Decision by calibrated confidence (thresholds in ``intents/model.yaml``):
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import threading
@@ -252,6 +253,11 @@ class Responder:
 
         load_items()
         load_checklists()
+        # the index is hundreds of thousands of long-lived objects: out of the collector's way,
+        # a full collection no longer walks them in the middle of someone's enquiry (p99 1.9 -> 1.4
+        # ms). Reference counting still frees an old index after a reload; only cycles would stay.
+        gc.collect()
+        gc.freeze()
 
     def _reply(self, kind: str, answer: str, intent: Intent | None = None, confidence: float = 0.0, **extra) -> Reply:
         related = tuple((r, self.by_id[r].title) for r in (intent.related if intent else ()) if r in self.by_id)
