@@ -200,7 +200,7 @@ def sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-max(-40.0, min(40.0, x))))
 
 
-def calibrate(faq: Faq, dev_items: list, model: dict | None = None) -> tuple[dict, dict]:
+def calibrate(faq: Faq, dev_items: list, model: dict | None = None, keep_weights: bool = False) -> tuple[dict, dict]:
     model = dict(model or load_model())
     matcher = Matcher(faq, model=model)
     clauses = matcher.clauses
@@ -224,6 +224,8 @@ def calibrate(faq: Faq, dev_items: list, model: dict | None = None) -> tuple[dic
     # among the near-best, the one closest to an even mix: flat optima should not swing on one enquiry
     best = min(near, key=lambda w: sum(abs(w[k] - PRIOR[k]) for k in PRIOR))
     weights = {k: round(v, 2) for k, v in best.items()}
+    if keep_weights:  # refit only the calibration, scope and thresholds
+        weights = dict(model["weights"])
     rows, names = [], None
     for e in examples:
         top, x = top_features(e, weights)
@@ -351,10 +353,11 @@ def main() -> None:
     parser.add_argument("--dev-set", type=Path, default=DEV_SET)
     parser.add_argument("--faq-dir", type=Path, default=None)
     parser.add_argument("--tokenizer", choices=["char", "jieba", "both"], default=None)
+    parser.add_argument("--keep-weights", action="store_true", help="keep model.yaml's score weights; refit the rest")
     args = parser.parse_args()
     items = load_dev_set(args.dev_set) if args.dev_set.exists() else []
     model = dict(load_model(), tokenizer=args.tokenizer) if args.tokenizer else None
-    model, report = calibrate(load_faq(args.faq_dir) if args.faq_dir else load_faq(), items, model)
+    model, report = calibrate(load_faq(args.faq_dir) if args.faq_dir else load_faq(), items, model, keep_weights=args.keep_weights)
     print(yaml.safe_dump(report, allow_unicode=True, sort_keys=False))
     text = yaml.safe_dump(model, allow_unicode=True, sort_keys=False, default_flow_style=None)
     if args.write:

@@ -30,7 +30,7 @@ from sys import intern
 
 import numpy as np
 import yaml
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from intents.bayes import NaiveBayes
 from intents.bm25 import BM25
@@ -169,6 +169,8 @@ def calibration_features(score: float, margin: float, parts: dict, has_key: bool
         "bm25_c": parts["bm25_c"],
         "nb": parts.get("nb", 0.0),
         "nb_oos": parts.get("nb_oos", 0.0),
+        "oos_fuzz": parts.get("oos_fuzz", 0.0),
+        "oos_lead": parts.get("oos_fuzz", 0.0) - parts["fuzz"],
         "key_miss": parts["key_miss"],
         "known": parts.get("known", 1.0),
         "key": float(has_key),
@@ -266,6 +268,9 @@ class Matcher:
         # reads like a shop-operations, personal or other-region question
         reject_doc = [t for text in load_reject_texts() for t in tokens.__wrapped__(canonical.__wrapped__(text), self.tokenizer)] if bayes.get("reject_class", True) else []
         self.reject_class = len(i_docs) if reject_doc else None
+        # the same enquiries for a nearest-neighbour check: how close is the enquiry to
+        # something the assistant turns away, against how close to an FAQ question
+        self.reject_texts = [canonical.__wrapped__(text) for text in load_reject_texts()] if bayes.get("reject_class", True) else []
         self.nb = NaiveBayes([*i_docs, reject_doc] if reject_doc else i_docs, alpha=bayes.get("alpha", 0.05), temperature=bayes.get("temperature", 1.0))
         self.nb_candidates = bayes.get("candidates", 3)
         self.c_index = BM25(c_docs, common=common) if any(c_docs) else None
@@ -325,6 +330,10 @@ class Matcher:
             favourites = np.argpartition(-nb, min(self.nb_candidates, len(nb) - 1))[: self.nb_candidates]
             chosen.extend(ii for ii in sorted(favourites.tolist(), key=lambda ii: -nb[ii]) if ii not in chosen)
         result = {}
+        oos_fuzz = 0.0
+        if self.reject_texts:
+            nearest = process.extractOne(text, self.reject_texts, scorer=fuzz.ratio)
+            oos_fuzz = nearest[1] / 100.0 if nearest else 0.0
         # share of the enquiry's distinct terms that some FAQ question or title uses: 幼儿园, 落户 and
         # 购房 are not, which tells "大连高新区幼儿园怎么报名" from a policy enquiry naming the same place
         distinct = set(toks)
@@ -361,6 +370,7 @@ class Matcher:
                 "bm25_c": (float(c_dense[self.intent_c_doc[ii]]) if c_dense is not None else 0.0) if self.intent_has_clauses[ii] else i_score,
                 "nb": float(nb[ii]) if nb is not None else 0.0,
                 "nb_oos": nb_oos,
+                "oos_fuzz": oos_fuzz,
                 "known": known,
             }
         return result

@@ -132,8 +132,8 @@ def test_dev_set_accuracy_does_not_fall_below_the_measured_floor() -> None:
     report = evaluate(faq, items, baselines=False)
     m = report["matcher"]
     # Floors just under the figures measured on 2026-11-23 (naive Bayes with a reject class, the
-    # scope model, national/cross-document ranking, English vocabulary: top-1 93.4%, top-3 97.5%,
-    # rejection 96.6%, wrong answers 0.5%), so no change may lose accuracy.
+    # scope model with the nearest out-of-scope enquiry, national/cross-document ranking: top-1
+    # 93.7%, top-3 97.8%, rejection 98.9%, wrong answers 0.3%), so no change may lose accuracy.
     assert m["top1"] >= 0.93 and m["top3"] >= 0.97 and m["oos_rejection"] >= 0.95, render(report)
     assert m["answered_wrong"] <= 0.01, render(report)  # a wrong answer costs more than a question back
 
@@ -165,10 +165,10 @@ def test_calibrate_on_a_small_faq(faq, dev_file: Path) -> None:
 
 def test_hold_out_set_accuracy_does_not_fall_below_the_measured_floor() -> None:
     """The hold-out set was written blind and is never tuned on; its floor guards generalisation.
-    Out-of-scope rejection there (75%) is below the 90% target: enquiries that name the domain's
-    words (海外仓, 独立站, 高新区) but ask something else are the matcher's known weakness."""
+    Out-of-scope rejection there (90%) is lower than on the dev set: enquiries that name the
+    domain's words (海外仓, 独立站, 高新区) but ask something else are the matcher's known weakness."""
     holdout = Path(__file__).parent / "data" / "holdout_set.yaml"
     report = evaluate(load_faq(), load_dev_set(holdout), baselines=False)
     m = report["matcher"]
-    assert m["top1"] >= 0.92 and m["top3"] >= 0.96 and m["oos_rejection"] >= 0.75, render(report)
+    assert m["top1"] >= 0.92 and m["top3"] >= 0.96 and m["oos_rejection"] >= 0.85, render(report)
     assert m["answered_wrong"] <= 0.01, render(report)
