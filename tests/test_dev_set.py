@@ -110,3 +110,21 @@ def test_local_and_cross_topic_intents_are_asked_two_to_six_times(items: list[It
     for intent in load_faq().by_id():
         if intent.startswith(("gxq-", "x-")):
             assert 2 <= first[intent] <= 6, (intent, first[intent])
+
+
+def test_out_of_scope_training_texts_are_not_copies_of_measured_enquiries() -> None:
+    """reject_train.yaml (naive Bayes' reject class, the nearest-neighbour feature) and
+    calibration_oos.yaml (the fit) must not hold the dev or hold-out enquiries, nor near-copies:
+    the measured rejection would then be recall, not generalisation."""
+    from pathlib import Path
+
+    from intents.calibrate import load_oos_set
+    from intents.matcher import load_reject_texts
+
+    measured = [normalize(item.q) for item in load_dev_set(DEV_SET) + load_dev_set(Path(DEV_SET).with_name("holdout_set.yaml"))]
+    close = []
+    for text in (*load_reject_texts(), *load_oos_set()):
+        best = process.extractOne(normalize(text), measured, scorer=fuzz.ratio)
+        if best and best[1] >= 75:
+            close.append((text, best[0], round(best[1])))
+    assert close == []
