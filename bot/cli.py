@@ -14,7 +14,7 @@ import click
 COMMANDS = {
     "policy": "policy_faq.cli:policy",
     "faq": "policy_faq.cli:faq",
-    "ask": "intents.cli:ask",
+    "ask": "bot.cli_ask:ask",
     "calc": "calculators.cli:calc",
     "checklist": "calculators.cli_checklist:checklist",
     "chat": "bot.cli_chat:chat",

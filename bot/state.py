@@ -26,6 +26,7 @@ class UserState:
     last_text: str = ""  # the last free-text enquiry (a suggestion pressed answers it with its amount)
     handoff: str | None = None  # the open hand-off: what the user adds goes to the staff chat too
     handoff_until: float = 0.0  # epoch seconds when it stops being open
+    context: dict[str, Any] | None = None  # what follow-ups are read against (intents/context.py)
 
     def remember(self, text: str) -> None:
         from bot.redact import redact

@@ -1,7 +1,7 @@
 """Yuan amounts and event counts as people type them in chat, and back to text.
 
 Accepted: 80万, 1.5亿, 三十万元, 五十万, 一万五, 50w, ￥200,000, 12.5万元, 200000元, 8千, 1千万,
-人民币30万. A foreign currency (2万美元, $5000, 3000欧元) is never converted: the caller gets
+人民币30万, 一百二十萬 (traditional), 1.5 million yuan, 80 thousand RMB. A foreign currency (2万美元, $5000, 3000欧元) is never converted: the caller gets
 ForeignCurrencyError and asks for an amount in 人民币. Full-width characters are folded first
 (NFKC), so ２０万 and ￥ work too.
 """
@@ -87,8 +87,22 @@ class ForeignCurrencyError(ValueError):
         )
 
 
+# traditional forms of the characters amounts are written with (萬, 億, 塊 …)
+TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "塊": "块", "圓": "元", "兩": "两", "貳": "贰", "參": "叁", "陸": "陆"})
+MILLION = re.compile(r"(\d+(?:\.\d+)?)\s*(?:million|mln)\b", re.IGNORECASE)
+THOUSAND = re.compile(r"(\d+(?:\.\d+)?)\s*thousand\b", re.IGNORECASE)
+YUAN_WORD = re.compile(r"(?<=\d)\s*(?:yuan|rmb|cny)\b|(?<=[万kK])\s*(?:yuan|rmb|cny)\b", re.IGNORECASE)
+
+
+def _english(text: str) -> str:
+    """1.5 million yuan -> 150万元, 80 thousand RMB -> 80k元 (a currency sign stays and is refused)."""
+    text = MILLION.sub(lambda m: f"{Decimal(m[1]) * 100:f}万".replace(".0万", "万"), text)
+    text = THOUSAND.sub(lambda m: f"{m[1]}k", text)
+    return YUAN_WORD.sub("元", text)
+
+
 def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).replace("，", ",").strip()
+    return _english(unicodedata.normalize("NFKC", text).translate(TRADITIONAL).replace("，", ",")).strip()
 
 
 def _number(body: str) -> Decimal | None:
@@ -167,7 +181,8 @@ def find_amounts(text: str) -> list[Decimal]:
 
 def _in_date_or_code(text: str, match: re.Match[str]) -> bool:
     """2025-01-01, 9:30, 12/31, A1234: digits glued to separators or letters are not money."""
-    before = text[match.start() - 1] if match.start() else ""
+    start = match.start() if match["prefix"] else match.start("body")  # "ads 45万": the space parts them
+    before = text[start - 1] if start else ""
     after = text[match.end()] if match.end() < len(text) else ""
     return bool(re.fullmatch(r"[-/:A-Za-z_]", before) or re.fullmatch(r"[-/:A-Za-z_]", after))
 

@@ -31,6 +31,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from intents.bm25 import BM25
+from intents.dialogues import DIALOGUES
 from intents.normalize import char_ngrams, normalize
 from policy_faq.faq import Faq
 
@@ -143,11 +144,21 @@ def reliability(rows: list[tuple[float, bool]]) -> dict | None:
 
 
 # --- the matcher ------------------------------------------------------------------------------
-def run_matcher(responder, items: list[Item]) -> list[Outcome]:
+def run_matcher(responder, items: list[Item], policy=None) -> list[Outcome]:
+    """Each enquiry ranked and decided as ``Responder.respond`` would (with ``policy`` instead of
+    the current decision policy when given: the old one, for comparison)."""
+    from intents.personal import strip_personal
+
     outcomes = []
     for item in items:
-        match = responder.matcher.rank(item.q, region=item.region)
-        reply = responder.decide(item.q, match) if len(item.q) <= 2000 and item.q.strip() else responder.respond(item.q)
+        text = strip_personal(item.q)
+        match = responder.matcher.rank(text, region=item.region)
+        if len(item.q) > 2000 or not item.q.strip():
+            reply = responder.respond(item.q)
+        elif policy is not None:
+            reply = responder.decide(text, match, policy=policy)
+        else:
+            reply = responder.decide(text, match)
         ranked = tuple(c.intent for c in match.candidates)
         outcomes.append(Outcome(ranked, reply.kind, match.confidence))
     return outcomes
@@ -215,7 +226,10 @@ def run_baseline(baseline, items: list[Item]) -> tuple[dict, float]:
     return best[1], best_threshold
 
 
-def evaluate(faq: Faq, items: list[Item], tokenizer: str | None = None, baselines: bool = True) -> dict:
+def evaluate(faq: Faq, items: list[Item], tokenizer: str | None = None, baselines: bool = True, dialogues: list | None = None) -> dict:
+    """The figures of the matcher with the current and the old decision policy, the baselines,
+    and (given ``dialogues``) the dialogue figures per part, with context and without it."""
+    from intents.decision import legacy_decision
     from intents.respond import Responder
 
     started = time.perf_counter()
@@ -233,9 +247,20 @@ def evaluate(faq: Faq, items: list[Item], tokenizer: str | None = None, baseline
         "ms_per_enquiry": round(per_enquiry_ms, 3),
         "calibrated_on": (responder.matcher.model.get("fitted_on") or {}).get("faq_version"),
         "matcher": score(items, outcomes),
+        "legacy_policy": score(items, run_matcher(responder, items, policy=legacy_decision)),
         # intents the dev set names that the FAQ lacks: their enquiries cannot be right
         "unknown_intents": sorted({i for item in items for i in item.intents} - set(faq.by_id())),
     }
+    if dialogues:
+        from intents import dialogues as dialogue_eval
+
+        report["dialogues"] = {}
+        for part in sorted({d.part for d in dialogues}):
+            chosen = [d for d in dialogues if d.part == part]
+            report["dialogues"][part] = {
+                "context": dialogue_eval.score(responder, chosen),
+                "alone_legacy": dialogue_eval.score(responder, chosen, with_context=False, policy=legacy_decision),
+            }
     if baselines:
         report["baselines"] = {}
         for baseline in (FuzzBaseline(faq), BM25Baseline(faq)):
@@ -263,9 +288,19 @@ def render(report: dict, show_misses: bool = False) -> str:
         f"{'':26} {'top-1':>7} {'top-3':>7} {'OOS rej.':>9} {'answered ok':>12} {'answered wrong':>15} {'clarify':>8} {'rank top-1':>11}",
         f"{'hybrid matcher':26} {_pct(m['top1']):>7} {_pct(m['top3']):>7} {_pct(m['oos_rejection']):>9} {_pct(m['answered_correct']):>12} {_pct(m['answered_wrong']):>15} {_pct(m['clarify_rate']):>8} {_pct(m['ranking_top1']):>11}",
     ]
+    if report.get("legacy_policy"):
+        b = report["legacy_policy"]
+        lines.append(f"{'old decision policy':26} {_pct(b['top1']):>7} {_pct(b['top3']):>7} {_pct(b['oos_rejection']):>9} {_pct(b['answered_correct']):>12} {_pct(b['answered_wrong']):>15} {_pct(b['clarify_rate']):>8} {_pct(b['ranking_top1']):>11}")
     for name, b in report.get("baselines", {}).items():
         label = f"{name} (t={b['threshold']:.2f})"
         lines.append(f"{label:26} {_pct(b['top1']):>7} {_pct(b['top3']):>7} {_pct(b['oos_rejection']):>9} {_pct(b['answered_correct']):>12} {_pct(b['answered_wrong']):>15} {'':>8} {_pct(b['ranking_top1']):>11}")
+    if report.get("dialogues"):
+        lines += ["", f"dialogues ({DIALOGUES.name}):", f"  {'':34} {'follow-ups right':>17} {'complete = alone':>17}  by kind"]
+        for part, runs in report["dialogues"].items():
+            for name, label in (("context", "in context"), ("alone_legacy", "each turn alone, old policy")):
+                d = runs[name]
+                kinds = ", ".join(f"{k} {v['right'] * 100:.0f}% of {v['n']}" for k, v in d["by_follow"].items())
+                lines.append(f"  {part + ' (' + str(d['dialogues']) + '), ' + label:34} {_pct(d['follow_up_right']):>17} {_pct(d['complete_same_as_alone']):>17}  {kinds}")
     if report.get("unknown_intents"):
         lines += ["", f"note: the dev set names {len(report['unknown_intents'])} intents the FAQ lacks: " + ", ".join(report["unknown_intents"][:12])]
     if m["by_style"]:

@@ -84,6 +84,11 @@ def _basic(text: str) -> str:
     return arabic_numerals(text.lower())
 
 
+def plain(text: str) -> str:
+    """Half-width, simplified, lower case, Arabic numerals; punctuation and spaces kept."""
+    return _basic(text)
+
+
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     return PUNCTUATION.sub("", _basic(text))

@@ -19,13 +19,20 @@ import gc
 import logging
 import re
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from intents.matcher import REGIONS, Match, Matcher, tidy
+from intents.context import Context, checklist_of
+from intents.decision import ANSWER, ASK_ITEM, CLARIFY
+from intents.decision import decide as decide_policy
+from intents.matcher import REGIONS, Candidate, Match, Matcher, tidy
 from intents.normalize import canonical, key_terms, tokens
+from intents.personal import strip_personal
+from intents.script import ENGLISH, SIMPLIFIED, TRADITIONAL, english_line
+from intents.script import convert as convert_script
+from intents.script import detect as detect_script
 from policy_faq.faq import Faq, Intent
 
 MAX_CHARS = 2000
@@ -60,6 +67,8 @@ class Reply:
     action: str | None = None
     calculation: dict | None = None
     faq_version: str = ""
+    script: str = SIMPLIFIED  # the user's script: hans, hant or en
+    followup: str | None = None  # how the context resolved a follow-up (same, region, …), None alone
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +82,7 @@ class Reply:
             "action": self.action,
             "calculation": self.calculation,
             "faq_version": self.faq_version,
+            "followup": self.followup,
         }
 
 
@@ -276,24 +286,54 @@ class Responder:
         lead = reason or "抱歉,这个问题我还不能确定如何回答。"
         return self._reply("fallback", f"{lead}\n{COVERAGE}\n{HANDOFF_OFFER}", confidence=confidence)
 
-    def respond(self, text: str | None, region: str | None = None, today: date | None = None) -> Reply:
-        if text is None or not str(text).strip():
-            return self.fallback("您好,请输入您想咨询的问题。")
+    def respond(self, text: str | None, region: str | None = None, today: date | None = None, script: str | None = None, match: Match | None = None) -> Reply:
+        """The reply to one enquiry on its own (no conversation context); ``match`` is its ranking
+        when the caller has it already."""
+        problem = self.problem(text)
+        if problem is not None:
+            return problem
         text = str(text)
-        if len(text) > MAX_CHARS:
-            return self.fallback(f"您的问题有{len(text)}个字,超过了{MAX_CHARS}字的上限,请简要说明您想咨询的政策问题。")
         if region not in REGIONS:
             region = None
-        key = (text, region, today or date.today())
+        script = detect_script(text, script or SIMPLIFIED)
+        key = (text, region, today or date.today(), script)
         reply = self._cache.get(key)
         if reply is None:
-            reply = self.decide(text, self.matcher.rank(text, region=region), today)
+            clean = strip_personal(text)
+            match = match if match is not None else self.matcher.rank(clean, region=region)
+            reply = self.localise(self.decide(clean, match, today), script)
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = reply
         return reply
 
-    def respond_intent(self, intent_id: str, text: str = "", today: date | None = None) -> Reply:
+    def respond_in_context(
+        self, text: str | None, context: Context | None, region: str | None = None, now: float | None = None, today: date | None = None
+    ) -> tuple[Reply, Context | None]:
+        """The reply to a message of a conversation, and the context after it (see
+        ``intents/context.py``): a follow-up is read against ``context``, anything else alone."""
+        from intents.session import respond_in_context
+
+        return respond_in_context(self, text, context, region=region, now=now, today=today)
+
+    def respond_to_choice(
+        self, intent_id: str, text: str, context: Context | None, now: float | None = None, today: date | None = None
+    ) -> tuple[Reply, Context | None]:
+        """The answer of an intent the user picked (a button), and the context after it: the
+        conversation is about that intent now."""
+        from intents.session import after_choice
+
+        return after_choice(self, intent_id, text, context, now=now, today=today)
+
+    def problem(self, text: str | None) -> Reply | None:
+        """A polite reply to an empty or an overlong enquiry, None for one to answer."""
+        if text is None or not str(text).strip():
+            return self.fallback("您好,请输入您想咨询的问题。")
+        if len(str(text)) > MAX_CHARS:
+            return self.fallback(f"您的问题有{len(str(text))}个字,超过了{MAX_CHARS}字的上限,请简要说明您想咨询的政策问题。")
+        return None
+
+    def respond_intent(self, intent_id: str, text: str = "", today: date | None = None, script: str = SIMPLIFIED) -> Reply:
         """The answer of a known intent (a suggestion button was pressed); fallback if unknown.
 
         ``text`` is the user's original enquiry, if any, so that an amount in it still gets a
@@ -301,42 +341,59 @@ class Responder:
         intent = self.by_id.get(intent_id)
         if intent is None:
             return self.fallback()
-        return self._answer(text or intent.title, intent, 1.0, today)
+        return self.localise(self._answer(strip_personal(text) or intent.title, intent, 1.0, today), script)
 
-    def decide(self, text: str, match: Match, today: date | None = None) -> Reply:
-        t = self.thresholds
-        if match.out_of_scope:
-            return self.fallback(match.out_of_scope["reply"])
-        top = match.top
-        if top is None or not match.text:
-            return self._excerpt_or_fallback(match)
-        intent = self.by_id[top.intent]
-        if match.informative <= 1 and top.features.get("fuzz", 0.0) < 0.8:
-            # one meaningful character (好, 嗯, ok): only a near-exact question may answer it
-            return self.fallback(confidence=top.confidence * 0.3)
-        # 海外仓 alone: ask which aspect; 80万 alone names no item, so no estimate is guessed
-        bare = (match.bare_topic or bool(BARE_AMOUNT.fullmatch(match.text))) and intent.kind == "policy"
-        if top.confidence >= t["answer"] and not bare:
-            return self._answer(text, intent, top.confidence, today)
-        if self._in_scope(match) or bare:
-            # small talk is never offered as a choice; a hand-off is (转人工 is a fair option)
-            offered = [c for c in match.candidates[:3] if c.kind != "smalltalk" and (c is top or c.confidence >= t["suggestion"] or bare)]
-            if offered:
-                suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in offered)
-                lines = [f"{i}. {s.title}" for i, s in enumerate(suggestions, 1)]
-                answer = "您想咨询的是不是以下问题?请回复序号或换个说法:\n" + "\n".join(lines) + "\n" + HANDOFF_OFFER
-                first = self.by_id[offered[0].intent]
-                return self._reply("clarify", answer, intent=first, confidence=offered[0].confidence, suggestions=suggestions)
+    def localise(self, reply: Reply, script: str) -> Reply:
+        """The reply in the user's script: traditional characters, or an English line first."""
+        if script == TRADITIONAL:
+            return replace(
+                reply,
+                answer=convert_script(reply.answer, script),
+                suggestions=tuple(replace(s, title=convert_script(s.title, script)) for s in reply.suggestions),
+                related=tuple((i, convert_script(t, script)) for i, t in reply.related),
+                script=script,
+            )
+        if script == ENGLISH:
+            intent = self.by_id.get(reply.intent or "")
+            line = english_line(reply.kind, intent.title_en if intent else None, intent.title if intent else None)
+            return replace(reply, answer=f"{line}\n{reply.answer}", script=script)
+        return reply
+
+    def decide(self, text: str, match: Match, today: date | None = None, policy=decide_policy) -> Reply:
+        decision = policy(match, self.by_id, self.thresholds)
+        if decision.action == ANSWER:
+            intent = self.by_id[decision.top.intent]
+            suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in decision.runners_up)
+            return replace(self._answer(text, intent, decision.top.confidence, today), suggestions=suggestions)
+        if decision.action == CLARIFY:
+            return self.clarify(decision.options)
+        if decision.action == ASK_ITEM:
+            return self.ask_item(match)
+        if decision.reason:
+            return self.fallback(decision.reason)
         return self._excerpt_or_fallback(match)
 
-    def _in_scope(self, match: Match) -> bool:
-        """Worth a question back: the scope model says the FAQ covers the enquiry (an ambiguous
-        「跨境电商有哪些补贴」 is in scope though no single intent is sure), or, for a model without
-        it, the top intent's confidence reaches ``clarify``."""
-        t = self.thresholds
-        if match.scope is not None and "scope" in t:
-            return match.scope >= t["scope"] or match.confidence >= t["answer"]
-        return match.confidence >= t["clarify"]
+    def clarify(self, options) -> Reply:
+        """The question that tells the readings apart, with one button per reading (two or more)."""
+        suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in options)
+        titles = [f"「{s.title}」" for s in suggestions]
+        question = f"您问的是{'、'.join(titles[:-1])},还是{titles[-1]}?请点选,或换个说法。"
+        first = self.by_id[suggestions[0].intent]
+        return self._reply("clarify", question, intent=first, confidence=suggestions[0].confidence, suggestions=suggestions)
+
+    def ask_item(self, match: Match) -> Reply:
+        """An amount alone: which support item is it for? The calculator intents offered."""
+        offered = [c for c in match.candidates if (self.by_id[c.intent].action or "").startswith("calc:")][:3]
+        for intent_id in DEFAULT_ITEMS:
+            if len(offered) >= 3:
+                break
+            if intent_id in self.by_id and all(c.intent != intent_id for c in offered):
+                intent = self.by_id[intent_id]
+                offered.append(Candidate(intent.id, intent.title, intent.kind, intent.jurisdiction, 0.0, 0.0))
+        suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in offered)
+        answer = "这笔金额是哪一项费用?请点选项目,或直接说明(例如「海外仓费用80万」),我来测算。"
+        first = self.by_id[suggestions[0].intent] if suggestions else None
+        return self._reply("clarify", answer, intent=first, confidence=match.confidence, suggestions=suggestions)
 
     def _clause_outside(self, match: Match) -> Reply | None:
         """An excerpt when a clause explains the whole enquiry (score >= ``excerpt_strong``) and
@@ -370,7 +427,9 @@ class Responder:
                 return self._excerpt(hits[0], match)
         return self.fallback(confidence=top_confidence)
 
-    def _answer(self, text: str, intent: Intent, confidence: float, today: date | None) -> Reply:
+    def _answer(self, text: str, intent: Intent, confidence: float, today: date | None, materials: bool | None = None) -> Reply:
+        """The intent's answer; with a calculation when it has a calculator and ``text`` an
+        amount, with its checklist first when ``text`` asks for materials (or ``materials``)."""
         if intent.kind in ("smalltalk", "handoff"):
             return self._reply(intent.kind, tidy(intent.answer), intent=intent, confidence=confidence)
         body = tidy(intent.answer)
@@ -384,12 +443,8 @@ class Responder:
             elif result is not None:
                 kind, calculation = "calculation", result[1]
                 body = f"{result[0].strip()}\n\n{body}"
-        if kind == "answer" and MATERIALS_CUE.search(text):
-            checklist_id = None
-            if action.startswith("checklist:"):
-                checklist_id = action.split(":", 1)[1]
-            elif action.startswith("calc:"):
-                checklist_id = "apply-" + action.split(":", 1)[1]
+        if kind == "answer" and (materials if materials is not None else MATERIALS_CUE.search(text)):
+            checklist_id = checklist_of(intent)
             listed = checklist_text(checklist_id) if checklist_id else None
             if listed:
                 kind = "checklist"
@@ -401,8 +456,8 @@ class Responder:
         return self._reply(kind, answer, intent=intent, confidence=confidence, sources=tuple(intent.sources), calculation=calculation)
 
 
-# an enquiry that is only an amount (80万, 5000元, 1.5亿): the topic must come from the user
-BARE_AMOUNT = re.compile(r"(?:花了|投了|投入|大概|大约|约)?\d+(?:\.\d+)?(?:万|亿|千|元|块)*(?:元|块|人民币)?(?:左右)?")
+# offered for an amount alone when the enquiry itself suggests no calculator: the items asked most
+DEFAULT_ITEMS = ("gxq-overseas-warehouse-subsidy", "gxq-promotion-subsidy", "gxq-intl-logistics-subsidy")
 
 
 # --- the process-wide responder ---------------------------------------------------------------

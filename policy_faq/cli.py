@@ -104,10 +104,13 @@ def faq_validate(as_json: bool) -> None:
 @click.option("--tokenizer", type=click.Choice(["char", "jieba", "both"]), default=None, help="Override the tokeniser (to compare them).")
 @click.option("--misses", is_flag=True, help="Also list every enquiry the matcher got wrong.")
 @click.option("--no-baselines", is_flag=True, help="Skip the two baselines.")
-def faq_eval(as_json: bool, dev_set: str | None, tokenizer: str | None, misses: bool, no_baselines: bool) -> None:
-    """Top-1/top-3 accuracy and out-of-scope rejection on the dev set, beside two baselines."""
+@click.option("--dialogues", "dialogue_file", type=click.Path(dir_okay=False), default=None, help="Multi-turn dialogues (default: tests/data/dialogues.yaml; skipped when absent).")
+def faq_eval(as_json: bool, dev_set: str | None, tokenizer: str | None, misses: bool, no_baselines: bool, dialogue_file: str | None) -> None:
+    """Accuracy and decisions on the dev set (current and old decision policy, two baselines),
+    and follow-ups in the dialogues."""
     from pathlib import Path
 
+    from intents.dialogues import DIALOGUES, load_dialogues
     from intents.evaluate import DEV_SET, evaluate, load_dev_set, render
     from policy_faq.faq import FaqError, load_faq
 
@@ -119,11 +122,19 @@ def faq_eval(as_json: bool, dev_set: str | None, tokenizer: str | None, misses: 
     except FaqError as error:
         click.echo(f"warning: the FAQ has {len(error.problems)} problems; evaluating the valid files only", err=True)
         loaded = load_faq(strict=False)
-    report = evaluate(loaded, load_dev_set(path), tokenizer=tokenizer, baselines=not no_baselines)
+    dialogue_path = Path(dialogue_file) if dialogue_file else DIALOGUES
+    if dialogue_file and not dialogue_path.exists():
+        raise click.UsageError(f"no dialogues at {dialogue_path}")
+    dialogues = load_dialogues(dialogue_path) if dialogue_path.exists() else None
+    report = evaluate(loaded, load_dev_set(path), tokenizer=tokenizer, baselines=not no_baselines, dialogues=dialogues)
     if as_json:
         if not misses:
-            report["matcher"].pop("misses", None)
-            report["matcher"].pop("oos_leaks", None)
+            for figures in (report["matcher"], report["legacy_policy"]):
+                figures.pop("misses", None)
+                figures.pop("oos_leaks", None)
+            for runs in report.get("dialogues", {}).values():
+                for figures in runs.values():
+                    figures.pop("misses", None)
         click.echo(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         click.echo(render(report, show_misses=misses))

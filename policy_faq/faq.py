@@ -31,6 +31,8 @@ class Intent(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
     title: str = Field(min_length=2, max_length=30)
+    # what an English enquiry is told the (Chinese) answer is about
+    title_en: str | None = Field(None, min_length=2, max_length=80)
     kind: Kind = "policy"
     topic: Topic
     jurisdiction: Jurisdiction

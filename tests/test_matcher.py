@@ -175,15 +175,20 @@ def test_unknown_region_is_ignored(responder: Responder) -> None:
 
 
 def test_decision_bands(tmp_path: Path) -> None:
-    """With fixed thresholds: high -> answer, middle -> clarify with <= 3 suggestions, low -> excerpt or fallback."""
+    """In scope -> an answer with the runners-up; tied readings -> a question back between two or
+    three of them; out of scope -> excerpt or fallback."""
     model = dict(load_model())
     faq = load_faq(write_faq(tmp_path / "faq"))
-    strict = Responder(faq, model=dict(model, thresholds={"answer": 1.01, "clarify": 0.0, "suggestion": 0.0, "excerpt": 0.45}))
-    reply = strict.respond("海外仓补贴多少")
-    assert reply.kind == "clarify" and 1 <= len(reply.suggestions) <= 3
+    answering = Responder(faq, model=dict(model, thresholds={"answer": 1.01, "clarify": 0.0, "suggestion": 0.0, "excerpt": 0.45}))
+    reply = answering.respond("海外仓补贴多少")
+    assert reply.kind == "answer" and reply.intent == "gxq-overseas-warehouse-subsidy"
+    assert 1 <= len(reply.suggestions) <= 3 and reply.intent not in {s.intent for s in reply.suggestions}
+    tied = Responder(faq, model=dict(model, thresholds={"answer": 1.01, "clarify": 0.0, "suggestion": 0.0, "excerpt": 0.45, "tie": 9.0}))
+    reply = tied.respond("海外仓补贴多少")
+    assert reply.kind == "clarify" and 2 <= len(reply.suggestions) <= 3
     assert all(isinstance(s, Suggestion) for s in reply.suggestions)
     assert reply.intent == reply.suggestions[0].intent
-    assert "1. " in reply.answer
+    assert reply.answer.startswith("您问的是「") and "还是「" in reply.answer and "1. " not in reply.answer
     nothing = Responder(faq, model=dict(model, thresholds={"answer": 1.01, "clarify": 1.01, "suggestion": 0.0, "excerpt": 0.2}))
     reply = nothing.respond("跨境电商人才培训实训基地校企合作开设课程")
     assert reply.kind == "excerpt"

@@ -4,10 +4,15 @@ sources, related questions and 👍/👎, or a clarify reply's suggestions as bu
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.conversation import Button, OutMessage
 from bot.flows.turn import MENU_BUTTON, Turn, intent_button, message, rows
 from bot.redact import redact
+from intents.context import REGION_WORDS
+from intents.matcher import detect_region
+from intents.normalize import canonical
+from intents.script import convert as convert_script
 
 ANSWERED = ("answer", "calculation", "checklist", "excerpt")
 HANDOFF_WORDS = frozenset({"转人工", "人工", "人工客服", "人工服务", "找人工", "转人工客服"})
@@ -48,30 +53,79 @@ def answer_intent(turn: Turn, intent_id: str) -> list[OutMessage]:
 
 
 def render(turn: Turn, reply, enquiry_id: str) -> list[OutMessage]:
-    """The Reply as a message; remembers a clarify reply's suggestions for "1", "2", "3"."""
+    """The Reply as a message: an answer with 「您可能还想问」 (the matcher's runners-up, then
+    related questions), other places where the answer depends on the place, and 👍/👎; a
+    question back with one button per reading. Remembers a question back's options for "1", "2"."""
     turn.state.suggestions = [s.intent for s in reply.suggestions] if reply.kind == "clarify" else []
     if reply.kind == "calculation" and reply.calculation:
         _record_calculation(turn, reply)
     text = reply.answer.strip()
-    if reply.sources:  # the clause ids, so staff and users can look the text up (cbec-bot policy show)
-        text += "\n条款编号: " + "、".join(reply.sources)
     buttons: list[list[Button]] = []
     if reply.kind == "clarify":
         buttons += rows(intent_button(s.intent, s.title) for s in reply.suggestions)
         by_id = turn.services.responder().by_id
         if not any(getattr(by_id.get(s.intent), "kind", "") == "handoff" for s in reply.suggestions):
-            buttons.append([Button("都不是,转人工", "cmd:human")])
+            buttons.append([Button(localise("都不是,转人工", reply), "cmd:human")])
     elif reply.kind in ANSWERED:
-        buttons += rows(intent_button(intent, title) for intent, title in reply.related[:3])
+        more = also_asked(reply)
+        if more:
+            text += "\n" + localise(ALSO_ASKED, reply)
+            buttons += rows(intent_button(intent, title) for intent, title in more)
+        places = other_places(turn, reply)
+        if places:
+            buttons.append(places)
         if enquiry_id:
             buttons.append(
-                [Button("👍 有帮助", f"fb:+:{enquiry_id}"), Button("👎 没帮助", f"fb:-:{enquiry_id}")]
+                [Button(localise("👍 有帮助", reply), f"fb:+:{enquiry_id}"), Button(localise("👎 没帮助", reply), f"fb:-:{enquiry_id}")]
             )
     elif reply.kind == "smalltalk":  # 你好 / 我能做什么: the topics are the next step
         buttons.append([MENU_BUTTON])
     elif reply.kind == "fallback":
-        buttons.append([Button("转人工", "cmd:human"), MENU_BUTTON])
+        buttons.append([Button(localise("转人工", reply), "cmd:human"), MENU_BUTTON])
     return [message(text, buttons)]
+
+
+ALSO_ASKED = "您可能还想问:"
+MORE_LIMIT = 3
+
+
+def also_asked(reply) -> list[tuple[str, str]]:
+    """Up to three other questions: the runners-up of the match first (a wrong first pick is one
+    tap from the right one), then the answer's related questions."""
+    seen, more = {reply.intent}, []
+    for intent, title in [(s.intent, s.title) for s in reply.suggestions] + list(reply.related):
+        if intent not in seen and len(more) < MORE_LIMIT:
+            seen.add(intent)
+            more.append((intent, title))
+    return more
+
+
+def other_places(turn: Turn, reply) -> list[Button]:
+    """Buttons for the same question in the other places, when the answer is one place's (or a
+    comparison of places) and the user has named no place: asked as 「四川呢」 would be."""
+    if turn.region is not None or reply.followup is not None:
+        return []  # a place chosen, or one the conversation is already about
+    intent = turn.services.responder().by_id.get(reply.intent or "")
+    if intent is None or intent.jurisdiction not in PLACE_LABELS and intent.jurisdiction != "multi":
+        return []
+    if detect_region(canonical(turn.text)) is not None:
+        return []
+    return [Button(localise(f"{label}呢", reply), f"rg:{region}") for region, label in PLACE_LABELS.items() if region != intent.jurisdiction]
+
+
+PLACE_LABELS = {"dalian-gxq": "高新区", "liaoning": "辽宁", "sichuan": "四川", "yingkou": "营口", "panjin": "盘锦"}
+
+
+def other_place(turn: Turn, region: str) -> list[OutMessage]:
+    """A place button under an answer: the same question there, as if the user typed 「四川呢」."""
+    if region not in PLACE_LABELS:
+        return [message("这个按钮已失效,请直接输入您的问题。")]
+    turn.event = replace(turn.event, text=f"{REGION_WORDS[region]}呢", kind="text")
+    return free_text(turn)
+
+
+def localise(text: str, reply) -> str:
+    return convert_script(text, getattr(reply, "script", "hans"))
 
 
 def _record_calculation(turn: Turn, reply) -> None:

@@ -38,6 +38,7 @@ BUTTONS: dict[str, Handler] = {
     "fb": answer.feedback,
     "c": calc_dialogue.on_button,
     "cl": menu.show_checklist,
+    "rg": answer.other_place,
     "cmd": lambda turn, name: COMMANDS.get(name, menu.show_menu)(turn, ""),
 }
 LOCKS = 64

@@ -93,6 +93,7 @@ def set_region(turn: Turn, code: str) -> list[OutMessage]:
     if code not in REGION_NAMES:
         return ask_region(turn)
     turn.state.region = code
+    turn.state.context = None  # another place: earlier follow-ups no longer apply
     return [
         message(
             f"已设为「{REGION_NAMES[code]}」。之后的问题会优先按该地区的政策回答。请输入您的问题。",

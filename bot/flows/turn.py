@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.conversation import Button, InboundEvent, OutMessage
 from bot.state import StateStore, UserState
+from intents.context import Context
 
 REGION_NAMES = {
     "dalian-gxq": "大连高新区",
@@ -52,14 +53,18 @@ class Turn:
         return (self.event.text or "").strip()
 
     def ask(self, question: str, *, intent: str | None = None) -> tuple[Any, str]:
-        """Ask the responder (a question, or an intent when ``intent`` is given); log the
-        enquiry with its latency; return the Reply and the enquiry id."""
+        """Ask the responder (a message read in the conversation's context, or an intent when
+        ``intent`` is given, e.g. a button); keep the context the next message is read against;
+        log the enquiry with its latency; return the Reply and the enquiry id."""
         responder = self.services.responder()
         started = time.perf_counter()
+        context = Context.from_dict(self.state.context)
+        now = self.services.now().timestamp()
         if intent is not None:
-            reply = responder.respond_intent(intent, question, today=self.services.today())
+            reply, context = responder.respond_to_choice(intent, question, context, now=now, today=self.services.today())
         else:
-            reply = responder.respond(question, region=self.region, today=self.services.today())
+            reply, context = responder.respond_in_context(question, context, region=self.region, now=now, today=self.services.today())
+        self.state.context = context.as_dict() if context is not None else None
         latency_ms = (time.perf_counter() - started) * 1000
         enquiry_id = self.services.recorder.enquiry(
             channel=self.event.channel, user_id=self.event.user_id, region=self.region,

@@ -1,0 +1,220 @@
+"""Conversation context: what a session talked about last, and the follow-ups resolved against it.
+
+A session's ``Context`` holds the last intent answered, its topic, place and support item, the
+last amount given and the complete question that set the topic. A message that only makes
+sense with it (issue 12) is read against it:
+
+- ``same``: 「那上限是多少」「能补几年」「是一次性的吗」「谁可以申请」 -> the same intent;
+- ``materials``: 「要什么材料」「怎么申请」 -> that item's checklist;
+- ``region``: 「四川呢」「辽宁呢」「国家层面呢」 -> the same topic in that place;
+- ``sibling``: 「那国际物流呢」「独立站呢」「9710呢」「那小型微利企业呢」 -> that intent, in the
+  same place (with the amount given earlier when it has a calculator);
+- ``amount``: 「花了120万」「那150万呢」 -> the calculator of the last item.
+
+Everything else is read on its own: a complete question ignores the context (so a wrong context
+never sticks), and an out-of-scope message is refused as ever. Classification is cheap (regular
+expressions and the key terms of the normalised text): only a region or sibling follow-up costs
+a second ranking, of a query built from the context.
+
+Pure: no clock of its own (``now`` is given), no storage (the channel keeps ``as_dict()``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+
+from intents.matcher import PLACES, detect_region, out_of_scope_cue
+from intents.normalize import key_terms
+
+IDLE_SECONDS = 30 * 60  # context expires after this long without a message
+SAME, MATERIALS, REGION, SIBLING, AMOUNT = "same", "materials", "region", "sibling", "amount"
+NATIONAL = "national"  # 「国家层面呢」: a follow-up may ask for the national rules
+ANSWERED = ("answer", "calculation", "checklist")
+
+PLACE_KEYS = frozenset({"#营口", "#盘锦", "#四川", "#辽宁", "#大连", "#高新区"})
+REGION_WORDS = {"dalian-gxq": "大连高新区", "liaoning": "辽宁", "yingkou": "营口", "panjin": "盘锦", "sichuan": "四川", NATIONAL: "国家"}
+NATIONAL_WORDS = re.compile(r"国家层面|国家级|国家|全国|中央|部委|商务部|national|nationwide|country")
+OTHER_PLACE = re.compile(r"大连|高新区|高新|辽宁|营口|盘锦|四川|省里|省级|市里|市级")
+
+# what makes a message elliptical: 那…, …呢, and their English counterparts
+LEAD = re.compile(r"^(?:那么?|那如果|如果是?|要是|假如|还有|另外|再问一?下|顺便问一?下|对了|换成|换到|改成|and|what about|how about|什么(?=\S{1,8}$))")
+TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|如何|怎么说|有没有|有吗|有么|行吗|可以吗|也有吗|也行吗|也可以吗|也能吗|也一样吗|一样吗|也适用吗|适用吗|\?)$")
+# what a follow-up about the same intent asks (its aspect); also English
+ASPECT = re.compile(
+    r"上限|最高|封顶|最多|最少|多少|几成|比例|标准|怎么算|如何算|咋算|怎么计算|算法|几年|多久|多长时间|期限|有效期|一次性|每年|每次|连续|"
+    r"谁可以|谁能|哪些企业|什么企业|什么样的企业|哪类|条件|要求|门槛|资格|认定|审核|找谁|哪个部门|什么部门|谁负责|谁管|联系|电话|"
+    r"依据|原文|条款|哪一条|第几条|出处|什么时候|啥时候|何时|截止|时间|叠加|重复|同时|分支|外地|草案|征求意见|正式|生效|有效|过期|"
+    r"例子|举例|具体|详细|展开|说说|讲讲|解释|意思|包括|包含|范围|能报|报销|能补|补多少|给多少|给钱|到账|拨付|发放|兑现|能拿|拿多少|"
+    r"退多少|免多少|税率|交多少|怎么弄|咋弄|能不能|可不可以|是不是|算不算|有没有|靠谱|确定|还有吗|还有别的|其他的|"
+    r"cap|limit|max|maximum|how long|years?|once|one[- ]off|who|eligib|condition|requirement|deadline|when|basis|clause|example|more detail",
+    re.IGNORECASE,
+)
+MATERIALS_CUE = re.compile(
+    r"材料|资料|清单|文件|凭证|证明|发票|准备什么|准备啥|要准备|需要准备|提交什么|提交啥|需要提交|要交什么|交什么|交啥|"
+    r"怎么申报|如何申报|咋申报|怎么报|咋报|怎么申请|如何申请|咋申请|申报流程|申请流程|流程|手续|步骤|去哪报|去哪申请|在哪申请|在哪报|"
+    r"材料呢|办理|怎么办理|怎么办|咋办|怎么弄|咋弄|materials?|documents?|paperwork|how to apply|how do i apply|process|procedure|checklist",
+    re.IGNORECASE,
+)
+QUESTION = re.compile(r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长")
+PROVINCE = re.compile(r"省里|省级|省内|全省|省上|省政府|省厅|省一级|province|provincial")
+PROVINCE_OF = {"dalian-gxq": "liaoning", "yingkou": "liaoning", "panjin": "liaoning", "liaoning": "liaoning", "sichuan": "sichuan"}
+SCOPE_FLOOR = 0.04  # a message the scope model rates below this is no follow-up
+ALONE_CONFIDENCE, ALONE_LENGTH = 0.8, 8  # a message this sure of an intent on its own is a new question
+NAMED_ALONE_CONFIDENCE = 0.5  # the same for a message that names the context's topic itself
+MODIFIERS = re.compile(r"小型微利|小微企业|小微|第\s*[123一二三]\s*年")
+# words with no topic of their own: what is left of a follow-up after these, places and amounts
+FILLER = re.compile(
+    r"那么|那个|这个|那|呢|的|了|吗|吧|啊|呀|哦|嘛|么|也|还|又|再|是|就|都|请问|一下|我们|我|咱们|咱|公司|企业|这边|那边|这里|那里|地区|"
+    r"政策|情况|方面|的话|怎么样|咋样|如何|有没有|有吗|行不行|行吗|可以吗|能不能|换成|换到|改成|如果|要是|假如|对了|另外|还有|顺便|"
+    r"类似的|类似|一样|同样|相同|也有|这种|这类|那种|落实|执行|实施|出台|相关|对应|配套|有|"
+    r"去年|今年|明年|一共|总共|大概|大约|左右|差不多|花了|投了|投入|花费|费用|支出|成本|开销|营业额|销售额|收入|营收|年收入|货值|订单|"
+    r"万元|万|元|块钱|块|钱|人民币|w|层面|级|省里|省|市|区|国家|全国|and|what|about|how|the|\?",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+")
+
+
+@dataclass(frozen=True)
+class Context:
+    intent: str | None = None  # the last intent answered
+    topic: str | None = None  # its FAQ topic
+    region: str | None = None  # the place the conversation is about (a region, or "national")
+    item: str | None = None  # its calculator (overseas-warehouse, first-order, eit, …)
+    amount: str = ""  # the last amount given, as written ("120万"), for a calculator follow-up
+    modifiers: str = ""  # what the last calculation was for (小型微利, 第2年)
+    text: str = ""  # the complete question that set the topic, personal data taken out
+    script: str = "hans"  # the script the user writes in
+    at: float = 0.0  # epoch seconds of the last message that kept the context
+
+    def live(self, now: float) -> bool:
+        return self.intent is not None and 0 <= now - self.at <= IDLE_SECONDS
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> Context | None:
+        if not isinstance(data, dict):
+            return None
+        known = {f.name for f in fields(cls)}
+        try:
+            return cls(**{name: value for name, value in data.items() if name in known})
+        except TypeError:
+            return None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    kind: str  # same, materials, region, sibling, amount
+    region: str | None = None  # region: the place asked about
+    query: str = ""  # sibling: what the message names, for ranking; region: what it adds (方案)
+
+
+def residue(text: str) -> str:
+    """What is left of a canonical message without places, numbers and words of no topic."""
+    for _, pattern in PLACES:
+        text = pattern.sub("", text)
+    text = NATIONAL_WORDS.sub("", text)
+    text = NUMBER.sub("", text)
+    return FILLER.sub("", text)
+
+
+def classify(text: str, raw: str, context: Context | None, now: float, has_amount: bool, match=None, context_keys=frozenset()) -> FollowUp | None:
+    """How ``text`` (canonical, personal data out) follows up on ``context``; None when it is to
+    be read on its own. ``raw`` is the message as typed (simplified, lower case), ``match`` its
+    ranking on its own (its out-of-scope cue, small talk and scope guard the reading),
+    ``context_keys`` the key terms of the context's intent."""
+    if context is None or not context.live(now) or not text:
+        return None
+    if (match.out_of_scope if match is not None else out_of_scope_cue(text)):
+        return None  # refused, whatever came before
+    keys = key_terms(text) - PLACE_KEYS
+    place = detect_region(text)
+    if place is None and PROVINCE.search(text):
+        place = PROVINCE_OF.get(context.region or "")
+    national = bool(NATIONAL_WORDS.search(text)) and not OTHER_PLACE.search(text)
+    elliptical = bool(LEAD.search(text) or TAIL.search(text) or TAIL.search(raw.strip()))
+    materials = bool(MATERIALS_CUE.search(text) or MATERIALS_CUE.search(raw))
+    asks = bool(ASPECT.search(text) or ASPECT.search(raw) or QUESTION.search(text))
+    variant = bool(MODIFIERS.search(text))
+    rest = residue(ASPECT.sub("", MATERIALS_CUE.sub("", MODIFIERS.sub("", text))))
+    if small_talk(match) and not (materials and len(rest) <= 2):
+        return None  # 谢谢, 转人工, 你好: small talk is answered as small talk
+    if keys:
+        stripped = residue(text)
+        for key in keys:
+            stripped = stripped.replace(key[1:], "")
+        if keys <= context_keys and not place:
+            if has_amount:
+                return FollowUp(AMOUNT)  # 货值50万，在海外仓压了8个月: the amount for the item just discussed
+            if asks and len(stripped) <= 8 and not answered_alone(match, context):
+                return FollowUp(SAME)  # 滞销多久才算: the item just discussed, named again
+        if (elliptical or len(stripped) <= 2) and len(stripped) <= 4 and not place:
+            return FollowUp(SIBLING, query=residue(text) or text)
+        return None
+    if (place or national) and len(rest) <= 2 and not has_amount:
+        region = place if place and place != "other" else (NATIONAL if national else None)
+        if region is None:
+            return None
+        return FollowUp(SAME) if region == context.region else FollowUp(REGION, region=region, query=residue(text))
+    if place:
+        return None
+    if has_amount and len(rest) <= 8:
+        return FollowUp(AMOUNT)
+    if materials:
+        return FollowUp(MATERIALS) if len(rest) <= 6 else None
+    if not elliptical and match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
+        return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
+    if elliptical and not asks and not variant and 1 <= len(rest) <= 6:
+        return FollowUp(SIBLING, query=rest)  # 那评估呢, 主体培育呢: another part of the same document
+    if (asks or elliptical or variant) and len(rest) <= 10 and not confident_alone(match, context):
+        return FollowUp(SAME)
+    return None
+
+
+def answered_alone(match, context: Context) -> bool:
+    """A message naming the context's topic that another intent answers well on its own (the same
+    question asked again after the place changed, say): it is read on its own."""
+    top = match.top if match is not None else None
+    return top is not None and top.intent != context.intent and top.confidence >= NAMED_ALONE_CONFIDENCE
+
+
+def small_talk(match) -> bool:
+    """The message is, on its own, near one of the small-talk questions (谢谢, 你好, 转人工)."""
+    top = match.top if match is not None else None
+    return top is not None and top.kind != "policy" and top.confidence >= 0.5 and top.features.get("fuzz", 0.0) >= 0.75
+
+
+def confident_alone(match, context: Context) -> bool:
+    """A message that is a complete question of its own: ranked alone, one intent (another than the
+    context's) is sure of it, and the message is long enough to say something by itself."""
+    if match is None or match.top is None:
+        return False
+    top = match.top
+    return top.intent != context.intent and top.confidence >= ALONE_CONFIDENCE and match.informative >= ALONE_LENGTH
+
+
+def calc_item(intent) -> str | None:
+    action = intent.action or ""
+    return action.split(":", 1)[1] if action.startswith("calc:") else None
+
+
+def checklist_of(intent) -> str | None:
+    """The checklist a materials follow-up on ``intent`` gets: its own, or its item's."""
+    action = intent.action or ""
+    if action.startswith("checklist:"):
+        return action.split(":", 1)[1]
+    if action == "calc:eit":
+        return "deemed-profit"
+    if action.startswith("calc:"):
+        return "apply-" + action.split(":", 1)[1]
+    return None
+
+
+def modifiers_of(text: str, intent) -> str:
+    """What a calculation is for beyond the amount: 小型微利, the first-order policy year."""
+    found = " ".join(MODIFIERS.findall(text))
+    if "小型微利" in intent.title and "小型微利" not in found:
+        found = f"{found} 小型微利".strip()
+    return found

@@ -1,0 +1,106 @@
+"""What to do with a ranked enquiry: answer it, ask the question that tells two readings apart,
+or turn it away. Pure: a ``Match`` and the thresholds in, a ``Decision`` out.
+
+The policy (issue 12): an in-scope enquiry is answered with the first-ranked intent, and the
+runners-up go under the answer (「您可能还想问」), so a wrong first pick is one tap from the right
+one. A question back is asked only when the first candidates are really tied (their hybrid scores
+within ``tie``) *and* differ in substance: another place, another support item, another topic.
+Two intents of one place and item (高新区海外仓补贴 / 高新区海外仓申报材料) are no reason to ask.
+A question back always offers at least two options; one option is an answer or nothing.
+
+``legacy_decision`` is the policy before issue 12 (answer from ``answer`` confidence, otherwise
+a list of up to three titles), kept so that ``faq eval`` can report both in one run.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from intents.matcher import LOCAL, Candidate, Match
+
+ANSWER, CLARIFY, REJECT, ASK_ITEM = "answer", "clarify", "reject", "ask_item"
+RUNNERS_UP = 3
+# an enquiry that is only an amount (80万, 5000元, 1.5亿): the topic must come from the user
+BARE_AMOUNT = re.compile(r"(?:花了|投了|投入|大概|大约|约)?\d+(?:\.\d+)?(?:万|亿|千|元|块)*(?:元|块|人民币)?(?:左右)?")
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # answer | clarify | reject | ask_item
+    top: Candidate | None = None
+    options: tuple[Candidate, ...] = ()  # clarify: the readings to choose from (two or more)
+    runners_up: tuple[Candidate, ...] = ()  # answer: what else the enquiry may have meant
+    reason: str = ""  # reject: the out-of-scope cue's reply, if one fired
+
+
+def substance(intent) -> tuple[str, str]:
+    """What an intent is about, coarsely: its place and its support item (the calculator or
+    checklist it leads to) or, without one, its topic. Two intents with the same substance are
+    two aspects of one thing, not two things to choose between."""
+    action = intent.action or ""
+    item = action.split(":", 1)[1].removeprefix("apply-") if ":" in action else ""
+    place = intent.jurisdiction if intent.jurisdiction in LOCAL else "general"
+    return place, item if item and place == "dalian-gxq" else intent.topic
+
+
+def differ(a, b) -> bool:
+    return substance(a) != substance(b)
+
+
+def in_scope(match: Match, thresholds: dict) -> bool:
+    """The scope model says some intent covers the enquiry (or the top intent is sure)."""
+    if match.scope is not None and "scope" in thresholds:
+        return match.scope >= thresholds["scope"] or match.confidence >= thresholds["answer"]
+    return match.confidence >= thresholds["clarify"]
+
+
+def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
+    if match.out_of_scope:
+        return Decision(REJECT, reason=match.out_of_scope["reply"])
+    top = match.top
+    if top is None or not match.text:
+        return Decision(REJECT)
+    if match.informative <= 1 and top.features.get("fuzz", 0.0) < 0.8:
+        return Decision(REJECT)  # one meaningful character (好, 嗯, ok): only a near-exact question
+    if BARE_AMOUNT.fullmatch(match.text) and top.kind == "policy":
+        return Decision(ASK_ITEM, top)  # 80万 alone names no item: no estimate is guessed
+    if not in_scope(match, thresholds):
+        return Decision(REJECT)
+    policy = [c for c in match.candidates if c.kind == "policy" or c is top]
+    runners = [c for c in policy[1:] if c.confidence >= thresholds.get("suggestion", 0.1)]
+    if match.bare_topic and match.region is None:
+        # 海外仓 alone, no place known: the summary across places answers it; without one, ask
+        # which place's (or which aspect's) intent is meant
+        summary = next((c for c in policy[:RUNNERS_UP] if c.jurisdiction == "multi"), None)
+        if summary is not None:
+            return Decision(ANSWER, summary, runners_up=tuple(c for c in runners if c is not summary)[:RUNNERS_UP])
+        distinct = [c for c in policy[1:RUNNERS_UP] if differ(by_id[c.intent], by_id[top.intent])]
+        if distinct:
+            return Decision(CLARIFY, top, options=(top, *distinct))
+    if top.confidence < thresholds.get("sure", 1.0):
+        tie = thresholds.get("tie", 0.0)
+        tied = [c for c in policy[1:RUNNERS_UP] if top.score - c.score <= tie and differ(by_id[c.intent], by_id[top.intent])]
+        if tied:
+            return Decision(CLARIFY, top, options=(top, *tied))
+        if top.confidence < thresholds.get("floor", 0.0) and runners:
+            return Decision(CLARIFY, top, options=(top, *runners[: RUNNERS_UP - 1]))
+    return Decision(ANSWER, top, runners_up=tuple(runners[:RUNNERS_UP]))
+
+
+def legacy_decision(match: Match, by_id: dict, thresholds: dict) -> Decision:
+    """The policy before issue 12: answer at ``legacy_answer`` confidence (0.84), otherwise up to
+    three titles to choose from (one, too)."""
+    if match.out_of_scope:
+        return Decision(REJECT, reason=match.out_of_scope["reply"])
+    top = match.top
+    if top is None or not match.text or (match.informative <= 1 and top.features.get("fuzz", 0.0) < 0.8):
+        return Decision(REJECT)
+    bare = (match.bare_topic or bool(BARE_AMOUNT.fullmatch(match.text))) and top.kind == "policy"
+    if top.confidence >= thresholds.get("legacy_answer", 0.84) and not bare:
+        return Decision(ANSWER, top)
+    if in_scope(match, {**thresholds, "answer": thresholds.get("legacy_answer", 0.84)}) or bare:
+        offered = [c for c in match.candidates[:3] if c.kind != "smalltalk" and (c is top or c.confidence >= thresholds.get("suggestion", 0.1) or bare)]
+        if offered:
+            return Decision(CLARIFY, top, options=tuple(offered))
+    return Decision(REJECT)

@@ -1,0 +1,244 @@
+"""One message of a conversation: read it against the session's context when it is a follow-up
+(``intents/context.py`` says which kind), otherwise on its own; then work out the context the
+next message sees. Every channel and ``ask --session`` / ``ask --jsonl`` sessions use this.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+from datetime import date
+
+from intents.context import (
+    AMOUNT,
+    ANSWERED,
+    MATERIALS,
+    MODIFIERS,
+    NATIONAL,
+    PLACE_KEYS,
+    REGION,
+    REGION_WORDS,
+    SAME,
+    Context,
+    FollowUp,
+    calc_item,
+    checklist_of,
+    classify,
+    modifiers_of,
+)
+from intents.matcher import LOCAL, PLACES, REGIONS
+from intents.normalize import canonical, key_terms, plain, tokens
+from intents.personal import strip_personal
+from intents.script import SIMPLIFIED
+from intents.script import detect as detect_script
+
+# how often a follow-up read against the context is right (tests/data/dialogues.yaml, dev part)
+FOLLOW_UP_CONFIDENCE = 0.9
+CALC_ASK = re.compile(r"怎么算|咋算|如何算|算一下|算算|能补多少|补多少|能拿多少|拿多少|给多少|交多少|退多少|多少钱|how much")
+RANK_DEPTH = 10  # candidates a sibling follow-up chooses from
+# a region follow-up: weights of the context intent's title, its questions and the user's words
+# (a grid on the dev dialogues: the title alone 42 of 51 right, the user's question alone 33)
+TITLE_WEIGHT, QUESTIONS_WEIGHT, USER_WEIGHT = 0.6, 0.3, 0.1
+# a sibling follow-up: what helps a candidate beside its ranking (closeness to the context's
+# intent, the same kind of action, the same place)
+SIBLING_TOPIC, SIBLING_KIND, SIBLING_PLACE = 0.3, 0.2, 0.1
+
+
+def respond_in_context(responder, text, context: Context | None, region=None, now: float | None = None, today: date | None = None):
+    now = time.time() if now is None else now
+    problem = responder.problem(text)
+    if problem is not None:
+        return problem, context
+    text = str(text)
+    region = region if region in REGIONS else None
+    live = context if context is not None and context.live(now) else None
+    script = detect_script(text, live.script if live else SIMPLIFIED)
+    clean = strip_personal(text)
+    amount = first_amount(clean)
+    follow = reply = match = None
+    if live is not None:
+        match = responder.matcher.rank(clean, region=region)
+        keys = responder.matcher.intent_keys[responder.matcher.index_of[live.intent]] if live.intent in responder.matcher.index_of else frozenset()
+        follow = classify(match.text, plain(clean), live, now, amount is not None, match, keys)
+        reply = resolve(responder, follow, plain(clean), live, today) if follow is not None else None
+    if reply is None:
+        follow = None
+        reply = responder.respond(text, region=region, today=today, script=script, match=match)
+    else:
+        reply = responder.localise(replace(reply, followup=follow.kind), script)
+    own_topic = bool(key_terms(match.text if match is not None else canonical(clean)))
+    return reply, next_context(responder, live, reply, clean, follow, amount, script, now, own_topic)
+
+
+def after_choice(responder, intent_id: str, text: str, context: Context | None, now: float | None = None, today: date | None = None):
+    now = time.time() if now is None else now
+    live = context if context is not None and context.live(now) else None
+    script = live.script if live else SIMPLIFIED
+    clean = strip_personal(text or "")
+    reply = responder.respond_intent(intent_id, clean, today=today, script=script)
+    title = responder.by_id[intent_id].title if intent_id in responder.by_id else ""
+    return reply, next_context(responder, None, reply, clean or title, None, first_amount(clean), script, now)
+
+
+def first_amount(text: str) -> str | None:
+    """The first amount of the message in yuan ("1200000"), "" for a foreign currency (the
+    calculator then asks for RMB), None when there is none."""
+    from calculators.amounts import ForeignCurrencyError, find_amounts
+
+    try:
+        found = find_amounts(text)
+    except ForeignCurrencyError:
+        return ""
+    return format(found[0], "f") if found else None
+
+
+def resolve(responder, follow: FollowUp, text: str, context: Context, today: date | None):
+    """The reply to a follow-up, or None when the context gives no good reading of it."""
+    intent = responder.by_id.get(context.intent or "")
+    if intent is None:
+        return None
+    if follow.kind == SAME:
+        calc = f"{context.amount}元 {context.modifiers} {text}" if calc_item(intent) and context.amount and (CALC_ASK.search(text) or MODIFIERS.search(text)) else text
+        return responder._answer(calc, intent, FOLLOW_UP_CONFIDENCE, today, materials=False)
+    if follow.kind == MATERIALS:
+        return responder._answer(text, intent, FOLLOW_UP_CONFIDENCE, today, materials=True)
+    if follow.kind == AMOUNT:
+        target = calc_target(responder, intent) or item_intent(responder, context.item)
+        if target is None:
+            return None
+        return responder._answer(f"{text} {context.modifiers}", target, FOLLOW_UP_CONFIDENCE, today, materials=False)
+    if follow.kind == REGION:
+        target = region_intent(responder, follow.region, context, intent, follow.query)
+    else:
+        target = sibling_intent(responder, follow.query, context, intent)
+    if target is None:
+        return None
+    calc = text
+    if calc_item(target) and first_amount(text) is None and context.amount and calc_item(target) == context.item:
+        calc = f"{context.amount}元 {modifiers_of(text, target) or context.modifiers} {text}"  # 那小型微利企业呢: the same revenue
+    return responder._answer(calc, target, FOLLOW_UP_CONFIDENCE, today, materials=False)
+
+
+def calc_target(responder, intent):
+    """The intent that computes for ``intent``: itself, or the one with a calculator and the same
+    checklist (辽宁核定征收 -> 4%核定征收企业所得税; 高新区推广申报材料 -> 海外推广支持)."""
+    if calc_item(intent):
+        return intent
+    checklist = checklist_of(intent)
+    if checklist is None:
+        return None
+    return next((i for i in responder.by_id.values() if calc_item(i) and checklist_of(i) == checklist), None)
+
+
+def item_intent(responder, item: str | None):
+    """The intent whose calculator is ``item`` (the first, most specific one)."""
+    if not item:
+        return None
+    return next((i for i in responder.by_id.values() if i.action == f"calc:{item}"), None)
+
+
+def without_places(text: str) -> str:
+    for _, pattern in PLACES:
+        text = pattern.sub("", text)
+    return text
+
+
+def region_intent(responder, region: str, context: Context, intent, words: str = ""):
+    """The intent of ``region`` nearest to the context's intent: the place's intent documents
+    (title and questions) scored against the context intent's title and questions, with places
+    taken out, and a little of the user's own question and of what the message adds (方案)."""
+    wanted = ("national", "multi") if region == NATIONAL else (region,)
+    matcher = responder.matcher
+    scores = topic_scores(responder, intent)
+    extra = without_places(canonical(context.text or "")) + words
+    if extra:
+        scores = scores + USER_WEIGHT * dense(matcher, extra)
+    best, best_score = None, 0.0
+    for i, candidate in enumerate(matcher.intents):
+        if candidate.jurisdiction in wanted and candidate.kind == "policy" and candidate.id != intent.id and scores[i] > best_score:
+            best, best_score = candidate, float(scores[i])
+    return best
+
+
+def dense(matcher, text: str):
+    """BM25 of ``text`` against every intent document (title twice and the questions), 0..1."""
+    import numpy as np
+
+    scores = matcher.i_index.normalised_dense(tokens(text, matcher.tokenizer), matcher.unknown_weight) if text else None
+    return scores if scores is not None else np.zeros(len(matcher.intents))
+
+
+def topic_scores(responder, intent):
+    """How close every intent is to ``intent`` in what it is about (its title and questions),
+    places left out; computed once per intent and kept with the responder."""
+    cache = responder.__dict__.setdefault("_topic_scores", {})
+    if intent.id not in cache:
+        matcher = responder.matcher
+        title = without_places(canonical(intent.title))
+        questions = without_places(canonical("。".join(intent.questions)))
+        cache[intent.id] = TITLE_WEIGHT * dense(matcher, title) + QUESTIONS_WEIGHT * dense(matcher, questions)
+    return cache[intent.id]
+
+
+def sibling_intent(responder, query: str, context: Context, intent):
+    """Another intent that the message names (独立站, 9710, 小型微利, 评估), in the context's place:
+    the ranking of the message in that place, each candidate helped by how close it is to the
+    context's intent in what it is about and by leading to the same kind of thing (a calculator,
+    a checklist)."""
+    place = context.region if context.region in LOCAL else None
+    q = canonical(f"{REGION_WORDS.get(place or '', '')}{query}")
+    match = responder.matcher.rank(q, region=place, limit=RANK_DEPTH)
+    keys = key_terms(canonical(query)) - PLACE_KEYS
+    matcher = responder.matcher
+    near = topic_scores(responder, intent)
+    kind = (intent.action or "").split(":", 1)[0]
+    best, best_score = None, -1.0
+    for candidate in match.candidates:
+        if candidate.kind != "policy" or candidate.intent == intent.id:
+            continue
+        index = matcher.index_of[candidate.intent]
+        if keys and not keys & matcher.intent_keys[index]:
+            continue  # 9810呢: only intents that name 9810
+        other = responder.by_id[candidate.intent]
+        score = candidate.score + SIBLING_TOPIC * float(near[index]) + (SIBLING_KIND if kind and (other.action or "").startswith(kind) else 0.0)
+        if other.jurisdiction == intent.jurisdiction:
+            score += SIBLING_PLACE
+        if score > best_score:
+            best, best_score = other, score
+    return best
+
+
+def next_context(responder, previous: Context | None, reply, text: str, follow: FollowUp | None, amount, script: str, now: float, own_topic: bool = True):
+    """What the next message is read against. An answer sets it (a follow-up keeps the topic's
+    question); small talk and a refusal leave it as it was; a question back or an excerpt on a
+    question with a topic of its own ends it (the topic has changed, and nothing was settled)."""
+    intent = responder.by_id.get(reply.intent or "")
+    if reply.kind in ANSWERED and intent is not None and intent.kind == "policy":
+        carried = previous if follow is not None and previous is not None else None
+        item = calc_item(intent) or (carried.item if carried and carried.intent == intent.id else None)
+        same_item = carried is not None and item == carried.item
+        if intent.jurisdiction in LOCAL:
+            place = intent.jurisdiction
+        elif follow is not None and follow.kind == REGION:
+            place = follow.region
+        else:
+            place = NATIONAL if intent.jurisdiction == "national" else (carried.region if carried else None)
+        return Context(
+            intent=intent.id,
+            topic=intent.topic,
+            region=place,
+            item=item,
+            amount=amount if amount else (carried.amount if same_item else ""),
+            modifiers=modifiers_of(text, intent) or (carried.modifiers if same_item else ""),
+            text=carried.text if carried else text,
+            script=script,
+            at=now,
+        )
+    if previous is not None and (reply.kind in ("fallback", "smalltalk", "handoff") or not own_topic):
+        return replace(previous, script=script)
+    if reply.kind == "clarify" and intent is not None and intent.kind == "policy" and reply.suggestions:
+        # a new topic, not settled: 「辽宁有没有」 next is read against the first reading offered
+        return Context(intent=intent.id, topic=intent.topic, region=intent.jurisdiction if intent.jurisdiction in LOCAL else None,
+                       item=calc_item(intent), text=text, script=script, at=now)  # fmt: skip
+    return None
