@@ -1,7 +1,8 @@
 """Yuan amounts and event counts as people type them in chat, and back to text.
 
 Accepted: 80万, 1.5亿, 三十万元, 五十万, 一万五, 50w, ￥200,000, 12.5万元, 200000元, 8千, 1千万,
-人民币30万, 一百二十萬 (traditional), 1.5 million yuan, 80 thousand RMB. A foreign currency (2万美元, $5000, 3000欧元) is never converted: the caller gets
+人民币30万, 一百二十萬 (traditional), 1.5 million yuan, 80 thousand RMB, 七十多万 / 八十来万 / 两个亿
+(read as the round figure). A foreign currency (2万美元, $5000, 3000欧元) is never converted: the caller gets
 ForeignCurrencyError and asks for an amount in 人民币. Full-width characters are folded first
 (NFKC), so ２０万 and ￥ work too.
 """
@@ -77,6 +78,9 @@ NOT_MONEY_AFTER = re.compile(
 COUNT = re.compile(rf"(?P<body>\d+|[{CN_CHARS}]+)\s*(?:场|次|期|届|个|回)?(?:活动|培训|讲座)?")
 
 
+CUSTOMS_CODES = frozenset({"9610", "9710", "9810", "1210", "1239", "1039", "0110", "9110"})
+
+
 class ForeignCurrencyError(ValueError):
     """An amount in a currency other than 人民币; the message asks for yuan."""
 
@@ -101,8 +105,14 @@ def _english(text: str) -> str:
     return YUAN_WORD.sub("元", text)
 
 
+# 七十多万, 八十来万, 十几万, 两个亿: the approximate words between a number and its unit; the
+# amount is read as the round figure (a lower bound of what was spent)
+APPROXIMATE = re.compile(r"(?<=[\d零〇一二两三四五六七八九十百千])\s*(?:多|来|余|几|个)\s*(?=[万亿千wW])")
+
+
 def _fold(text: str) -> str:
-    return _english(unicodedata.normalize("NFKC", text).translate(TRADITIONAL).replace("，", ",")).strip()
+    folded = unicodedata.normalize("NFKC", text).translate(TRADITIONAL).replace("，", ",")
+    return APPROXIMATE.sub("", _english(folded)).strip()
 
 
 def _number(body: str) -> Decimal | None:
@@ -168,7 +178,8 @@ def find_amounts(text: str) -> list[Decimal]:
         body, marked = match["body"], match["prefix"] or match["suffix"]
         has_unit = re.search(r"[万亿千仟wWkK]", body) is not None
         digits = len(re.sub(r"\D", "", body.split(".")[0]))
-        is_figure = re.fullmatch(ARABIC, body) is not None and 4 <= digits <= 10  # 11 digits: a phone number
+        # 11 digits: a phone number; 9610, 1210 …: customs codes, not money
+        is_figure = re.fullmatch(ARABIC, body) is not None and 4 <= digits <= 10 and body not in CUSTOMS_CODES
         if not marked and (NOT_MONEY_AFTER.match(folded, match.end()) or _in_date_or_code(folded, match)):
             continue
         if marked or has_unit or is_figure:

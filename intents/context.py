@@ -51,23 +51,30 @@ ASPECT = re.compile(
     re.IGNORECASE,
 )
 MATERIALS_CUE = re.compile(
-    r"材料|资料|清单|文件|凭证|证明|发票|准备什么|准备啥|要准备|需要准备|提交什么|提交啥|需要提交|要交什么|交什么|交啥|"
-    r"怎么申报|如何申报|咋申报|怎么报|咋报|怎么申请|如何申请|咋申请|申报流程|申请流程|流程|手续|步骤|去哪报|去哪申请|在哪申请|在哪报|"
-    r"材料呢|办理|怎么办理|怎么办|咋办|怎么弄|咋弄|materials?|documents?|paperwork|how to apply|how do i apply|process|procedure|checklist",
+    r"材料|资料|清单|文件|凭证|证明|证件|发票|准备|带啥|带什么|带哪些|提交|报送|交什么|交啥|交哪些|要交|上交|"
+    r"怎么申报|如何申报|咋申报|怎么报|咋报|怎么申请|如何申请|咋申请|申报流程|申请流程|流程|手续|步骤|"
+    r"去哪报|去哪申请|在哪申请|在哪报|去哪办|在哪办|哪里办|去哪里办|哪个窗口|窗口|网上办|线上办|"
+    r"办理|怎么办|咋办|怎么弄|咋弄|materials?|documents?|paperwork|how to apply|how do i apply|steps?|process|procedure|prepare|checklist",
     re.IGNORECASE,
 )
-QUESTION = re.compile(r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长")
+QUESTION = re.compile(r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长|不$|没$|[?？]$")
+# 「海外仓那条」「品牌建设那部分」: a pointer to one part of a document
+POINTER = re.compile(r"那条|这条|那一条|哪一条|那项|这项|那一项|那部分|这部分|那块|这块|那段|这段")
+# 「那评估呢」「主体培育呢」: a noun phrase and 呢, the shape of a question about a sibling
+NOUN_ELLIPSIS = re.compile(r"(?:呢|的呢|怎么样|咋样|如何|怎么说)$|^(?:那么?|还有|另外|and|what about|how about)")
+PLACE_REST = 12  # a message naming a place with this much else is still a follow-up on the topic
 PROVINCE = re.compile(r"省里|省级|省内|全省|省上|省政府|省厅|省一级|province|provincial")
 PROVINCE_OF = {"dalian-gxq": "liaoning", "yingkou": "liaoning", "panjin": "liaoning", "liaoning": "liaoning", "sichuan": "sichuan"}
 SCOPE_FLOOR = 0.04  # a message the scope model rates below this is no follow-up
 ALONE_CONFIDENCE, ALONE_LENGTH = 0.8, 8  # a message this sure of an intent on its own is a new question
-NAMED_ALONE_CONFIDENCE = 0.5  # the same for a message that names the context's topic itself
+NAMED_ALONE_CONFIDENCE = 0.8  # the same for a message that names the context's topic itself
+SURE_ALONE = 0.9  # without 那…/…呢, a message the ranking alone is this sure of is a new question
 MODIFIERS = re.compile(r"小型微利|小微企业|小微|第\s*[123一二三]\s*年")
 # words with no topic of their own: what is left of a follow-up after these, places and amounts
 FILLER = re.compile(
     r"那么|那个|这个|那|呢|的|了|吗|吧|啊|呀|哦|嘛|么|也|还|又|再|是|就|都|请问|一下|我们|我|咱们|咱|公司|企业|这边|那边|这里|那里|地区|"
     r"政策|情况|方面|的话|怎么样|咋样|如何|有没有|有吗|行不行|行吗|可以吗|能不能|换成|换到|改成|如果|要是|假如|对了|另外|还有|顺便|"
-    r"类似的|类似|一样|同样|相同|也有|这种|这类|那种|落实|执行|实施|出台|相关|对应|配套|有|"
+    r"类似的|类似|一样|同样|相同|也有|这种|这类|那种|落实|执行|实施|出台|相关|对应|配套|有|那条|这条|那部分|这部分|那块|说了|讲|"
     r"去年|今年|明年|一共|总共|大概|大约|左右|差不多|花了|投了|投入|花费|费用|支出|成本|开销|营业额|销售额|收入|营收|年收入|货值|订单|"
     r"万元|万|元|块钱|块|钱|人民币|w|层面|级|省里|省|市|区|国家|全国|and|what|about|how|the|\?",
     re.IGNORECASE,
@@ -108,7 +115,7 @@ class Context:
 class FollowUp:
     kind: str  # same, materials, region, sibling, amount
     region: str | None = None  # region: the place asked about
-    query: str = ""  # sibling: what the message names, for ranking; region: what it adds (方案)
+    query: str = ""  # sibling: what the message names, for ranking; region, amount: what it adds
 
 
 def residue(text: str) -> str:
@@ -127,6 +134,21 @@ def classify(text: str, raw: str, context: Context | None, now: float, has_amoun
     ``context_keys`` the key terms of the context's intent."""
     if context is None or not context.live(now) or not text:
         return None
+    follow = _classify(text, raw, context, has_amount, match, context_keys)
+    if follow is not None and follow.kind in (SAME, SIBLING, REGION) and sure_alone(text, raw, match, context):
+        return None  # a complete question the ranking alone is sure of: the context does not apply
+    return follow
+
+
+def sure_alone(text: str, raw: str, match, context: Context) -> bool:
+    """No mark of ellipsis (那…, …呢) and the ranking alone is sure of another intent."""
+    top = match.top if match is not None else None
+    if top is None or top.intent == context.intent or top.confidence < SURE_ALONE:
+        return False
+    return not (LEAD.search(text) or NOUN_ELLIPSIS.search(text) or NOUN_ELLIPSIS.search(raw.strip()))
+
+
+def _classify(text: str, raw: str, context: Context, has_amount: bool, match, context_keys) -> FollowUp | None:
     if (match.out_of_scope if match is not None else out_of_scope_cue(text)):
         return None  # refused, whatever came before
     keys = key_terms(text) - PLACE_KEYS
@@ -141,36 +163,63 @@ def classify(text: str, raw: str, context: Context | None, now: float, has_amoun
     rest = residue(ASPECT.sub("", MATERIALS_CUE.sub("", MODIFIERS.sub("", text))))
     if small_talk(match) and not (materials and len(rest) <= 2):
         return None  # 谢谢, 转人工, 你好: small talk is answered as small talk
+    if place or national:
+        region = place if place and place != "other" else (NATIONAL if national else None)
+        if region is None or has_amount:
+            return None  # another province, or a figure with a place: a question of its own
+        if region == context.region:
+            if not rest:
+                return FollowUp(SAME)  # 高新区呢 while on a 高新区 topic
+            if len(rest) <= 4 and not answered_there(match, region):
+                return FollowUp(SIBLING, query=rest)  # 营口的目标: another part, same place
+            return None  # a question of its own about the same place
+        if match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
+            return None  # 成都周末去哪玩: a place, but nothing the assistant covers
+        if keys and not elliptical:
+            return None  # 盘锦有没有海外仓补贴: a place and a topic of its own, a question of its own
+        if len(rest) <= 2 or (len(residue(text)) <= PLACE_REST and not answered_there(match, region)):
+            # 四川呢 / 盘锦的企业能享受不 / 营口这边有专门的扶持资金吗: this topic (or what the
+            # message adds to it) in that place
+            return FollowUp(REGION, region=region, query=residue(text))
+        return None
     if keys:
         stripped = residue(text)
         for key in keys:
             stripped = stripped.replace(key[1:], "")
-        if keys <= context_keys and not place:
-            if has_amount:
-                return FollowUp(AMOUNT)  # 货值50万，在海外仓压了8个月: the amount for the item just discussed
+        if has_amount and not confident_elsewhere(match, context):
+            # 货值50万，在海外仓压了8个月 / 服务器+主题插件 6万2: an amount, for the item just discussed
+            # or for the one the message names (session.named_calculator)
+            return FollowUp(AMOUNT, query=rest)
+        if POINTER.search(text) and len(stripped) <= 8:
+            return FollowUp(SIBLING, query=residue(POINTER.sub("", text)) or text)  # 海外仓那条说了啥
+        if variant and context.amount and len(stripped) <= 12:
+            return FollowUp(SIBLING, query=" ".join(MODIFIERS.findall(text)))  # 按小型微利算会不会少交点
+        if keys <= context_keys:
+            if materials and len(stripped) <= 8:
+                return FollowUp(MATERIALS)  # 结汇的手续都有哪些
             if asks and len(stripped) <= 8 and not answered_alone(match, context):
                 return FollowUp(SAME)  # 滞销多久才算: the item just discussed, named again
-        if (elliptical or len(stripped) <= 2) and len(stripped) <= 4 and not place:
-            return FollowUp(SIBLING, query=residue(text) or text)
+        if len(stripped) <= (4 if elliptical else 5 if asks else 2):
+            return FollowUp(SIBLING, query=residue(text) or text)  # 那国际物流呢, 9810又是干嘛的
         return None
-    if (place or national) and len(rest) <= 2 and not has_amount:
-        region = place if place and place != "other" else (NATIONAL if national else None)
-        if region is None:
-            return None
-        return FollowUp(SAME) if region == context.region else FollowUp(REGION, region=region, query=residue(text))
-    if place:
-        return None
-    if has_amount and len(rest) <= 8:
-        return FollowUp(AMOUNT)
+    if has_amount and not confident_elsewhere(match, context):
+        return FollowUp(AMOUNT, query=rest)  # 去年仓租加尾程派送一共七十多万: the calculator reads it
     if materials:
-        return FollowUp(MATERIALS) if len(rest) <= 6 else None
+        return FollowUp(MATERIALS) if len(rest) <= 8 else None
     if not elliptical and match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
         return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
-    if elliptical and not asks and not variant and 1 <= len(rest) <= 6:
-        return FollowUp(SIBLING, query=rest)  # 那评估呢, 主体培育呢: another part of the same document
+    if NOUN_ELLIPSIS.search(text) and not asks and not variant and 1 <= len(rest) <= 6:
+        return FollowUp(SIBLING, query=rest)  # 那评估呢, 主体培育呢: another part of the same topic
     if (asks or elliptical or variant) and len(rest) <= 10 and not confident_alone(match, context):
         return FollowUp(SAME)
     return None
+
+
+def answered_there(match, region: str) -> bool:
+    """The message alone is surely about an intent of that place (营口综试区的跨境物流是怎么规划的)."""
+    top = match.top if match is not None else None
+    wanted = ("national", "multi") if region == NATIONAL else (region,)
+    return top is not None and top.jurisdiction in wanted and top.confidence >= ALONE_CONFIDENCE
 
 
 def answered_alone(match, context: Context) -> bool:
@@ -178,6 +227,13 @@ def answered_alone(match, context: Context) -> bool:
     question asked again after the place changed, say): it is read on its own."""
     top = match.top if match is not None else None
     return top is not None and top.intent != context.intent and top.confidence >= NAMED_ALONE_CONFIDENCE
+
+
+def confident_elsewhere(match, context: Context) -> bool:
+    """The message, ranked alone, is surely about an intent without a calculator (外汇名录登记20万美元
+    以上要登记吗): its amount is part of a question, not a figure to compute."""
+    top = match.top if match is not None else None
+    return top is not None and top.intent != context.intent and top.confidence >= ALONE_CONFIDENCE and not (top.action or "").startswith("calc:")
 
 
 def small_talk(match) -> bool:

@@ -64,6 +64,7 @@ class Candidate:
     score: float  # hybrid score incl. region adjustment
     confidence: float
     features: dict = field(default_factory=dict, compare=False, hash=False)
+    action: str | None = None  # the intent's action (calc:…, checklist:…)
 
 
 @dataclass(frozen=True)
@@ -448,7 +449,7 @@ class Matcher:
                 # greetings, thanks, 转人工: short texts without policy terms, which the calibration
                 # (fitted on policy questions) rates low; a close question and a clear lead suffice
                 confidence = max(confidence, EXACT_CONFIDENCE)
-            candidates.append(Candidate(intent.id, intent.title, intent.kind, intent.jurisdiction, round(score, 4), confidence, parts))
+            candidates.append(Candidate(intent.id, intent.title, intent.kind, intent.jurisdiction, round(score, 4), confidence, parts, intent.action))
         bare = False
         if len(candidates) > 1:
             term = bare_term(q)

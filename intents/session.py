@@ -30,6 +30,7 @@ from intents.context import (
 from intents.matcher import LOCAL, PLACES, REGIONS
 from intents.normalize import canonical, key_terms, plain, tokens
 from intents.personal import strip_personal
+from intents.respond import EVENTS
 from intents.script import SIMPLIFIED
 from intents.script import detect as detect_script
 
@@ -39,7 +40,7 @@ CALC_ASK = re.compile(r"怎么算|咋算|如何算|算一下|算算|能补多少
 RANK_DEPTH = 10  # candidates a sibling follow-up chooses from
 # a region follow-up: weights of the context intent's title, its questions and the user's words
 # (a grid on the dev dialogues: the title alone 42 of 51 right, the user's question alone 33)
-TITLE_WEIGHT, QUESTIONS_WEIGHT, USER_WEIGHT = 0.6, 0.3, 0.1
+TITLE_WEIGHT, QUESTIONS_WEIGHT, USER_WEIGHT, WORDS_WEIGHT = 0.6, 0.3, 0.1, 0.8
 # a sibling follow-up: what helps a candidate beside its ranking (closeness to the context's
 # intent, the same kind of action, the same place)
 SIBLING_TOPIC, SIBLING_KIND, SIBLING_PLACE = 0.3, 0.2, 0.1
@@ -56,12 +57,14 @@ def respond_in_context(responder, text, context: Context | None, region=None, no
     script = detect_script(text, live.script if live else SIMPLIFIED)
     clean = strip_personal(text)
     amount = first_amount(clean)
+    if amount is None and live is not None and live.item == "training" and EVENTS.search(plain(clean)):
+        amount = ""  # 全年办了20场: training is counted in events, which the calculator reads
     follow = reply = match = None
     if live is not None:
         match = responder.matcher.rank(clean, region=region)
         keys = responder.matcher.intent_keys[responder.matcher.index_of[live.intent]] if live.intent in responder.matcher.index_of else frozenset()
         follow = classify(match.text, plain(clean), live, now, amount is not None, match, keys)
-        reply = resolve(responder, follow, plain(clean), live, today) if follow is not None else None
+        reply = resolve(responder, follow, plain(clean), live, today, match) if follow is not None else None
     if reply is None:
         follow = None
         reply = responder.respond(text, region=region, today=today, script=script, match=match)
@@ -93,7 +96,7 @@ def first_amount(text: str) -> str | None:
     return format(found[0], "f") if found else None
 
 
-def resolve(responder, follow: FollowUp, text: str, context: Context, today: date | None):
+def resolve(responder, follow: FollowUp, text: str, context: Context, today: date | None, match=None):
     """The reply to a follow-up, or None when the context gives no good reading of it."""
     intent = responder.by_id.get(context.intent or "")
     if intent is None:
@@ -104,7 +107,8 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
     if follow.kind == MATERIALS:
         return responder._answer(text, intent, FOLLOW_UP_CONFIDENCE, today, materials=True)
     if follow.kind == AMOUNT:
-        target = calc_target(responder, intent) or item_intent(responder, context.item)
+        named = named_calculator(responder, match, intent) if len(follow.query) >= 2 else None
+        target = named or calc_target(responder, intent) or item_intent(responder, context.item)
         if target is None:
             return None
         return responder._answer(f"{text} {context.modifiers}", target, FOLLOW_UP_CONFIDENCE, today, materials=False)
@@ -122,13 +126,29 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
 
 def calc_target(responder, intent):
     """The intent that computes for ``intent``: itself, or the one with a calculator and the same
-    checklist (辽宁核定征收 -> 4%核定征收企业所得税; 高新区推广申报材料 -> 海外推广支持)."""
+    checklist, the national rule before a summary (辽宁核定征收 -> 4%核定征收企业所得税; 高新区推广
+    申报材料 -> 海外推广支持)."""
     if calc_item(intent):
         return intent
     checklist = checklist_of(intent)
     if checklist is None:
         return None
-    return next((i for i in responder.by_id.values() if calc_item(i) and checklist_of(i) == checklist), None)
+    same = [i for i in responder.by_id.values() if calc_item(i) and checklist_of(i) == checklist]
+    return min(same, key=lambda i: JURISDICTION_ORDER.get(i.jurisdiction, 9), default=None)
+
+
+JURISDICTION_ORDER = {"dalian-gxq": 0, "national": 1, "multi": 2}
+NAMED_CALCULATOR = 0.5  # an amount whose message names another item this surely goes to that item
+
+
+def named_calculator(responder, match, intent):
+    """The calculator the amount's message names itself (服务器+主题插件 6万2 -> 独立站; 园区一年
+    运营投入650万 -> 产业园), when the ranking alone is sure of an intent with a calculator."""
+    top = match.top if match is not None else None
+    if top is None or top.intent == intent.id or top.confidence < NAMED_CALCULATOR:
+        return None
+    named = responder.by_id[top.intent]
+    return named if calc_item(named) and calc_item(named) != calc_item(intent) else None
 
 
 def item_intent(responder, item: str | None):
@@ -151,9 +171,10 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     wanted = ("national", "multi") if region == NATIONAL else (region,)
     matcher = responder.matcher
     scores = topic_scores(responder, intent)
-    extra = without_places(canonical(context.text or "")) + words
-    if extra:
-        scores = scores + USER_WEIGHT * dense(matcher, extra)
+    if context.text:
+        scores = scores + USER_WEIGHT * dense(matcher, without_places(canonical(context.text)))
+    if words:  # what the message adds: a word or two (方案) nudges, a phrase (扶持资金) leads
+        scores = scores + (WORDS_WEIGHT if len(words) > 2 else USER_WEIGHT) * dense(matcher, words)
     best, best_score = None, 0.0
     for i, candidate in enumerate(matcher.intents):
         if candidate.jurisdiction in wanted and candidate.kind == "policy" and candidate.id != intent.id and scores[i] > best_score:
@@ -195,8 +216,8 @@ def sibling_intent(responder, query: str, context: Context, intent):
     kind = (intent.action or "").split(":", 1)[0]
     best, best_score = None, -1.0
     for candidate in match.candidates:
-        if candidate.kind != "policy" or candidate.intent == intent.id:
-            continue
+        if candidate.kind != "policy":
+            continue  # the context's intent itself may win: 统计口径呢 on 统计 is the same topic
         index = matcher.index_of[candidate.intent]
         if keys and not keys & matcher.intent_keys[index]:
             continue  # 9810呢: only intents that name 9810
