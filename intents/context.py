@@ -28,7 +28,7 @@ from intents.matcher import PLACES, detect_region, out_of_scope_cue
 from intents.normalize import key_terms
 
 IDLE_SECONDS = 30 * 60  # context expires after this long without a message
-SAME, MATERIALS, REGION, SIBLING, AMOUNT = "same", "materials", "region", "sibling", "amount"
+SAME, MATERIALS, REGION, SIBLING, AMOUNT, CLAUSE = "same", "materials", "region", "sibling", "amount", "clause"
 NATIONAL = "national"  # 「国家层面呢」: a follow-up may ask for the national rules
 ANSWERED = ("answer", "calculation", "checklist")
 
@@ -59,7 +59,8 @@ MATERIALS_CUE = re.compile(
 )
 QUESTION = re.compile(r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长|不$|没$|[?？]$")
 # 「海外仓那条」「品牌建设那部分」: a pointer to one part of a document
-POINTER = re.compile(r"那条|这条|那一条|哪一条|那项|这项|那一项|那部分|这部分|那块|这块|那段|这段")
+POINTER = re.compile(r"那条|这条|那一条|哪一条|那项|这项|那一项|那部分|这部分|那块|这块|那段|这段|那句|这句|那个(?=$|呢|吧)|的话$")
+CLAUSE_NUMBER = re.compile(r"第\s*(\d+)\s*条")  # 第三条 (numerals are Arabic in canonical text): that clause
 # 「那评估呢」「主体培育呢」: a noun phrase and 呢, the shape of a question about a sibling
 NOUN_ELLIPSIS = re.compile(r"(?:呢|的呢|怎么样|咋样|如何|怎么说)$|^(?:那么?|还有|另外|and|what about|how about)")
 PLACE_REST = 12  # a message naming a place with this much else is still a follow-up on the topic
@@ -67,14 +68,16 @@ PROVINCE = re.compile(r"省里|省级|省内|全省|省上|省政府|省厅|省�
 PROVINCE_OF = {"dalian-gxq": "liaoning", "yingkou": "liaoning", "panjin": "liaoning", "liaoning": "liaoning", "sichuan": "sichuan"}
 SCOPE_FLOOR = 0.04  # a message the scope model rates below this is no follow-up
 ALONE_CONFIDENCE, ALONE_LENGTH = 0.8, 8  # a message this sure of an intent on its own is a new question
+ALONE_REST = 4  # … when it says this much beyond asking about an aspect (一年总共封顶多少 says 一年)
 NAMED_ALONE_CONFIDENCE = 0.8  # the same for a message that names the context's topic itself
+NAMED_THERE = 0.5  # a message naming a place and a topic, ranked alone this sure in that place, is read alone
 SURE_ALONE = 0.9  # without 那…/…呢, a message the ranking alone is this sure of is a new question
 MODIFIERS = re.compile(r"小型微利|小微企业|小微|第\s*[123一二三]\s*年")
 # words with no topic of their own: what is left of a follow-up after these, places and amounts
 FILLER = re.compile(
     r"那么|那个|这个|那|呢|的|了|吗|吧|啊|呀|哦|嘛|么|也|还|又|再|是|就|都|请问|一下|我们|我|咱们|咱|公司|企业|这边|那边|这里|那里|地区|"
     r"政策|情况|方面|的话|怎么样|咋样|如何|有没有|有吗|行不行|行吗|可以吗|能不能|换成|换到|改成|如果|要是|假如|对了|另外|还有|顺便|"
-    r"类似的|类似|一样|同样|相同|也有|这种|这类|那种|落实|执行|实施|出台|相关|对应|配套|有|那条|这条|那部分|这部分|那块|说了|讲|"
+    r"类似的|类似|一样|同样|相同|也有|这种|这类|那种|落实|执行|实施|出台|相关|对应|配套|有|那条|这条|那部分|这部分|那块|这块|那句|这句|说了|讲|咋说|怎么说|怎么写|"
     r"去年|今年|明年|一共|总共|大概|大约|左右|差不多|花了|投了|投入|花费|费用|支出|成本|开销|营业额|销售额|收入|营收|年收入|货值|订单|"
     r"万元|万|元|块钱|块|钱|人民币|w|层面|级|省里|省|市|区|国家|全国|and|what|about|how|the|\?",
     re.IGNORECASE,
@@ -175,13 +178,16 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
             return None  # a question of its own about the same place
         if match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
             return None  # 成都周末去哪玩: a place, but nothing the assistant covers
-        if keys and not elliptical:
+        if keys and ((not elliptical and not keys <= context_keys) or answered_there(match, region, NAMED_THERE)):
             return None  # 盘锦有没有海外仓补贴: a place and a topic of its own, a question of its own
-        if len(rest) <= 2 or (len(residue(text)) <= PLACE_REST and not answered_there(match, region)):
+        if len(rest) <= 2 or (len(residue(text)) <= PLACE_REST and (elliptical or not answered_there(match, region))):
             # 四川呢 / 盘锦的企业能享受不 / 营口这边有专门的扶持资金吗: this topic (or what the
             # message adds to it) in that place
             return FollowUp(REGION, region=region, query=residue(text))
         return None
+    number = CLAUSE_NUMBER.search(text)
+    if number and len(residue(CLAUSE_NUMBER.sub("", text))) <= 4:
+        return FollowUp(CLAUSE, query=number.group(1))  # 那第8条 / 第三条: that clause of the document
     if keys:
         stripped = residue(text)
         for key in keys:
@@ -210,16 +216,16 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
         return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
     if NOUN_ELLIPSIS.search(text) and not asks and not variant and 1 <= len(rest) <= 6:
         return FollowUp(SIBLING, query=rest)  # 那评估呢, 主体培育呢: another part of the same topic
-    if (asks or elliptical or variant) and len(rest) <= 10 and not confident_alone(match, context):
+    if (asks or elliptical or variant) and len(rest) <= 10 and not (len(rest) >= ALONE_REST and confident_alone(match, context)):
         return FollowUp(SAME)
     return None
 
 
-def answered_there(match, region: str) -> bool:
+def answered_there(match, region: str, confidence: float = 0.0) -> bool:
     """The message alone is surely about an intent of that place (营口综试区的跨境物流是怎么规划的)."""
     top = match.top if match is not None else None
     wanted = ("national", "multi") if region == NATIONAL else (region,)
-    return top is not None and top.jurisdiction in wanted and top.confidence >= ALONE_CONFIDENCE
+    return top is not None and top.jurisdiction in wanted and top.confidence >= (confidence or ALONE_CONFIDENCE)
 
 
 def answered_alone(match, context: Context) -> bool:

@@ -79,8 +79,11 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
         if distinct:
             return Decision(CLARIFY, top, options=(top, *distinct))
     if top.confidence < thresholds.get("sure", 1.0):
-        tie = thresholds.get("tie", 0.0)
-        tied = [c for c in policy[1:RUNNERS_UP] if top.score - c.score <= tie and differ(by_id[c.intent], by_id[top.intent])]
+        tie, ratio = thresholds.get("tie", 0.0), thresholds.get("tie_ratio", 1.01)
+        tied = [
+            c for c in policy[1:RUNNERS_UP]
+            if (top.score - c.score <= tie or c.confidence >= ratio * top.confidence) and differ(by_id[c.intent], by_id[top.intent])
+        ]  # fmt: skip
         if tied:
             return Decision(CLARIFY, top, options=(top, *tied))
         if top.confidence < thresholds.get("floor", 0.0) and runners:

@@ -390,6 +390,8 @@ class Matcher:
 
     def region_adjustment(self, jurisdiction: str, region: str | None, named: bool, amount_cue: bool, action: str | None) -> float:
         cfg = self.region_cfg
+        if region == COMPARED:  # the comparison across places answers it, and no one place is preferred
+            return cfg.get("compared", 0.0) if jurisdiction == "multi" else 0.0
         if region is None:
             if amount_cue and jurisdiction == "dalian-gxq" and action and action.startswith("calc:"):
                 return cfg["amount_bonus"]
@@ -422,6 +424,8 @@ class Matcher:
     def rank(self, text: str, region: str | None = None, limit: int = 5, canonical_text: str | None = None) -> Match:
         q = canonical_text if canonical_text is not None else canonical(text)
         named = detect_region(q)
+        if named is not None and len(named_regions(q)) > 1:
+            named = COMPARED  # 辽宁四川大连比一比: several places named, a comparison across them
         used = named or region
         amount_cue = bool(AMOUNT_CUE.search(q))
         cue = out_of_scope_cue(q)
@@ -476,6 +480,15 @@ PLACES = (
 
 # names that hold a place name without meaning the place (大连理工大学盘锦校区 is in 盘锦)
 NOT_PLACES = re.compile(r"大连(?:理工|海事|外国语|交通|医科|民族|工业)大学|大工")
+
+
+COMPARED = "compared"  # the region of an enquiry naming several of the places
+
+
+def named_regions(text: str) -> set[str]:
+    """Every region the enquiry names (大连 and 辽宁 count as two; other provinces are left out)."""
+    text = NOT_PLACES.sub("", text)
+    return {region for region, pattern in PLACES if region != "other" and pattern.search(text)}
 
 
 def detect_region(text: str) -> str | None:

@@ -13,6 +13,7 @@ from datetime import date
 from intents.context import (
     AMOUNT,
     ANSWERED,
+    CLAUSE,
     MATERIALS,
     MODIFIERS,
     NATIONAL,
@@ -41,9 +42,10 @@ RANK_DEPTH = 10  # candidates a sibling follow-up chooses from
 # a region follow-up: weights of the context intent's title, its questions and the user's words
 # (a grid on the dev dialogues: the title alone 42 of 51 right, the user's question alone 33)
 TITLE_WEIGHT, QUESTIONS_WEIGHT, USER_WEIGHT, WORDS_WEIGHT = 0.6, 0.3, 0.1, 0.8
+KEYS_WEIGHT, TOPIC_WEIGHT = 0.0, 0.0  # shared key terms (海外仓), the same FAQ topic
 # a sibling follow-up: what helps a candidate beside its ranking (closeness to the context's
 # intent, the same kind of action, the same place)
-SIBLING_TOPIC, SIBLING_KIND, SIBLING_PLACE = 0.3, 0.2, 0.1
+SIBLING_TOPIC, SIBLING_KIND, SIBLING_PLACE = 0.0, 0.2, 0.1
 
 
 def respond_in_context(responder, text, context: Context | None, region=None, now: float | None = None, today: date | None = None):
@@ -112,7 +114,9 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
         if target is None:
             return None
         return responder._answer(f"{text} {context.modifiers}", target, FOLLOW_UP_CONFIDENCE, today, materials=False)
-    if follow.kind == REGION:
+    if follow.kind == CLAUSE:
+        target = clause_intent(responder, intent, follow.query)
+    elif follow.kind == REGION:
         target = region_intent(responder, follow.region, context, intent, follow.query)
     else:
         target = sibling_intent(responder, follow.query, context, intent)
@@ -168,18 +172,31 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     """The intent of ``region`` nearest to the context's intent: the place's intent documents
     (title and questions) scored against the context intent's title and questions, with places
     taken out, and a little of the user's own question and of what the message adds (方案)."""
-    wanted = ("national", "multi") if region == NATIONAL else (region,)
     matcher = responder.matcher
     scores = topic_scores(responder, intent)
     if context.text:
         scores = scores + USER_WEIGHT * dense(matcher, without_places(canonical(context.text)))
-    if words:  # what the message adds: a word or two (方案) nudges, a phrase (扶持资金) leads
-        scores = scores + (WORDS_WEIGHT if len(words) > 2 else USER_WEIGHT) * dense(matcher, words)
-    best, best_score = None, 0.0
-    for i, candidate in enumerate(matcher.intents):
-        if candidate.jurisdiction in wanted and candidate.kind == "policy" and candidate.id != intent.id and scores[i] > best_score:
-            best, best_score = candidate, float(scores[i])
-    return best
+    if words:  # what the message adds: a word or two (方案) nudges, a topic (培训, 扶持资金) leads
+        leads = len(words) > 2 or bool(key_terms(canonical(words)) - PLACE_KEYS)
+        scores = scores + (WORDS_WEIGHT if leads else USER_WEIGHT) * dense(matcher, words)
+    # 国家层面呢: the national documents first, the summaries across places when they have nothing
+    for wanted in (("national",), ("multi",)) if region == NATIONAL else ((region,),):
+        best, best_score = None, 0.0
+        for i, candidate in enumerate(matcher.intents):
+            if candidate.jurisdiction in wanted and candidate.kind == "policy" and candidate.id != intent.id and scores[i] > best_score:
+                best, best_score = candidate, float(scores[i])
+        if best is not None:
+            return best
+    return None
+
+
+def clause_intent(responder, intent, number: str):
+    """The intent answering clause ``number`` of the context intent's document (第8条 of the 高新区
+    policy: the promotion item); the one citing fewest other clauses when several cite it."""
+    documents = {ref.split(":", 1)[0] for ref in intent.sources}
+    wanted = {f"{doc}:{number}" for doc in documents}
+    citing = [i for i in responder.by_id.values() if i.kind == "policy" and wanted & set(i.sources)]
+    return min(citing, key=lambda i: (len(i.sources), i.jurisdiction == "multi"), default=None)
 
 
 def dense(matcher, text: str):
@@ -195,10 +212,15 @@ def topic_scores(responder, intent):
     places left out; computed once per intent and kept with the responder."""
     cache = responder.__dict__.setdefault("_topic_scores", {})
     if intent.id not in cache:
+        import numpy as np
+
         matcher = responder.matcher
         title = without_places(canonical(intent.title))
         questions = without_places(canonical("。".join(intent.questions)))
-        cache[intent.id] = TITLE_WEIGHT * dense(matcher, title) + QUESTIONS_WEIGHT * dense(matcher, questions)
+        keys = matcher.intent_keys[matcher.index_of[intent.id]] - PLACE_KEYS
+        shared = np.array([len(keys & k) / len(keys) if keys else 0.0 for k in matcher.intent_keys])
+        same_topic = np.array([float(other.topic == intent.topic) for other in matcher.intents])
+        cache[intent.id] = TITLE_WEIGHT * dense(matcher, title) + QUESTIONS_WEIGHT * dense(matcher, questions) + KEYS_WEIGHT * shared + TOPIC_WEIGHT * same_topic
     return cache[intent.id]
 
 
@@ -222,9 +244,10 @@ def sibling_intent(responder, query: str, context: Context, intent):
         if keys and not keys & matcher.intent_keys[index]:
             continue  # 9810呢: only intents that name 9810
         other = responder.by_id[candidate.intent]
-        score = candidate.score + SIBLING_TOPIC * float(near[index]) + (SIBLING_KIND if kind and (other.action or "").startswith(kind) else 0.0)
-        if other.jurisdiction == intent.jurisdiction:
-            score += SIBLING_PLACE
+        score = candidate.score
+        if other.id != intent.id:  # the context's own intent wins on its ranking alone
+            score += SIBLING_TOPIC * float(near[index]) + (SIBLING_KIND if kind and (other.action or "").startswith(kind) else 0.0)
+            score += SIBLING_PLACE if other.jurisdiction == intent.jurisdiction else 0.0
         if score > best_score:
             best, best_score = other, score
     return best
