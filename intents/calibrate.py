@@ -333,6 +333,43 @@ def calibrate(faq: Faq, dev_items: list, model: dict | None = None, keep_weights
     return model, report
 
 
+WRONG_LIMIT = 0.03  # issue 12: at most 3% of in-scope enquiries answered wrong …
+ASK_LIMIT = 0.07  # … and at most 7% asked back
+DECISION_GRID = {
+    "tie": (0.0, 0.005, 0.01, 0.015, 0.02, 0.03),
+    "tie_ratio": (0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.01),
+    "floor": (0.0, 0.2, 0.3, 0.4, 0.5, 0.6),
+}
+
+
+def fit_decision(responder, dev_items: list) -> tuple[dict, dict]:
+    """The decision thresholds (intents/decision.py) that answer the most in-scope dev enquiries
+    right while at most WRONG_LIMIT are answered wrong and at most ASK_LIMIT asked back (fewer
+    questions back, then a smaller tie band, break ties), keeping out-of-scope rejection as it is."""
+    from intents.decision import ANSWER, CLARIFY, decide
+    from intents.personal import strip_personal
+
+    matched = [(item, responder.matcher.rank(strip_personal(item.q), region=item.region)) for item in dev_items if not item.oos]
+    best = None
+    for tie, ratio, floor in itertools.product(*DECISION_GRID.values()):
+        thresholds = dict(responder.thresholds, tie=tie, tie_ratio=ratio, floor=floor)
+        right = wrong = asked = 0
+        for item, match in matched:
+            decision = decide(match, responder.by_id, thresholds)
+            if decision.action == ANSWER:
+                right += decision.top.intent in item.intents
+                wrong += decision.top.intent not in item.intents
+            asked += decision.action == CLARIFY
+        n = max(1, len(matched))
+        if wrong / n <= WRONG_LIMIT and asked / n <= ASK_LIMIT:
+            key = (right, -asked, -tie, ratio, -floor)
+            if best is None or key > best[0]:
+                best = (key, {"tie": tie, "tie_ratio": ratio, "floor": floor}, {"answered_right": round(right / n, 4), "answered_wrong": round(wrong / n, 4), "asked_back": round(asked / n, 4)})
+    if best is None:
+        return {}, {"decision": "no setting meets the limits; thresholds kept"}
+    return best[1], best[2]
+
+
 def reliability(scored) -> list[dict]:
     """Predicted confidence against observed accuracy, in bins (the calibration check)."""
     bins = [(0.0, 0.2), (0.2, 0.4), (0.4, 0.6), (0.6, 0.8), (0.8, 0.9), (0.9, 1.01)]
@@ -357,7 +394,14 @@ def main() -> None:
     args = parser.parse_args()
     items = load_dev_set(args.dev_set) if args.dev_set.exists() else []
     model = dict(load_model(), tokenizer=args.tokenizer) if args.tokenizer else None
-    model, report = calibrate(load_faq(args.faq_dir) if args.faq_dir else load_faq(), items, model, keep_weights=args.keep_weights)
+    faq = load_faq(args.faq_dir) if args.faq_dir else load_faq()
+    model, report = calibrate(faq, items, model, keep_weights=args.keep_weights)
+    if items:  # then the decision policy's thresholds, on the model just fitted
+        from intents.respond import Responder
+
+        decision, figures = fit_decision(Responder(faq, model=model), items)
+        model["thresholds"] = dict(model["thresholds"], **decision)
+        report["decision"] = figures
     print(yaml.safe_dump(report, allow_unicode=True, sort_keys=False))
     text = yaml.safe_dump(model, allow_unicode=True, sort_keys=False, default_flow_style=None)
     if args.write:

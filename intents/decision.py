@@ -18,11 +18,29 @@ import re
 from dataclasses import dataclass
 
 from intents.matcher import LOCAL, Candidate, Match
+from intents.normalize import key_terms
 
 ANSWER, CLARIFY, REJECT, ASK_ITEM = "answer", "clarify", "reject", "ask_item"
 RUNNERS_UP = 3
 # an enquiry that is only an amount (80万, 5000元, 1.5亿): the topic must come from the user
 BARE_AMOUNT = re.compile(r"(?:花了|投了|投入|大概|大约|约)?\d+(?:\.\d+)?(?:万|亿|千|元|块)*(?:元|块|人民币)?(?:左右)?")
+
+
+def bare_amount(text: str) -> bool:
+    """An amount and nothing that says what it is for (花了120万, 80万左右)."""
+    from calculators.amounts import ForeignCurrencyError, find_amounts
+    from intents.context import residue
+
+    if text.isdigit() and len(text) == 4:
+        return False  # 9610 alone asks about a customs code (2025 about a year), not about money
+    if BARE_AMOUNT.fullmatch(text):
+        return True
+    if key_terms(text) or residue(text):
+        return False
+    try:
+        return bool(find_amounts(text))
+    except ForeignCurrencyError:
+        return True
 
 
 @dataclass(frozen=True)
@@ -63,13 +81,13 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
         return Decision(REJECT)
     if match.informative <= 1 and top.features.get("fuzz", 0.0) < 0.8:
         return Decision(REJECT)  # one meaningful character (好, 嗯, ok): only a near-exact question
-    if BARE_AMOUNT.fullmatch(match.text) and top.kind == "policy":
-        return Decision(ASK_ITEM, top)  # 80万 alone names no item: no estimate is guessed
+    if top.kind == "policy" and bare_amount(match.text):
+        return Decision(ASK_ITEM, top)  # 80万, 我们去年花了120万: no item named, no estimate guessed
     if not in_scope(match, thresholds):
         return Decision(REJECT)
     policy = [c for c in match.candidates if c.kind == "policy" or c is top]
     runners = [c for c in policy[1:] if c.confidence >= thresholds.get("suggestion", 0.1)]
-    if match.bare_topic and match.region is None:
+    if match.bare_topic and match.region is None and top.confidence < thresholds.get("sure", 1.0):
         # 海外仓 alone, no place known: the summary across places answers it; without one, ask
         # which place's (or which aspect's) intent is meant
         summary = next((c for c in policy[:RUNNERS_UP] if c.jurisdiction == "multi"), None)

@@ -242,10 +242,18 @@ def test_index_is_built_quickly(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 2.0
 
 
-def test_bare_topic_word_asks_which_aspect(responder: Responder) -> None:
-    reply = responder.respond("海外仓")
-    assert reply.kind == "clarify"
+def test_bare_topic_word_asks_which_place_unless_sure(tmp_path: Path) -> None:
+    """海外仓 alone, no place known, no summary across places in the FAQ: which place's? Unless the
+    ranking is sure of one (then it answers, the other place one tap away)."""
+    faq = load_faq(write_faq(tmp_path / "faq"))
+    model = load_model()
+    unsure = Responder(faq, model=dict(model, thresholds=dict(model["thresholds"], sure=1.01)))
+    reply = unsure.respond("海外仓")
+    assert reply.kind == "clarify" and reply.answer.startswith("您问的是「")
     assert {s.intent for s in reply.suggestions} >= {"gxq-overseas-warehouse-subsidy", "sichuan-overseas-warehouse"}
+    sure = Responder(faq, model=dict(model, thresholds=dict(model["thresholds"], sure=0.0)))
+    reply = sure.respond("海外仓")
+    assert reply.kind == "answer" and "sichuan-overseas-warehouse" in {reply.intent, *(s.intent for s in reply.suggestions)}
 
 
 def test_excerpt_needs_a_policy_term(tmp_path: Path) -> None:

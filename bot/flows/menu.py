@@ -50,6 +50,7 @@ def menu_buttons() -> list[list[Button]]:
 
 
 def start(turn: Turn, _: str = "") -> list[OutMessage]:
+    turn.state.context = None  # /start begins a new conversation: nothing earlier reads the next message
     return [message(WELCOME, menu_buttons())]
 
 

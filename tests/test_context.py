@@ -1,0 +1,133 @@
+"""Conversation context in the pure core (intents/context.py, intents/session.py): follow-ups read
+against the session's last topic, complete questions and out-of-scope messages read alone, expiry."""
+
+from __future__ import annotations
+
+import pytest
+
+from intents.context import IDLE_SECONDS, Context
+from intents.respond import Responder, get_responder
+
+T0 = 1_767_225_600.0  # 2026-01-01
+
+
+@pytest.fixture(scope="module")
+def responder() -> Responder:
+    return get_responder()
+
+
+class Session:
+    """One conversation: each message read in the context the previous one left."""
+
+    def __init__(self, responder: Responder, region: str | None = None) -> None:
+        self.responder, self.region, self.context, self.now = responder, region, None, T0
+
+    def say(self, text: str, minutes: float = 1.0):
+        self.now += minutes * 60
+        reply, self.context = self.responder.respond_in_context(text, self.context, region=self.region, now=self.now)
+        return reply
+
+
+def test_the_issue_dialogue_answers_every_follow_up(responder: Responder) -> None:
+    chat = Session(responder)
+    first = chat.say("高新区海外仓补贴怎么算")
+    assert (first.kind, first.intent, first.followup) == ("answer", "gxq-overseas-warehouse-subsidy", None)
+    cap = chat.say("那上限是多少？")
+    assert (cap.kind, cap.intent, cap.followup) == ("answer", "gxq-overseas-warehouse-subsidy", "same")
+    assert "50万元" in cap.answer
+    spent = chat.say("我们去年花了120万")
+    assert (spent.kind, spent.intent, spent.followup) == ("calculation", "gxq-overseas-warehouse-subsidy", "amount")
+    assert spent.calculation["total"] == 500000.0  # 120万 × 50% = 60万, capped at 50万 a year
+    sichuan = chat.say("四川呢")
+    assert (sichuan.intent, sichuan.followup) == ("sc-overseas-warehouse", "region")
+    assert "征求意见稿" in sichuan.answer  # the Sichuan plan is a draft
+    materials = chat.say("要什么材料")
+    assert materials.followup == "materials" and materials.intent == "sc-overseas-warehouse"
+
+
+def test_materials_of_an_item_with_a_checklist(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新区海外仓补贴怎么算")
+    reply = chat.say("怎么申请")
+    assert (reply.kind, reply.intent, reply.followup) == ("checklist", "gxq-overseas-warehouse-subsidy", "materials")
+    assert "申报" in reply.answer
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "intent"),
+    [("那国际物流呢", "gxq-intl-logistics-subsidy"), ("独立站呢", "gxq-independent-site-subsidy"), ("展会呢", "gxq-exhibition-subsidy")],
+)
+def test_a_sibling_item_in_the_same_place(responder: Responder, follow_up: str, intent: str) -> None:
+    chat = Session(responder)
+    chat.say("高新区海外仓补贴怎么算")
+    reply = chat.say(follow_up)
+    assert (reply.intent, reply.followup) == (intent, "sibling")
+
+
+def test_the_small_low_profit_variant_reuses_the_revenue(responder: Responder) -> None:
+    chat = Session(responder)
+    first = chat.say("跨境电商4%核定征收所得税，年收入500万交多少")
+    assert first.kind == "calculation" and first.calculation["tax"] == 50000.0  # 500万 × 4% × 25%
+    variant = chat.say("那小型微利企业呢")
+    assert (variant.kind, variant.intent) == ("calculation", "reg-small-low-profit")
+    assert variant.calculation["tax"] == 10000.0  # 20万 × 25% × 20%
+
+
+def test_a_region_follow_up_to_the_national_level_and_a_clause_number(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("辽宁海外仓布局有什么支持")
+    national = chat.say("国家层面呢")
+    assert (national.intent, national.followup) == ("mof-overseas-warehouse", "region")
+    chat = Session(responder)
+    chat.say("高新区海外仓补贴")
+    clause = chat.say("那第8条呢")
+    assert (clause.intent, clause.followup) == ("gxq-promotion-subsidy", "clause")
+
+
+def test_a_complete_question_ignores_the_context(responder: Responder) -> None:
+    for question in ("9610是什么意思", "拿过市级资金还能报高新区的补贴吗", "四川的跨境电商方案生效了吗", "你好"):
+        chat = Session(responder)
+        chat.say("高新区海外仓补贴怎么算")
+        alone = responder.respond(question)
+        inside = chat.say(question)
+        assert (inside.kind, inside.intent, inside.followup) == (alone.kind, alone.intent, None), question
+
+
+def test_out_of_scope_is_refused_mid_dialogue_and_the_topic_survives_it(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新区海外仓补贴怎么算")
+    for message in ("今天大连下雨吗", "顺便问下淘宝国内店怎么开", "个税汇算什么时候截止"):
+        assert chat.say(message).kind == "fallback", message
+    assert chat.say("那上限是多少").intent == "gxq-overseas-warehouse-subsidy"
+
+
+def test_the_context_expires_after_thirty_idle_minutes(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新区海外仓补贴怎么算")
+    late = chat.say("我们去年花了120万", minutes=IDLE_SECONDS / 60 + 1)
+    assert late.followup is None and late.kind != "calculation"  # an amount alone: which item?
+    assert late.kind == "clarify" and len(late.suggestions) >= 2
+
+
+def test_a_question_back_on_a_new_topic_replaces_the_old_topic(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新区海外仓补贴怎么算")
+    tied = chat.say("9810退税")  # the national rule or the Sichuan plan
+    assert tied.kind == "clarify"
+    assert chat.context is not None and chat.context.intent == tied.suggestions[0].intent
+
+
+def test_a_follow_up_in_traditional_characters_is_answered_in_them(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新區海外倉補貼怎麼算")
+    reply = chat.say("上限呢")  # the same characters in both scripts: the conversation's script holds
+    assert reply.followup == "same" and "萬元" in reply.answer and "万元" not in reply.answer
+
+
+def test_context_round_trips_and_bad_stored_values_are_ignored() -> None:
+    context = Context(intent="gxq-overseas-warehouse-subsidy", region="dalian-gxq", item="overseas-warehouse", amount="1200000", at=T0)
+    assert Context.from_dict(context.as_dict()) == context
+    assert Context.from_dict(None) is None and Context.from_dict("x") is None  # type: ignore[arg-type]
+    assert Context.from_dict({"intent": "x", "unknown": 1}) == Context(intent="x")
+    assert context.live(T0 + IDLE_SECONDS) and not context.live(T0 + IDLE_SECONDS + 1)
+    assert not Context().live(T0)
