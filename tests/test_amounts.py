@@ -159,3 +159,24 @@ def test_wan_amounts(count: int) -> None:
     assert parse_amount(f"{count}万") == count * 10_000
     assert parse_amount(f"{count}w") == count * 10_000
     assert find_amounts(f"去年花了{count}万元，能补多少") == [count * 10_000]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("去年仓租加尾程派送一共七十多万", [Decimal("700000")]),
+        ("首单货值八十来万", [Decimal("800000")]),
+        ("我们计划投两个亿，年交易额大概5个亿", [Decimal("200000000"), Decimal("500000000")]),
+        ("去年亞馬遜站內廣告花了70萬", [Decimal("700000")]),
+        ("一百二十萬", [Decimal("1200000")]),
+        ("we spent around 1.5 million yuan last year", [Decimal("1500000")]),
+        ("about 80 thousand RMB", [Decimal("80000")]),
+        ("Google Ads 45万", [Decimal("450000")]),
+        ("综保区能不能做1210保税备货", []),  # a customs code is no money
+        ("9610和9710有什么区别", []),
+        ("花了9610元", [Decimal("9610")]),  # with a currency word it is
+        ("一个人", []),
+    ],
+)
+def test_amounts_as_chat_users_write_them(text: str, expected: list) -> None:
+    assert find_amounts(text) == expected

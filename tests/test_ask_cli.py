@@ -116,3 +116,57 @@ def test_jsonl_workers_answer_like_one_process(sample_responder) -> None:
     assert [o["kind"] for o in out[:6]] == [json.loads(line)["kind"] for line in single.output.splitlines()[:6]]
     assert out[1]["intent"] == "gxq-overseas-warehouse-subsidy" and out[3]["kind"] == "fallback"
     assert CliRunner().invoke(main, ["ask", "--jsonl", "--workers", "0"], input="x\n").exit_code == 2
+
+
+def _dialogue_lines(sessions: int) -> list[str]:
+    """Interleaved sessions, each the issue's dialogue, with plain lines between them."""
+    turns = ["高新区海外仓补贴怎么算", "那上限是多少？", "我们去年花了120万", "四川呢"]
+    lines = []
+    for turn in turns:
+        for s in range(sessions):
+            lines.append(json.dumps({"session": f"s{s}", "text": turn}, ensure_ascii=False))
+            lines.append("四川呢")  # plain: no context, whatever came before
+    return lines
+
+
+def test_jsonl_sessions_carry_context_and_plain_lines_do_not() -> None:
+    lines = _dialogue_lines(3)
+    result = CliRunner().invoke(main, ["ask", "--jsonl", "--workers", "1"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.output.splitlines()]
+    sessions = [o for o, line in zip(out, lines, strict=True) if line.startswith("{")]
+    plain = [o for o, line in zip(out, lines, strict=True) if not line.startswith("{")]
+    for s in range(3):
+        first, cap, spent, sichuan = sessions[s::3]
+        assert (first["intent"], first["followup"]) == ("gxq-overseas-warehouse-subsidy", None)
+        assert (cap["intent"], cap["followup"]) == ("gxq-overseas-warehouse-subsidy", "same")
+        assert (spent["kind"], spent["calculation"]["total"]) == ("calculation", 500000.0)
+        assert (sichuan["intent"], sichuan["followup"]) == ("sc-overseas-warehouse", "region")
+    assert all(o["followup"] is None for o in plain)
+
+
+def test_jsonl_sessions_keep_their_order_across_workers() -> None:
+    """Many sessions over two forked workers: every line the same as in one process, in order."""
+    lines = _dialogue_lines(20) + ['{"session": "x", "text": "9610是什么"}', '{"session": "x", "text": "9710呢"}']
+    stdin = "\n".join(lines) + "\n"
+    single = CliRunner().invoke(main, ["ask", "--jsonl", "--workers", "1"], input=stdin)
+    forked = CliRunner().invoke(main, ["ask", "--jsonl", "--workers", "2"], input=stdin)
+    assert single.exit_code == 0 and forked.exit_code == 0, forked.output
+    assert forked.output == single.output
+    last = json.loads(forked.output.splitlines()[-1])
+    assert (last["intent"], last["followup"]) == ("reg-9710", "sibling")
+
+
+def test_ask_session_holds_a_conversation_between_calls(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"CBEC_DB": str(tmp_path / "ask.db")}
+    first = json.loads(runner.invoke(main, ["ask", "--session", "s1", "--json", "高新区海外仓补贴怎么算"], env=env).output)
+    assert first["intent"] == "gxq-overseas-warehouse-subsidy"
+    spent = json.loads(runner.invoke(main, ["ask", "--session", "s1", "--json", "我们去年花了120万"], env=env).output)
+    assert (spent["kind"], spent["followup"]) == ("calculation", "amount")
+    other = json.loads(runner.invoke(main, ["ask", "--session", "s2", "--json", "我们去年花了120万"], env=env).output)
+    assert other["kind"] == "clarify" and other["followup"] is None  # another session knows no item
+    alone = json.loads(runner.invoke(main, ["ask", "--json", "四川呢"], env=env).output)
+    assert alone["followup"] is None
+    assert runner.invoke(main, ["ask", "--session", " ", "x"], env=env).exit_code == 2
+    assert runner.invoke(main, ["ask", "--session", "s1", "--jsonl"], input="x\n", env=env).exit_code == 2

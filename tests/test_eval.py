@@ -131,11 +131,12 @@ def test_dev_set_accuracy_does_not_fall_below_the_measured_floor() -> None:
         pytest.skip(f"the FAQ does not have every intent the dev set names yet: {missing[:5]}")
     report = evaluate(faq, items, baselines=False)
     m = report["matcher"]
-    # Floors just under the figures measured on 2026-11-23 (naive Bayes with a reject class, the
-    # scope model with the nearest out-of-scope enquiry, national/cross-document ranking: top-1
-    # 93.7%, top-3 97.8%, rejection 98.9%, wrong answers 0.3%), so no change may lose accuracy.
-    assert m["top1"] >= 0.93 and m["top3"] >= 0.97 and m["oos_rejection"] >= 0.95, render(report)
-    assert m["answered_wrong"] <= 0.01, render(report)  # a wrong answer costs more than a question back
+    # Floors just under the figures measured on 2026-11-30 (issue 12's decision policy: answered
+    # right 90.9%, wrong 2.8%, asked back 6.3%; top-1 94.5%, top-3 97.8%, rejection 97.8%), so no
+    # change may lose accuracy; the old policy, in the same run, answered 75.5%.
+    assert m["top1"] >= 0.94 and m["top3"] >= 0.975 and m["oos_rejection"] >= 0.97, render(report)
+    assert m["answered_correct"] >= 0.90 and m["answered_wrong"] <= 0.03 and m["clarify_rate"] <= 0.07, render(report)
+    assert report["legacy_policy"]["answered_correct"] < m["answered_correct"] - 0.1, render(report)
 
 
 def test_platt_scaling_recovers_a_known_curve() -> None:
@@ -164,11 +165,11 @@ def test_calibrate_on_a_small_faq(faq, dev_file: Path) -> None:
 
 
 def test_hold_out_set_accuracy_does_not_fall_below_the_measured_floor() -> None:
-    """The hold-out set was written blind and is never tuned on; its floor guards generalisation.
-    Out-of-scope rejection there (87.5%) is lower than on the dev set: enquiries that name the
-    domain's words (海外仓, 独立站, 高新区) but ask something else are the matcher's known weakness."""
+    """The hold-out set was written blind and is never tuned on; its floor guards generalisation
+    (measured 2026-11-30: answered right 90.0%, wrong 3.1%, asked back 6.2%, top-1 95.0%, top-3
+    98.8%, rejection 97.5%)."""
     holdout = Path(__file__).parent / "data" / "holdout_set.yaml"
     report = evaluate(load_faq(), load_dev_set(holdout), baselines=False)
     m = report["matcher"]
-    assert m["top1"] >= 0.92 and m["top3"] >= 0.96 and m["oos_rejection"] >= 0.85, render(report)
-    assert m["answered_wrong"] <= 0.01, render(report)
+    assert m["top1"] >= 0.94 and m["top3"] >= 0.98 and m["oos_rejection"] >= 0.95, render(report)
+    assert m["answered_correct"] >= 0.89 and m["answered_wrong"] <= 0.035 and m["clarify_rate"] <= 0.07, render(report)

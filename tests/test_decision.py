@@ -1,0 +1,86 @@
+"""The decision policy on the real FAQ (intents/decision.py): answer the leader with the runners-up,
+ask back only between readings that differ in substance, never a list of one; personal data out
+before matching; replies in the user's script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from intents.decision import differ, substance
+from intents.evaluate import load_dev_set
+from intents.respond import Responder, get_responder
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def responder() -> Responder:
+    return get_responder()
+
+
+@pytest.mark.parametrize("text", ["高新区海外仓补贴", "高新区海外仓补贴怎么算"])
+def test_the_issue_enquiries_are_answered_with_the_runners_up_underneath(responder: Responder, text: str) -> None:
+    reply = responder.respond(text)
+    assert (reply.kind, reply.intent) == ("answer", "gxq-overseas-warehouse-subsidy")
+    assert "每年最高50万元" in reply.answer
+    assert 1 <= len(reply.suggestions) <= 3 and reply.intent not in {s.intent for s in reply.suggestions}
+
+
+def test_a_tie_between_places_asks_the_question_that_tells_them_apart(responder: Responder) -> None:
+    reply = responder.respond("9810退税")
+    assert reply.kind == "clarify" and 2 <= len(reply.suggestions) <= 3
+    assert reply.answer.startswith("您问的是「") and "还是「" in reply.answer
+    for suggestion in reply.suggestions:  # every option named in the question, no numbered list
+        assert f"「{suggestion.title}」" in reply.answer
+    assert "1." not in reply.answer
+    options = [responder.by_id[s.intent] for s in reply.suggestions]
+    assert all(differ(a, b) for i, a in enumerate(options) for b in options[i + 1 :])
+
+
+def test_aspects_of_one_item_are_no_reason_to_ask(responder: Responder) -> None:
+    by_id = responder.by_id
+    assert substance(by_id["gxq-overseas-warehouse-subsidy"]) == substance(by_id["gxq-materials-warehouse-logistics"])
+    assert differ(by_id["gxq-overseas-warehouse-subsidy"], by_id["ln-overseas-warehouse"])  # another place
+    assert differ(by_id["gxq-overseas-warehouse-subsidy"], by_id["gxq-intl-logistics-subsidy"])  # another item
+    assert differ(by_id["sc-draft-status"], by_id["sc-policy-funding"])  # another topic
+
+
+@pytest.mark.parametrize("name", ["dev_set.yaml", "holdout_set.yaml"])
+def test_no_question_back_offers_a_single_option(responder: Responder, name: str) -> None:
+    asked = 0
+    for item in load_dev_set(DATA / name):
+        reply = responder.respond(item.q, region=item.region)
+        if reply.kind == "clarify":
+            asked += 1
+            assert len(reply.suggestions) >= 2, item.q
+    assert asked > 0  # the check saw questions back at all
+
+
+def test_personal_data_does_not_change_the_match(responder: Responder) -> None:
+    plain = responder.respond("海外仓补贴最高多少")
+    for text in (
+        "我的手机号是13812345678，海外仓补贴最高多少",
+        "海外仓补贴最高多少？邮箱 zhang.san@example.com",
+        "身份证110101199003071234，海外仓补贴最高多少",
+    ):
+        reply = responder.respond(text)
+        assert (reply.kind, reply.intent) == (plain.kind, plain.intent), text
+        assert "13812345678" not in reply.answer
+
+
+def test_traditional_in_traditional_out(responder: Responder) -> None:
+    reply = responder.respond("高新區海外倉補貼最高多少")
+    assert reply.script == "hant" and reply.intent == "gxq-overseas-warehouse-subsidy"
+    assert "萬元" in reply.answer and "万元" not in reply.answer and "依據" in reply.answer
+    titles = [s.title for s in reply.suggestions] + [t for _, t in reply.related]
+    assert titles and all(title == title.replace("区", "").replace("仓", "") for title in titles)  # 區, 倉
+
+
+def test_english_gets_one_english_line_first(responder: Responder) -> None:
+    reply = responder.respond("how much is the overseas warehouse subsidy in the Dalian high-tech zone")
+    first, _, rest = reply.answer.partition("\n")
+    assert reply.script == "en" and reply.intent == "gxq-overseas-warehouse-subsidy"
+    assert first.startswith("In English: ") and "Dalian High-tech Zone" in first and "in Chinese" in first
+    assert "50%" in rest and "每年最高50万元" in rest
