@@ -48,15 +48,18 @@ class NaiveBayes:
 
     def posterior(self, query: Sequence[str]) -> np.ndarray | None:
         """P(intent | query terms) for every intent, or None when no query term is known."""
-        postings = self.postings
-        known = [term for term in query if term in postings]
-        if not known or not self.n:
+        offsets = self.postings.offsets
+        spans = [offsets[term] for term in query if term in offsets]  # a repeated term counts again
+        if not spans or not self.n:
             return None
-        n_known = len(known)
-        logits = n_known * self.base
-        for term in known:  # a repeated term counts again: the model is multinomial
-            indexes, weights = postings[term]
-            logits[indexes] += weights
+        n_known = len(spans)
+        indexes, values = self.postings.indexes, self.postings.values
+        # every known term's postings gathered and summed by one bincount (the model is multinomial)
+        logits = n_known * self.base + np.bincount(
+            np.concatenate([indexes[start:end] for start, end in spans]),
+            weights=np.concatenate([values[start:end] for start, end in spans]),
+            minlength=self.n,
+        )
         # log-likelihood per known term (see __init__ for the temperature)
         logits *= 1.0 / (n_known * self.temperature)
         logits -= logits.max()

@@ -79,8 +79,12 @@ class BM25:
             (start, end), result = spans[0], np.zeros(self.n)
             result[self.postings.indexes[start:end]] = self.postings.values[start:end]
             return result
-        picked = np.concatenate([np.arange(start, end) for start, end in spans])
-        return np.bincount(self.postings.indexes[picked], weights=self.postings.values[picked], minlength=self.n)
+        indexes, values = self.postings.indexes, self.postings.values
+        return np.bincount(
+            np.concatenate([indexes[start:end] for start, end in spans]),
+            weights=np.concatenate([values[start:end] for start, end in spans]),
+            minlength=self.n,
+        )
 
     def max_score(self, query: Iterable[str]) -> float:
         """Upper bound of a score for this query (every term matched once in an average document)."""

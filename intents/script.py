@@ -8,8 +8,10 @@ the user typed (``normalize``), so only what the user reads is converted, at the
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import zhconv
+import zhconv.zhconv
 
 SIMPLIFIED, TRADITIONAL, ENGLISH = "hans", "hant", "en"
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -28,14 +30,22 @@ def detect(text: str, default: str = SIMPLIFIED) -> str:
         if words and not NOT_ENGLISH.match(text):
             return ENGLISH
         return default if default != ENGLISH and not words else SIMPLIFIED
-    chars = "".join(cjk)
-    changed = sum(a != b for a, b in zip(chars, zhconv.convert(chars, "zh-cn"), strict=False))
-    # one changed character in a long text may be a variant that simplified text uses too
-    if changed >= 2 or (changed == 1 and len(chars) <= 5):
+    traditional_only, simplified_only = _only()
+    traditional = sum(char in traditional_only for char in cjk)
+    simplified = sum(char in simplified_only for char in cjk)
+    # one traditional character among many simplified ones may be a variant simplified text uses too
+    if traditional > simplified and (traditional >= 2 or len(cjk) <= 5):
         return TRADITIONAL
-    if changed == 0 and chars == zhconv.convert(chars, "zh-hant"):
+    if traditional == simplified == 0:
         return default if default != ENGLISH else SIMPLIFIED
     return SIMPLIFIED
+
+
+@cache
+def _only() -> tuple[frozenset[str], frozenset[str]]:
+    """The characters only traditional text uses (倉, 萬), and only simplified text (仓, 万)."""
+    dicts = zhconv.zhconv.zhcdicts or zhconv.zhconv.loaddict() or zhconv.zhconv.zhcdicts
+    return frozenset(dicts["TRADONLY"]), frozenset(dicts["SIMPONLY"])
 
 
 def convert(text: str, script: str) -> str:

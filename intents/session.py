@@ -39,13 +39,17 @@ from intents.script import detect as detect_script
 FOLLOW_UP_CONFIDENCE = 0.9
 CALC_ASK = re.compile(r"怎么算|咋算|如何算|算一下|算算|能补多少|补多少|能拿多少|拿多少|给多少|交多少|退多少|多少钱|how much")
 RANK_DEPTH = 10  # candidates a sibling follow-up chooses from
-# a region follow-up: weights of the context intent's title, its questions and the user's words
-# (a grid on the dev dialogues: the title alone 42 of 51 right, the user's question alone 33)
+# a region follow-up: weights of the context intent's title, the user's question that set the topic
+# and what the message adds (grids on the dev dialogues: the title alone 42 of 51 right, the
+# user's question alone 33)
+# (the intent's questions as a second query added one region follow-up of 167 for 4 ms a first
+# use; shared key terms and the FAQ topic added none)
 TITLE_WEIGHT, QUESTIONS_WEIGHT, USER_WEIGHT, WORDS_WEIGHT = 0.6, 0.3, 0.1, 0.8
-KEYS_WEIGHT, TOPIC_WEIGHT = 0.0, 0.0  # shared key terms (海外仓), the same FAQ topic
-# a sibling follow-up: what helps a candidate beside its ranking (closeness to the context's
-# intent, the same kind of action, the same place)
-SIBLING_TOPIC, SIBLING_KIND, SIBLING_PLACE = 0.0, 0.2, 0.1
+QUESTIONS_USED = 4  # the FAQ's first questions: as good on the dev dialogues as all of them, at a quarter of the cost
+# a sibling follow-up: what helps a candidate beside its ranking: leading to the same kind of thing
+# (a calculator, a checklist), the same place (a grid on the 226 dev dialogues; closeness to the
+# context's intent in what it is about, 0.3 before, cost 1.3 points and was dropped)
+SIBLING_KIND, SIBLING_PLACE = 0.2, 0.1
 
 
 def respond_in_context(responder, text, context: Context | None, region=None, now: float | None = None, today: date | None = None):
@@ -59,14 +63,15 @@ def respond_in_context(responder, text, context: Context | None, region=None, no
     script = detect_script(text, live.script if live else SIMPLIFIED)
     clean = strip_personal(text)
     amount = first_amount(clean)
-    if amount is None and live is not None and live.item == "training" and EVENTS.search(plain(clean)):
+    if amount is None and live is not None and live.item == "training" and EVENTS.search(clean):
         amount = ""  # 全年办了20场: training is counted in events, which the calculator reads
     follow = reply = match = None
     if live is not None:
         match = responder.matcher.rank(clean, region=region)
         keys = responder.matcher.intent_keys[responder.matcher.index_of[live.intent]] if live.intent in responder.matcher.index_of else frozenset()
-        follow = classify(match.text, plain(clean), live, now, amount is not None, match, keys)
-        reply = resolve(responder, follow, plain(clean), live, today, match) if follow is not None else None
+        typed = plain(clean)
+        follow = classify(match.text, typed, live, now, amount is not None, match, keys)
+        reply = resolve(responder, follow, typed, live, today, match) if follow is not None else None
     if reply is None:
         follow = None
         reply = responder.respond(text, region=region, today=today, script=script, match=match)
@@ -208,33 +213,26 @@ def dense(matcher, text: str):
 
 
 def topic_scores(responder, intent):
-    """How close every intent is to ``intent`` in what it is about (its title and questions),
-    places left out; computed once per intent and kept with the responder."""
+    """How close every intent is to ``intent`` in what it is about: its title, places left out, as
+    a query against every intent's document (computed once per intent, kept with the responder)."""
     cache = responder.__dict__.setdefault("_topic_scores", {})
     if intent.id not in cache:
-        import numpy as np
-
         matcher = responder.matcher
         title = without_places(canonical(intent.title))
-        questions = without_places(canonical("。".join(intent.questions)))
-        keys = matcher.intent_keys[matcher.index_of[intent.id]] - PLACE_KEYS
-        shared = np.array([len(keys & k) / len(keys) if keys else 0.0 for k in matcher.intent_keys])
-        same_topic = np.array([float(other.topic == intent.topic) for other in matcher.intents])
-        cache[intent.id] = TITLE_WEIGHT * dense(matcher, title) + QUESTIONS_WEIGHT * dense(matcher, questions) + KEYS_WEIGHT * shared + TOPIC_WEIGHT * same_topic
+        questions = without_places(canonical("。".join(intent.questions[:QUESTIONS_USED])))
+        cache[intent.id] = TITLE_WEIGHT * dense(matcher, title) + QUESTIONS_WEIGHT * dense(matcher, questions)
     return cache[intent.id]
 
 
 def sibling_intent(responder, query: str, context: Context, intent):
     """Another intent that the message names (独立站, 9710, 小型微利, 评估), in the context's place:
-    the ranking of the message in that place, each candidate helped by how close it is to the
-    context's intent in what it is about and by leading to the same kind of thing (a calculator,
-    a checklist)."""
+    the ranking of the message in that place, each candidate helped by leading to the same kind
+    of thing (a calculator, a checklist) and by being of the context intent's place."""
     place = context.region if context.region in LOCAL else None
     q = canonical(f"{REGION_WORDS.get(place or '', '')}{query}")
     match = responder.matcher.rank(q, region=place, limit=RANK_DEPTH)
     keys = key_terms(canonical(query)) - PLACE_KEYS
     matcher = responder.matcher
-    near = topic_scores(responder, intent)
     kind = (intent.action or "").split(":", 1)[0]
     best, best_score = None, -1.0
     for candidate in match.candidates:
@@ -246,7 +244,7 @@ def sibling_intent(responder, query: str, context: Context, intent):
         other = responder.by_id[candidate.intent]
         score = candidate.score
         if other.id != intent.id:  # the context's own intent wins on its ranking alone
-            score += SIBLING_TOPIC * float(near[index]) + (SIBLING_KIND if kind and (other.action or "").startswith(kind) else 0.0)
+            score += SIBLING_KIND if kind and (other.action or "").startswith(kind) else 0.0
             score += SIBLING_PLACE if other.jurisdiction == intent.jurisdiction else 0.0
         if score > best_score:
             best, best_score = other, score
