@@ -72,6 +72,7 @@ ALONE_REST = 4  # … when it says this much beyond asking about an aspect (一�
 NAMED_ALONE_CONFIDENCE = 0.8  # the same for a message that names the context's topic itself
 NAMED_THERE = 0.5  # a message naming a place and a topic, ranked alone this sure in that place, is read alone
 SURE_ALONE = 0.9  # without 那…/…呢, a message the ranking alone is this sure of is a new question
+SMALL_PROFIT = re.compile(r"小型微利|小微")
 MODIFIERS = re.compile(r"小型微利|小微企业|小微|第\s*[123一二三]\s*年")
 # words with no topic of their own: what is left of a follow-up after these, places and amounts
 FILLER = re.compile(
@@ -83,8 +84,9 @@ FILLER = re.compile(
     re.IGNORECASE,
 )
 NUMBER = re.compile(r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+")
-# places, the national level and numbers, in one pass
-NOT_TOPIC = re.compile("|".join([*(pattern.pattern for _, pattern in PLACES), NATIONAL_WORDS.pattern, NUMBER.pattern]))
+# places and the national level, and numbers, in one pass
+NOT_PLACE = re.compile("|".join([*(pattern.pattern for _, pattern in PLACES), NATIONAL_WORDS.pattern]))
+NOT_TOPIC = re.compile(f"{NOT_PLACE.pattern}|{NUMBER.pattern}")
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,12 @@ class FollowUp:
 def residue(text: str) -> str:
     """What is left of a canonical message without places, numbers and words of no topic."""
     return FILLER.sub("", NOT_TOPIC.sub("", text))
+
+
+def topic_words(text: str) -> str:
+    """The message as a query of its own: without places, 那…/…呢 and pointers (那条), everything
+    else kept for the ranking, which ignores function words itself (那9810的区别呢 -> 9810的区别)."""
+    return NOT_PLACE.sub("", TAIL.sub("", LEAD.sub("", POINTER.sub("", text))))
 
 
 def classify(text: str, raw: str, context: Context | None, now: float, has_amount: bool, match=None, context_keys=frozenset()) -> FollowUp | None:
@@ -195,22 +203,24 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
             # or for the one the message names (session.named_calculator)
             return FollowUp(AMOUNT, query=rest)
         if POINTER.search(text) and len(stripped) <= 8:
-            return FollowUp(SIBLING, query=residue(POINTER.sub("", text)) or text)  # 海外仓那条说了啥
-        if variant and context.amount and len(stripped) <= 12:
-            return FollowUp(SIBLING, query=" ".join(MODIFIERS.findall(text)))  # 按小型微利算会不会少交点
+            return FollowUp(SIBLING, query=topic_words(text) or text)  # 海外仓那条说了啥
+        if variant and len(stripped) <= 12 and SMALL_PROFIT.search(text):
+            return FollowUp(SIBLING, query="小型微利")  # 按小型微利算会不会少交点
         if keys <= context_keys:
             if materials and len(stripped) <= 8:
                 return FollowUp(MATERIALS)  # 结汇的手续都有哪些
             if asks and len(stripped) <= 8 and not answered_alone(match, context):
                 return FollowUp(SAME)  # 滞销多久才算: the item just discussed, named again
         if len(stripped) <= (4 if elliptical else 5 if asks else 2):
-            return FollowUp(SIBLING, query=residue(text) or text)  # 那国际物流呢, 9810又是干嘛的
+            return FollowUp(SIBLING, query=topic_words(text) or text)  # 那国际物流呢, 9810又是干嘛的
         return None
     if has_amount and not confident_elsewhere(match, context):
         return FollowUp(AMOUNT, query=rest)  # 去年仓租加尾程派送一共七十多万: the calculator reads it
     if materials:
         return FollowUp(MATERIALS) if len(rest) <= 8 else None
-    if not elliptical and match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
+    if variant and SMALL_PROFIT.search(text):
+        return FollowUp(SIBLING, query="小型微利")  # 小微企业呢: the small low-profit variant
+    if not elliptical and not ASPECT.search(text) and match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
         return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
     if NOUN_ELLIPSIS.search(text) and not asks and not variant and 1 <= len(rest) <= 6:
         return FollowUp(SIBLING, query=rest)  # 那评估呢, 主体培育呢: another part of the same topic
