@@ -29,14 +29,41 @@ def run(path: Path | None, workers: int) -> float:
     return time.perf_counter() - started
 
 
+def session_lines(count: int) -> list[str]:
+    """The dialogues of tests/data/dialogues.yaml, over and over, each copy its own session, the
+    sessions interleaved as a busy service would see them (every line distinct)."""
+    import json
+
+    from intents.dialogues import load_dialogues
+
+    dialogues, lines, copy = load_dialogues(), [], 0
+    while len(lines) < count:
+        copy += 1
+        turns = [(f"{d.id}-{copy}", f"{t.q} ({copy})") for d in dialogues for t in d.turns]
+        # one turn of each dialogue in turn: dialogue A's 1st, B's 1st, …, A's 2nd …
+        by_session: dict[str, list[str]] = {}
+        for session, text in turns:
+            by_session.setdefault(session, []).append(text)
+        depth = max(len(texts) for texts in by_session.values())
+        for position in range(depth):
+            for session, texts in by_session.items():
+                if position < len(texts):
+                    lines.append(json.dumps({"session": session, "text": texts[position]}, ensure_ascii=False))
+    return lines[:count]
+
+
 def main() -> None:
     from intents.evaluate import load_dev_set
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=5000)
+    parser.add_argument("--sessions", action="store_true", help="lines of conversations: the dialogues' turns as {session, text} objects")
     args = parser.parse_args()
-    base = [item.q.replace("\n", " ") for item in load_dev_set()]
-    lines = [q if i < len(base) else f"{q} ({i})" for i, q in enumerate(base * (args.lines // len(base) + 1))][: args.lines]
+    if args.sessions:
+        lines = session_lines(args.lines)
+    else:
+        base = [item.q.replace("\n", " ") for item in load_dev_set()]
+        lines = [q if i < len(base) else f"{q} ({i})" for i, q in enumerate(base * (args.lines // len(base) + 1))][: args.lines]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "enquiries.txt"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
