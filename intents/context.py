@@ -73,7 +73,9 @@ NAMED_ALONE_CONFIDENCE = 0.8  # the same for a message that names the context's 
 NAMED_THERE = 0.5  # a message naming a place and a topic, ranked alone this sure in that place, is read alone
 SURE_ALONE = 0.9  # without 那…/…呢, a message the ranking alone is this sure of is a new question
 SMALL_PROFIT = re.compile(r"小型微利|小微")
-MODIFIERS = re.compile(r"小型微利|小微企业|小微|第\s*[123一二三]\s*年")
+# (the text is normalised: 一年 may read 1年)
+NEXT_YEAR = re.compile(r"下[一1]年|接下来[一1]年|下个年度|后[一1]年|来年")
+MODIFIERS = re.compile(rf"小型微利|小微企业|小微|第\s*[123一二三]\s*年|{NEXT_YEAR.pattern}")
 # words with no topic of their own: what is left of a follow-up after these, places and amounts
 FILLER = re.compile(
     r"那么|那个|这个|那|呢|的|了|吗|吧|啊|呀|哦|嘛|么|也|还|又|再|是|就|都|请问|一下|我们|我|咱们|咱|公司|企业|这边|那边|这里|那里|地区|"
@@ -150,9 +152,10 @@ def classify(text: str, raw: str, context: Context | None, now: float, has_amoun
 
 
 def sure_alone(text: str, raw: str, match, context: Context) -> bool:
-    """No mark of ellipsis (那…, …呢) and the ranking alone is sure of another intent."""
+    """No mark of ellipsis (那…, …呢) and the ranking alone is sure of another intent (a variant,
+    按小型微利算呢, stays a follow-up: it carries the amount given earlier)."""
     top = match.top if match is not None else None
-    if top is None or top.intent == context.intent or top.confidence < SURE_ALONE:
+    if top is None or top.intent == context.intent or top.confidence < SURE_ALONE or MODIFIERS.search(text):
         return False
     return not (LEAD.search(text) or NOUN_ELLIPSIS.search(text) or NOUN_ELLIPSIS.search(raw.strip()))
 
@@ -167,7 +170,7 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
     national = bool(NATIONAL_WORDS.search(text)) and not OTHER_PLACE.search(text)
     elliptical = bool(LEAD.search(text) or TAIL.search(text) or TAIL.search(raw.strip()))
     materials = bool(MATERIALS_CUE.search(text) or MATERIALS_CUE.search(raw))
-    asks = bool(ASPECT.search(text) or ASPECT.search(raw) or QUESTION.search(text))
+    asks = bool(ASPECT.search(text) or ASPECT.search(raw) or QUESTION.search(text) or raw.rstrip().endswith(("?", "？")))
     variant = bool(MODIFIERS.search(text))
     rest = residue(ASPECT.sub("", MATERIALS_CUE.sub("", MODIFIERS.sub("", text))))
     if small_talk(match) and not (materials and len(rest) <= 2):

@@ -17,6 +17,7 @@ from intents.context import (
     MATERIALS,
     MODIFIERS,
     NATIONAL,
+    NEXT_YEAR,
     PLACE_KEYS,
     REGION,
     REGION_WORDS,
@@ -49,7 +50,7 @@ QUESTIONS_USED = 4  # the FAQ's first questions: as good on the dev dialogues as
 # a sibling follow-up: what helps a candidate beside its ranking: leading to the same kind of thing
 # (a calculator, a checklist), the same place (a grid on the 226 dev dialogues; closeness to the
 # context's intent in what it is about, 0.3 before, cost 1.3 points and was dropped)
-SIBLING_KIND, SIBLING_PLACE = 0.2, 0.1
+SIBLING_KIND, SIBLING_PLACE, SIBLING_DOCUMENT = 0.2, 0.1, 0.1
 
 
 def respond_in_context(responder, text, context: Context | None, region=None, now: float | None = None, today: date | None = None):
@@ -70,7 +71,10 @@ def respond_in_context(responder, text, context: Context | None, region=None, no
         match = responder.matcher.rank(clean, region=region)
         keys = responder.matcher.intent_keys[responder.matcher.index_of[live.intent]] if live.intent in responder.matcher.index_of else frozenset()
         typed = plain(clean)
-        follow = classify(match.text, typed, live, now, amount is not None, match, keys)
+        calculator = calc_target(responder, responder.by_id[live.intent]) if live.intent in responder.by_id else None
+        # a foreign-currency figure (20万美元) is a figure to compute only where there is a calculator
+        has_amount = amount is not None and (amount != "" or calculator is not None)
+        follow = classify(match.text, typed, live, now, has_amount, match, keys)
         reply = resolve(responder, follow, typed, live, today, match) if follow is not None else None
     if reply is None:
         follow = None
@@ -109,6 +113,7 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
     if intent is None:
         return None
     if follow.kind == SAME:
+        text = next_policy_year(text, context)
         calc = f"{context.amount}元 {context.modifiers} {text}" if calc_item(intent) and context.amount and (CALC_ASK.search(text) or MODIFIERS.search(text)) else text
         return responder._answer(calc, intent, FOLLOW_UP_CONFIDENCE, today, materials=False)
     if follow.kind == MATERIALS:
@@ -131,6 +136,15 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
     if calc_item(target) and first_amount(text) is None and context.amount and calc_item(target) == context.item:
         calc = f"{context.amount}元 {modifiers_of(text, target) or context.modifiers} {text}"  # 那小型微利企业呢: the same revenue
     return responder._answer(calc, target, FOLLOW_UP_CONFIDENCE, today, materials=False)
+
+
+def next_policy_year(text: str, context: Context) -> str:
+    """下一年 after a first-order estimate: the policy year after the one computed (第1年 -> 第2年)."""
+    if not NEXT_YEAR.search(text):
+        return text
+    year = re.search(r"第\s*([123])\s*年", context.modifiers)
+    following = min(3, (int(year.group(1)) if year else 1) + 1)
+    return NEXT_YEAR.sub(f"第{following}年", text)
 
 
 def calc_target(responder, intent):
@@ -156,6 +170,8 @@ def named_calculator(responder, match, intent):
     top = match.top if match is not None else None
     if top is None or top.intent == intent.id or top.confidence < NAMED_CALCULATOR:
         return None
+    if intent.id in {c.intent for c in match.candidates[:3]}:
+        return None  # 园区一年运营投入650万 after the park: the item just discussed fits as well
     named = responder.by_id[top.intent]
     return named if calc_item(named) and calc_item(named) != calc_item(intent) else None
 
@@ -234,6 +250,7 @@ def sibling_intent(responder, query: str, context: Context, intent):
     keys = key_terms(canonical(query)) - PLACE_KEYS
     matcher = responder.matcher
     kind = (intent.action or "").split(":", 1)[0]
+    documents = {ref.split(":", 1)[0] for ref in intent.sources}
     best, best_score = None, -1.0
     for candidate in match.candidates:
         if candidate.kind != "policy":
@@ -242,10 +259,9 @@ def sibling_intent(responder, query: str, context: Context, intent):
         if keys and not keys & matcher.intent_keys[index]:
             continue  # 9810呢: only intents that name 9810
         other = responder.by_id[candidate.intent]
-        score = candidate.score
-        if other.id != intent.id:  # the context's own intent wins on its ranking alone
-            score += SIBLING_KIND if kind and (other.action or "").startswith(kind) else 0.0
-            score += SIBLING_PLACE if other.jurisdiction == intent.jurisdiction else 0.0
+        score = candidate.score + (SIBLING_KIND if kind and (other.action or "").startswith(kind) else 0.0)
+        score += SIBLING_PLACE if other.jurisdiction == intent.jurisdiction else 0.0
+        score += SIBLING_DOCUMENT if documents & {ref.split(":", 1)[0] for ref in other.sources} else 0.0
         if score > best_score:
             best, best_score = other, score
     return best
