@@ -51,10 +51,10 @@ ASPECT = re.compile(
     re.IGNORECASE,
 )
 MATERIALS_CUE = re.compile(
-    r"材料|资料|清单|文件|凭证|证明|证件|发票|准备|带啥|带什么|带哪些|提交|报送|交什么|交啥|交哪些|要交|上交|"
+    r"材料|资料|清单|哪些文件|什么文件|文件清单|凭证|证明|证件|发票|准备|带啥|带什么|带哪些|提交|报送|交什么|交啥|交哪些|要交|上交|"
     r"怎么申报|如何申报|咋申报|怎么报|咋报|怎么申请|如何申请|咋申请|申报流程|申请流程|流程|手续|步骤|"
     r"去哪报|去哪申请|在哪申请|在哪报|去哪办|在哪办|哪里办|去哪里办|哪个窗口|窗口|网上办|线上办|"
-    r"办理|怎么办|咋办|怎么弄|咋弄|materials?|documents?|paperwork|how to apply|how do i apply|steps?|process|procedure|prepare|checklist",
+    r"办理|怎么办|咋办|怎么弄|咋弄|materials?|(?:what|which) documents|documents? (?:needed|required)|paperwork|how to apply|how do i apply|steps?|process|procedure|prepare|checklist",
     re.IGNORECASE,
 )
 QUESTION = re.compile(r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长|不$|没$|[?？]$")
@@ -85,6 +85,7 @@ FILLER = re.compile(
     r"万元|万|元|块钱|块|钱|人民币|w|层面|级|省里|省|市|区|国家|全国|and|what|about|how|the|\?",
     re.IGNORECASE,
 )
+LATIN = re.compile(r"[a-z]+")
 NUMBER = re.compile(r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+")
 # places and the national level, and numbers, in one pass
 NOT_PLACE = re.compile("|".join([*(pattern.pattern for _, pattern in PLACES), NATIONAL_WORDS.pattern]))
@@ -128,8 +129,9 @@ class FollowUp:
 
 
 def residue(text: str) -> str:
-    """What is left of a canonical message without places, numbers and words of no topic."""
-    return FILLER.sub("", NOT_TOPIC.sub("", text))
+    """What is left of a canonical message without places, numbers and words of no topic (and
+    English words: those the domain knows are already Chinese terms in canonical text)."""
+    return FILLER.sub("", LATIN.sub("", NOT_TOPIC.sub("", text)))
 
 
 def topic_words(text: str) -> str:
