@@ -86,6 +86,8 @@ FILLER = re.compile(
     re.IGNORECASE,
 )
 LATIN = re.compile(r"[a-z]+")
+HAN = re.compile(r"[\u3400-\u9fff]")
+ENGLISH_LEAD = re.compile(r"^\W*(?:ok\W+|okay\W+|thanks\W+)?(?:and|what about|how about|also|so)\b")
 NUMBER = re.compile(r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+")
 # places and the national level, and numbers, in one pass
 NOT_PLACE = re.compile("|".join([*(pattern.pattern for _, pattern in PLACES), NATIONAL_WORDS.pattern]))
@@ -175,6 +177,9 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
     asks = bool(ASPECT.search(text) or ASPECT.search(raw) or QUESTION.search(text) or raw.rstrip().endswith(("?", "？")))
     variant = bool(MODIFIERS.search(text))
     rest = residue(ASPECT.sub("", MATERIALS_CUE.sub("", MODIFIERS.sub("", text))))
+    # an English sentence says more than its Chinese remainder shows: without "and …" / "what
+    # about …" it is read as a question of its own, not as another part or place of the topic
+    english = not HAN.search(raw) and len(LATIN.findall(raw)) >= 3 and not ENGLISH_LEAD.search(raw)
     if small_talk(match) and not (materials and len(rest) <= 2):
         return None  # 谢谢, 转人工, 你好: small talk is answered as small talk
     if place or national:
@@ -182,15 +187,17 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
         if region is None or has_amount:
             return None  # another province, or a figure with a place: a question of its own
         if region == context.region:
-            if not rest:
+            if not rest and not english:
                 return FollowUp(SAME)  # 高新区呢 while on a 高新区 topic
-            if len(rest) <= 4 and not answered_there(match, region):
+            if len(rest) <= 4 and not english and not answered_there(match, region):
                 return FollowUp(SIBLING, query=rest)  # 营口的目标: another part, same place
             return None  # a question of its own about the same place
         if match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
             return None  # 成都周末去哪玩: a place, but nothing the assistant covers
         if keys and ((not elliptical and not keys <= context_keys) or answered_there(match, region, NAMED_THERE)):
             return None  # 盘锦有没有海外仓补贴: a place and a topic of its own, a question of its own
+        if english:
+            return None
         if len(rest) <= 2 or (len(residue(text)) <= PLACE_REST and (elliptical or not answered_there(match, region))):
             # 四川呢 / 盘锦的企业能享受不 / 营口这边有专门的扶持资金吗: this topic (or what the
             # message adds to it) in that place
@@ -216,7 +223,7 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
                 return FollowUp(MATERIALS)  # 结汇的手续都有哪些
             if asks and len(stripped) <= 8 and not answered_alone(match, context):
                 return FollowUp(SAME)  # 滞销多久才算: the item just discussed, named again
-        if len(stripped) <= (4 if elliptical else 5 if asks else 2):
+        if len(stripped) <= (4 if elliptical else 5 if asks else 2) and not english:
             return FollowUp(SIBLING, query=topic_words(text) or text)  # 那国际物流呢, 9810又是干嘛的
         return None
     if has_amount and not confident_elsewhere(match, context):
@@ -256,9 +263,12 @@ def confident_elsewhere(match, context: Context) -> bool:
 
 
 def small_talk(match) -> bool:
-    """The message is, on its own, near one of the small-talk questions (谢谢, 你好, 转人工)."""
+    """The message is, on its own, small talk (谢谢, 你好, 转人工, 你的答案根据哪些文件): near one
+    of its questions, or surely ranked to it."""
     top = match.top if match is not None else None
-    return top is not None and top.kind != "policy" and top.confidence >= 0.5 and top.features.get("fuzz", 0.0) >= 0.75
+    if top is None or top.kind == "policy":
+        return False
+    return top.confidence >= 0.8 or (top.confidence >= 0.5 and top.features.get("fuzz", 0.0) >= 0.75)
 
 
 def confident_alone(match, context: Context) -> bool:
