@@ -333,7 +333,9 @@ def calibrate(faq: Faq, dev_items: list, model: dict | None = None, keep_weights
     return model, report
 
 
-WRONG_LIMIT = 0.03  # issue 12: at most 3% of in-scope enquiries answered wrong …
+# issue 12: at most 3% of in-scope enquiries answered wrong; the fit on the dev set's 363 keeps half
+# a point of that for enquiries it was not fitted on (one enquiry is 0.28 points) …
+WRONG_LIMIT = 0.025
 ASK_LIMIT = 0.07  # … and at most 7% asked back
 DECISION_GRID = {
     "tie": (0.0, 0.005, 0.01, 0.015, 0.02, 0.03),
