@@ -395,19 +395,6 @@ class Responder:
         first = self.by_id[suggestions[0].intent] if suggestions else None
         return self._reply("clarify", answer, intent=first, confidence=match.confidence, suggestions=suggestions)
 
-    def _clause_outside(self, match: Match) -> Reply | None:
-        """An excerpt when a clause explains the whole enquiry (score >= ``excerpt_strong``) and
-        none of the suggested intents cites it."""
-        if not key_terms(match.text):
-            return None
-        hits = self.clauses.search(match.text, limit=1, region=match.region)
-        if not hits or hits[0].score < self.thresholds.get("excerpt_strong", 0.9):
-            return None
-        cited = {ref for c in match.candidates[:3] for ref in self.by_id[c.intent].sources}
-        if hits[0].ref in cited or not self.clauses.shares_key_term(hits[0].ref, match.text):
-            return None
-        return self._excerpt(hits[0], match)
-
     def _excerpt(self, hit, match: Match) -> Reply:
         from policy_faq.corpus import get_clause
 
