@@ -33,6 +33,7 @@ NATIONAL = "national"  # 「国家层面呢」: a follow-up may ask for the nati
 ANSWERED = ("answer", "calculation", "checklist")
 
 PLACE_KEYS = frozenset({"#营口", "#盘锦", "#四川", "#辽宁", "#大连", "#高新区"})
+ASPECT_KEYS = frozenset({"#标准"})  # 具体标准有吗 asks an aspect (the standard of support), not about standardisation
 REGION_WORDS = {"dalian-gxq": "大连高新区", "liaoning": "辽宁", "yingkou": "营口", "panjin": "盘锦", "sichuan": "四川", NATIONAL: "国家"}
 NATIONAL_WORDS = re.compile(r"国家层面|国家级|国家|全国|中央|部委|商务部|national|nationwide|country")
 OTHER_PLACE = re.compile(r"大连|高新区|高新|辽宁|营口|盘锦|四川|省里|省级|市里|市级")
@@ -57,7 +58,7 @@ MATERIALS_CUE = re.compile(
     r"办理|怎么办|咋办|怎么弄|咋弄|materials?|(?:what|which) documents|documents? (?:needed|required)|paperwork|how to apply|how do i apply|steps?|process|procedure|prepare|checklist",
     re.IGNORECASE,
 )
-QUESTION = re.compile(r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长|不$|没$|[?？]$")
+QUESTION = re.compile(r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长|还是|不$|没$|[?？]$")
 # 「海外仓那条」「品牌建设那部分」: a pointer to one part of a document
 POINTER = re.compile(r"那条|这条|那一条|哪一条|那项|这项|那一项|那部分|这部分|那块|这块|那段|这段|那句|这句|那个(?=$|呢|吧)|的话$")
 CLAUSE_NUMBER = re.compile(r"第\s*(\d+)\s*条")  # 第三条 (numerals are Arabic in canonical text): that clause
@@ -82,7 +83,7 @@ FILLER = re.compile(
     r"政策|情况|方面|的话|怎么样|咋样|如何|有没有|有吗|行不行|行吗|可以吗|能不能|换成|换到|改成|如果|要是|假如|对了|另外|还有|顺便|"
     r"类似的|类似|一样|同样|相同|也有|这种|这类|那种|落实|执行|实施|出台|相关|对应|配套|有|那条|这条|那部分|这部分|那块|这块|那句|这句|说了|讲|咋说|怎么说|怎么写|"
     r"去年|今年|明年|一共|总共|大概|大约|左右|差不多|花了|投了|投入|花费|费用|支出|成本|开销|营业额|销售额|收入|营收|年收入|货值|订单|"
-    r"万元|万|元|块钱|块|钱|人民币|w|层面|级|省里|省|市|区|国家|全国|and|what|about|how|the|\?",
+    r"万元|(?<=万|千|亿)多|万|元|块钱|块|钱|人民币|w|层面|级|省里|省|市|区|国家|全国|and|what|about|how|the|\?",
     re.IGNORECASE,
 )
 LATIN = re.compile(r"[a-z]+")
@@ -133,7 +134,7 @@ class FollowUp:
 def residue(text: str) -> str:
     """What is left of a canonical message without places, numbers and words of no topic (and
     English words: those the domain knows are already Chinese terms in canonical text)."""
-    return FILLER.sub("", LATIN.sub("", NOT_TOPIC.sub("", text)))
+    return FILLER.sub("", LATIN.sub("", NOT_TOPIC.sub("", FILLER.sub("", text))))
 
 
 def topic_words(text: str) -> str:
@@ -161,13 +162,15 @@ def sure_alone(text: str, raw: str, match, context: Context) -> bool:
     top = match.top if match is not None else None
     if top is None or top.intent == context.intent or top.confidence < SURE_ALONE or MODIFIERS.search(text):
         return False
+    if not residue(ASPECT.sub("", text)):
+        return False  # 一次性？ asks an aspect and names nothing: of the topic just discussed
     return not (LEAD.search(text) or NOUN_ELLIPSIS.search(text) or NOUN_ELLIPSIS.search(raw.strip()))
 
 
 def _classify(text: str, raw: str, context: Context, has_amount: bool, match, context_keys) -> FollowUp | None:
     if (match.out_of_scope if match is not None else out_of_scope_cue(text)):
         return None  # refused, whatever came before
-    keys = key_terms(text) - PLACE_KEYS
+    keys = key_terms(text) - PLACE_KEYS - ASPECT_KEYS
     place = detect_region(text)
     if place is None and PROVINCE.search(text):
         place = PROVINCE_OF.get(context.region or "")
@@ -180,7 +183,7 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
     # an English sentence says more than its Chinese remainder shows: without "and …" / "what
     # about …" it is read as a question of its own, not as another part or place of the topic
     english = not HAN.search(raw) and len(LATIN.findall(raw)) >= 3 and not ENGLISH_LEAD.search(raw)
-    if small_talk(match) and not (materials and len(rest) <= 2):
+    if small_talk(match) and not (materials and len(rest) <= 2) and not ASPECT.search(text):
         return None  # 谢谢, 转人工, 你好: small talk is answered as small talk
     if place or national:
         region = place if place and place != "other" else (NATIONAL if national else None)
@@ -229,7 +232,7 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
     if has_amount and not confident_elsewhere(match, context):
         return FollowUp(AMOUNT, query=rest)  # 去年仓租加尾程派送一共七十多万: the calculator reads it
     if materials:
-        return FollowUp(MATERIALS) if len(rest) <= 8 else None
+        return FollowUp(MATERIALS) if len(rest) <= 10 else None
     if variant and SMALL_PROFIT.search(text):
         return FollowUp(SIBLING, query="小型微利")  # 小微企业呢: the small low-profit variant
     if not elliptical and not ASPECT.search(text) and match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:

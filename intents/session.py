@@ -48,9 +48,10 @@ TITLE_WEIGHT, QUESTIONS_WEIGHT, USER_WEIGHT, WORDS_WEIGHT = 0.6, 0.3, 0.1, 0.8
 # the FAQ's first questions of an intent: as good on the dev dialogues as all of them, at a quarter
 # of the cost (all of them took 4 ms the first time an intent was the context)
 QUESTIONS_USED = 4
-# a sibling follow-up: what helps a candidate beside its ranking: leading to the same kind of thing
-# (a calculator, a checklist), the same place (a grid on the 226 dev dialogues; closeness to the
-# context's intent in what it is about, 0.3 before, cost 1.3 points and was dropped)
+# a sibling follow-up: what helps a candidate beside its ranking: having a calculator like the
+# context's intent (one of the 高新区 items), the same place, the same document (grids on the dev
+# dialogues; closeness to the context's intent in what it is about, 0.3 before, cost 1.3 points and
+# was dropped; a checklist in common helped nothing)
 SIBLING_KIND, SIBLING_PLACE, SIBLING_DOCUMENT = 0.2, 0.1, 0.1
 
 
@@ -260,7 +261,7 @@ def sibling_intent(responder, query: str, context: Context, intent):
         if keys and not keys & matcher.intent_keys[index]:
             continue  # 9810呢: only intents that name 9810
         other = responder.by_id[candidate.intent]
-        score = candidate.score + (SIBLING_KIND if kind and (other.action or "").startswith(kind) else 0.0)
+        score = candidate.score + (SIBLING_KIND if kind == "calc" and (other.action or "").startswith(kind) else 0.0)
         score += SIBLING_PLACE if other.jurisdiction == intent.jurisdiction else 0.0
         score += SIBLING_DOCUMENT if documents & {ref.split(":", 1)[0] for ref in other.sources} else 0.0
         if score > best_score:
