@@ -377,7 +377,7 @@ class Responder:
         """The question that tells the readings apart, with one button per reading (two or more)."""
         suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in options)
         titles = [f"「{s.title}」" for s in suggestions]
-        question = f"您问的是{'、'.join(titles[:-1])},还是{titles[-1]}?请点选,或换个说法。"
+        question = f"您问的是{'、'.join(titles[:-1])}，还是{titles[-1]}？请点选，或换个说法。"
         first = self.by_id[suggestions[0].intent]
         return self._reply("clarify", question, intent=first, confidence=suggestions[0].confidence, suggestions=suggestions)
 
@@ -391,7 +391,7 @@ class Responder:
                 intent = self.by_id[intent_id]
                 offered.append(Candidate(intent.id, intent.title, intent.kind, intent.jurisdiction, 0.0, 0.0))
         suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in offered)
-        answer = "这笔金额是哪一项费用?请点选项目,或直接说明(例如「海外仓费用80万」),我来测算。"
+        answer = "这笔金额是哪一项费用？请点选项目，或直接说明（例如「海外仓费用80万」），我来测算。"
         first = self.by_id[suggestions[0].intent] if suggestions else None
         return self._reply("clarify", answer, intent=first, confidence=match.confidence, suggestions=suggestions)
 

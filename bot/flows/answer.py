@@ -85,7 +85,7 @@ def render(turn: Turn, reply, enquiry_id: str) -> list[OutMessage]:
     return [message(text, buttons)]
 
 
-ALSO_ASKED = "您可能还想问:"
+ALSO_ASKED = "您可能还想问："
 MORE_LIMIT = 3
 
 
