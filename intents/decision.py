@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from intents.context import residue
 from intents.matcher import LOCAL, Candidate, Match
 from intents.normalize import key_terms
 
@@ -29,7 +30,6 @@ BARE_AMOUNT = re.compile(r"(?:花了|投了|投入|大概|大约|约)?\d+(?:\.\d
 def bare_amount(text: str) -> bool:
     """An amount and nothing that says what it is for (花了120万, 80万左右)."""
     from calculators.amounts import ForeignCurrencyError, find_amounts
-    from intents.context import residue
 
     if text.isdigit() and len(text) == 4:
         return False  # 9610 alone asks about a customs code (2025 about a year), not about money

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conversation_driver import Chat
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,3 +31,11 @@ def _process_wide_responder_restored() -> None:
     yield
     with respond._lock:
         respond._current, respond._faq_dir = before
+
+
+@pytest.fixture
+def chat(tmp_path: Path) -> Iterator[Chat]:
+    """A conversation on a real SQLite file with the real responder (tests/conversation_driver.py)."""
+    chat = Chat(tmp_path / "cbec.db")
+    yield chat
+    chat.close()

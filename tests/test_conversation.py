@@ -4,8 +4,6 @@ menus, region, answers with sources, clarify buttons, 👍/👎, and every enqui
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from conversation_driver import Chat
@@ -25,13 +23,6 @@ TOPICS = [
     "办事清单",
     "人工咨询",
 ]
-
-
-@pytest.fixture
-def chat(tmp_path: Path) -> Iterator[Chat]:
-    chat = Chat(tmp_path / "cbec.db")
-    yield chat
-    chat.close()
 
 
 def test_types_are_frozen_and_button_values_fit_telegram() -> None:

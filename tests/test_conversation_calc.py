@@ -4,21 +4,12 @@ form, the breakdown with caps and notes, /cancel, and a restart in the middle.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 from conversation_driver import Chat
 
 from bot.conversation import Conversation
-
-
-@pytest.fixture
-def chat(tmp_path: Path) -> Iterator[Chat]:
-    chat = Chat(tmp_path / "cbec.db")
-    yield chat
-    chat.close()
 
 
 def test_one_item_to_the_figure(chat: Chat) -> None:

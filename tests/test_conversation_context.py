@@ -3,19 +3,10 @@ user sees (answers, 「您可能还想问」, other places), and the context sur
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from conversation_driver import Chat
-
-
-@pytest.fixture
-def chat(tmp_path: Path) -> Iterator[Chat]:
-    chat = Chat(tmp_path / "cbec.db")
-    yield chat
-    chat.close()
 
 
 def test_the_issue_dialogue_as_the_user_sees_it(chat: Chat) -> None:

@@ -3,7 +3,6 @@ is taken for an enquiry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.conversation import InboundEvent
-
-
-@pytest.fixture
-def chat(tmp_path: Path) -> Iterator[Chat]:
-    chat = Chat(tmp_path / "cbec.db")
-    yield chat
-    chat.close()
 
 
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document", "location", "other"])
