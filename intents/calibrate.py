@@ -349,9 +349,10 @@ def fit_decision(responder, dev_items: list) -> tuple[dict, dict]:
     right while at most WRONG_LIMIT are answered wrong and at most ASK_LIMIT asked back (fewer
     questions back, then a smaller tie band, break ties), keeping out-of-scope rejection as it is."""
     from intents.decision import ANSWER, CLARIFY, decide
-    from intents.personal import strip_personal
+    from intents.evaluate import rank_all
 
-    matched = [(item, responder.matcher.rank(strip_personal(item.q), region=item.region)) for item in dev_items if not item.oos]
+    in_scope = [item for item in dev_items if not item.oos]
+    matched = [(item, match) for item, (_, match) in zip(in_scope, rank_all(responder, in_scope), strict=True)]
     best = None
     for tie, ratio, floor in itertools.product(*DECISION_GRID.values()):
         thresholds = dict(responder.thresholds, tie=tie, tie_ratio=ratio, floor=floor)

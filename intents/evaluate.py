@@ -144,15 +144,23 @@ def reliability(rows: list[tuple[float, bool]]) -> dict | None:
 
 
 # --- the matcher ------------------------------------------------------------------------------
-def run_matcher(responder, items: list[Item], policy=None) -> list[Outcome]:
-    """Each enquiry ranked and decided as ``Responder.respond`` would (with ``policy`` instead of
-    the current decision policy when given: the old one, for comparison)."""
+def rank_all(responder, items: list[Item]) -> list:
+    """Each enquiry as ``Responder.respond`` ranks it: (personal data out, its Match)."""
     from intents.personal import strip_personal
 
-    outcomes = []
+    ranked = []
     for item in items:
         text = strip_personal(item.q)
-        match = responder.matcher.rank(text, region=item.region)
+        ranked.append((text, responder.matcher.rank(text, region=item.region)))
+    return ranked
+
+
+def run_matcher(responder, items: list[Item], policy=None, ranked: list | None = None) -> list[Outcome]:
+    """Each enquiry ranked (or taken from ``rank_all``'s ``ranked``) and decided as
+    ``Responder.respond`` would, with ``policy`` instead of the current decision policy when given
+    (the old one, for comparison)."""
+    outcomes = []
+    for item, (text, match) in zip(items, ranked if ranked is not None else rank_all(responder, items), strict=True):
         if len(item.q) > 2000 or not item.q.strip():
             reply = responder.respond(item.q)
         elif policy is not None:
@@ -236,7 +244,8 @@ def evaluate(faq: Faq, items: list[Item], tokenizer: str | None = None, baseline
     responder = Responder(faq, tokenizer=tokenizer)
     build_ms = (time.perf_counter() - started) * 1000
     started = time.perf_counter()
-    outcomes = run_matcher(responder, items)
+    ranked = rank_all(responder, items)
+    outcomes = run_matcher(responder, items, ranked=ranked)
     per_enquiry_ms = (time.perf_counter() - started) * 1000 / max(1, len(items))
     report = {
         "faq_version": faq.version,
@@ -247,7 +256,7 @@ def evaluate(faq: Faq, items: list[Item], tokenizer: str | None = None, baseline
         "ms_per_enquiry": round(per_enquiry_ms, 3),
         "calibrated_on": (responder.matcher.model.get("fitted_on") or {}).get("faq_version"),
         "matcher": score(items, outcomes),
-        "legacy_policy": score(items, run_matcher(responder, items, policy=legacy_decision)),
+        "legacy_policy": score(items, run_matcher(responder, items, policy=legacy_decision, ranked=ranked)),
         # intents the dev set names that the FAQ lacks: their enquiries cannot be right
         "unknown_intents": sorted({i for item in items for i in item.intents} - set(faq.by_id())),
     }
@@ -274,6 +283,11 @@ def _pct(value) -> str:
     return "   -  " if value is None else f"{value * 100:5.1f}%"
 
 
+def _row(label: str, f: dict, clarify: bool = True) -> str:
+    asked = _pct(f["clarify_rate"]) if clarify else ""
+    return f"{label:26} {_pct(f['top1']):>7} {_pct(f['top3']):>7} {_pct(f['oos_rejection']):>9} {_pct(f['answered_correct']):>12} {_pct(f['answered_wrong']):>15} {asked:>8} {_pct(f['ranking_top1']):>11}"
+
+
 def render(report: dict, show_misses: bool = False) -> str:
     m = report["matcher"]
     lines = [
@@ -286,14 +300,12 @@ def render(report: dict, show_misses: bool = False) -> str:
         ),
         "",
         f"{'':26} {'top-1':>7} {'top-3':>7} {'OOS rej.':>9} {'answered ok':>12} {'answered wrong':>15} {'clarify':>8} {'rank top-1':>11}",
-        f"{'hybrid matcher':26} {_pct(m['top1']):>7} {_pct(m['top3']):>7} {_pct(m['oos_rejection']):>9} {_pct(m['answered_correct']):>12} {_pct(m['answered_wrong']):>15} {_pct(m['clarify_rate']):>8} {_pct(m['ranking_top1']):>11}",
+        _row("hybrid matcher", m),
     ]
     if report.get("legacy_policy"):
-        b = report["legacy_policy"]
-        lines.append(f"{'old decision policy':26} {_pct(b['top1']):>7} {_pct(b['top3']):>7} {_pct(b['oos_rejection']):>9} {_pct(b['answered_correct']):>12} {_pct(b['answered_wrong']):>15} {_pct(b['clarify_rate']):>8} {_pct(b['ranking_top1']):>11}")
+        lines.append(_row("old decision policy", report["legacy_policy"]))
     for name, b in report.get("baselines", {}).items():
-        label = f"{name} (t={b['threshold']:.2f})"
-        lines.append(f"{label:26} {_pct(b['top1']):>7} {_pct(b['top3']):>7} {_pct(b['oos_rejection']):>9} {_pct(b['answered_correct']):>12} {_pct(b['answered_wrong']):>15} {'':>8} {_pct(b['ranking_top1']):>11}")
+        lines.append(_row(f"{name} (t={b['threshold']:.2f})", b, clarify=False))
     if report.get("dialogues"):
         lines += ["", f"dialogues ({DIALOGUES.name}):", f"  {'':34} {'follow-ups right':>17} {'complete = alone':>17}  by kind"]
         for part, runs in report["dialogues"].items():
