@@ -27,6 +27,7 @@ class UserState:
     handoff: str | None = None  # the open hand-off: what the user adds goes to the staff chat too
     handoff_until: float = 0.0  # epoch seconds when it stops being open
     context: dict[str, Any] | None = None  # what follow-ups are read against (intents/context.py)
+    more: dict[str, str] = field(default_factory=dict)  # 「查看更多」: the rest of recent long replies
 
     def remember(self, text: str) -> None:
         from bot.redact import redact

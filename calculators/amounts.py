@@ -93,7 +93,9 @@ class ForeignCurrencyError(ValueError):
 
 # traditional forms of the characters amounts are written with (萬, 億, 塊 …)
 TRADITIONAL = str.maketrans({"萬": "万", "億": "亿", "塊": "块", "圓": "元", "兩": "两", "貳": "贰", "參": "叁", "陸": "陆"})
-MILLION = re.compile(r"(\d+(?:\.\d+)?)\s*(?:million|mln)\b", re.IGNORECASE)
+# 1.2m / 1.5M RMB: "m" right after a number is a million in how traders write money (not metres:
+# no enquiry here measures anything; mm, m2, m³ are left alone)
+MILLION = re.compile(r"(\d+(?:\.\d+)?)(?:\s*(?:million|mln)\b|[mM](?![a-zA-Z0-9²³]))", re.IGNORECASE)
 THOUSAND = re.compile(r"(\d+(?:\.\d+)?)\s*thousand\b", re.IGNORECASE)
 YUAN_WORD = re.compile(r"(?<=\d)\s*(?:yuan|rmb|cny)\b|(?<=[万kK])\s*(?:yuan|rmb|cny)\b", re.IGNORECASE)
 

@@ -28,19 +28,39 @@ from intents.matcher import PLACES, detect_region, out_of_scope_cue
 from intents.normalize import key_terms
 
 IDLE_SECONDS = 30 * 60  # context expires after this long without a message
-SAME, MATERIALS, REGION, SIBLING, AMOUNT, CLAUSE = "same", "materials", "region", "sibling", "amount", "clause"
+SAME, MATERIALS, REGION, SIBLING, AMOUNT, CLAUSE = (
+    "same",
+    "materials",
+    "region",
+    "sibling",
+    "amount",
+    "clause",
+)
 NATIONAL = "national"  # 「国家层面呢」: a follow-up may ask for the national rules
 ANSWERED = ("answer", "calculation", "checklist")
 
 PLACE_KEYS = frozenset({"#营口", "#盘锦", "#四川", "#辽宁", "#大连", "#高新区"})
-ASPECT_KEYS = frozenset({"#标准"})  # 具体标准有吗 asks an aspect (the standard of support), not about standardisation
-REGION_WORDS = {"dalian-gxq": "大连高新区", "liaoning": "辽宁", "yingkou": "营口", "panjin": "盘锦", "sichuan": "四川", NATIONAL: "国家"}
+ASPECT_KEYS = frozenset(
+    {"#标准"}
+)  # 具体标准有吗 asks an aspect (the standard of support), not about standardisation
+REGION_WORDS = {
+    "dalian-gxq": "大连高新区",
+    "liaoning": "辽宁",
+    "yingkou": "营口",
+    "panjin": "盘锦",
+    "sichuan": "四川",
+    NATIONAL: "国家",
+}
 NATIONAL_WORDS = re.compile(r"国家层面|国家级|国家|全国|中央|部委|商务部|national|nationwide|country")
 OTHER_PLACE = re.compile(r"大连|高新区|高新|辽宁|营口|盘锦|四川|省里|省级|市里|市级")
 
 # what makes a message elliptical: 那…, …呢, and their English counterparts
-LEAD = re.compile(r"^(?:那么?|那如果|如果是?|要是|假如|还有|另外|再问一?下|顺便问一?下|对了|换成|换到|改成|and|what about|how about|什么(?=\S{1,8}$))")
-TAIL = re.compile(r"(?:呢|的呢|怎么样|咋样|如何|怎么说|有没有|有吗|有么|行吗|可以吗|也有吗|也行吗|也可以吗|也能吗|也一样吗|一样吗|也适用吗|适用吗|\?)$")
+LEAD = re.compile(
+    r"^(?:那么?|那如果|如果是?|要是|假如|还有|另外|再问一?下|顺便问一?下|对了|换成|换到|改成|and|what about|how about|什么(?=\S{1,8}$))"
+)
+TAIL = re.compile(
+    r"(?:呢|的呢|怎么样|咋样|如何|怎么说|有没有|有吗|有么|行吗|可以吗|也有吗|也行吗|也可以吗|也能吗|也一样吗|一样吗|也适用吗|适用吗|\?)$"
+)
 # what a follow-up about the same intent asks (its aspect); also English
 ASPECT = re.compile(
     r"上限|最高|封顶|最多|最少|多少|几成|比例|标准|怎么算|如何算|咋算|怎么计算|算法|几年|多久|多长时间|期限|有效期|一次性|每年|每次|连续|"
@@ -58,15 +78,27 @@ MATERIALS_CUE = re.compile(
     r"办理|怎么办|咋办|怎么弄|咋弄|materials?|(?:what|which) documents|documents? (?:needed|required)|paperwork|how to apply|how do i apply|steps?|process|procedure|prepare|checklist",
     re.IGNORECASE,
 )
-QUESTION = re.compile(r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长|还是|不$|没$|[?？]$")
+QUESTION = re.compile(
+    r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长|还是|不$|没$|[?？]$"
+)
 # 「海外仓那条」「品牌建设那部分」: a pointer to one part of a document
-POINTER = re.compile(r"那条|这条|那一条|哪一条|那项|这项|那一项|那部分|这部分|那块|这块|那段|这段|那句|这句|那个(?=$|呢|吧)|的话$")
+POINTER = re.compile(
+    r"那条|这条|那一条|哪一条|那项|这项|那一项|那部分|这部分|那块|这块|那段|这段|那句|这句|那个(?=$|呢|吧)|的话$"
+)
 CLAUSE_NUMBER = re.compile(r"第\s*(\d+)\s*条")  # 第三条 (numerals are Arabic in canonical text): that clause
 # 「那评估呢」「主体培育呢」: a noun phrase and 呢, the shape of a question about a sibling
-NOUN_ELLIPSIS = re.compile(r"(?:呢|的呢|怎么样|咋样|如何|怎么说)$|^(?:那么?|还有|另外|and|what about|how about)")
+NOUN_ELLIPSIS = re.compile(
+    r"(?:呢|的呢|怎么样|咋样|如何|怎么说)$|^(?:那么?|还有|另外|and|what about|how about)"
+)
 PLACE_REST = 12  # a message naming a place with this much else is still a follow-up on the topic
 PROVINCE = re.compile(r"省里|省级|省内|全省|省上|省政府|省厅|省一级|province|provincial")
-PROVINCE_OF = {"dalian-gxq": "liaoning", "yingkou": "liaoning", "panjin": "liaoning", "liaoning": "liaoning", "sichuan": "sichuan"}
+PROVINCE_OF = {
+    "dalian-gxq": "liaoning",
+    "yingkou": "liaoning",
+    "panjin": "liaoning",
+    "liaoning": "liaoning",
+    "sichuan": "sichuan",
+}
 SCOPE_FLOOR = 0.04  # a message the scope model rates below this is no follow-up
 ALONE_CONFIDENCE, ALONE_LENGTH = 0.8, 8  # a message this sure of an intent on its own is a new question
 ALONE_REST = 4  # … when it says this much beyond asking about an aspect (一年总共封顶多少 says 一年)
@@ -74,6 +106,11 @@ NAMED_ALONE_CONFIDENCE = 0.8  # the same for a message that names the context's 
 NAMED_THERE = 0.5  # a message naming a place and a topic, ranked alone this sure in that place, is read alone
 SURE_ALONE = 0.9  # without 那…/…呢, a message the ranking alone is this sure of is a new question
 SMALL_PROFIT = re.compile(r"小型微利|小微")
+DEFINED_ALONE = 0.6
+DEFINITION = re.compile(
+    r"是什么|是个什么|是啥|是个啥|是干嘛|是干什么|啥是|什么是|什么意思|啥意思|指什么|指的是|what is|what's|meaning of",
+    re.IGNORECASE,
+)
 # (the text is normalised: 一年 may read 1年)
 NEXT_YEAR = re.compile(r"下[一1]年|接下来[一1]年|下个年度|后[一1]年|来年")
 MODIFIERS = re.compile(rf"小型微利|小微企业|小微|第\s*[123一二三]\s*年|{NEXT_YEAR.pattern}")
@@ -143,7 +180,15 @@ def topic_words(text: str) -> str:
     return NOT_PLACE.sub("", TAIL.sub("", LEAD.sub("", POINTER.sub("", text))))
 
 
-def classify(text: str, raw: str, context: Context | None, now: float, has_amount: bool, match=None, context_keys=frozenset()) -> FollowUp | None:
+def classify(
+    text: str,
+    raw: str,
+    context: Context | None,
+    now: float,
+    has_amount: bool,
+    match=None,
+    context_keys=frozenset(),
+) -> FollowUp | None:
     """How ``text`` (canonical, personal data out) follows up on ``context``; None when it is to
     be read on its own. ``raw`` is the message as typed (simplified, lower case), ``match`` its
     ranking on its own (its out-of-scope cue, small talk and scope guard the reading),
@@ -151,7 +196,11 @@ def classify(text: str, raw: str, context: Context | None, now: float, has_amoun
     if context is None or not context.live(now) or not text:
         return None
     follow = _classify(text, raw, context, has_amount, match, context_keys)
-    if follow is not None and follow.kind in (SAME, SIBLING, REGION) and sure_alone(text, raw, match, context):
+    if (
+        follow is not None
+        and follow.kind in (SAME, SIBLING, REGION)
+        and sure_alone(text, raw, match, context)
+    ):
         return None  # a complete question the ranking alone is sure of: the context does not apply
     return follow
 
@@ -167,8 +216,10 @@ def sure_alone(text: str, raw: str, match, context: Context) -> bool:
     return not (LEAD.search(text) or NOUN_ELLIPSIS.search(text) or NOUN_ELLIPSIS.search(raw.strip()))
 
 
-def _classify(text: str, raw: str, context: Context, has_amount: bool, match, context_keys) -> FollowUp | None:
-    if (match.out_of_scope if match is not None else out_of_scope_cue(text)):
+def _classify(
+    text: str, raw: str, context: Context, has_amount: bool, match, context_keys
+) -> FollowUp | None:
+    if match.out_of_scope if match is not None else out_of_scope_cue(text):
         return None  # refused, whatever came before
     keys = key_terms(text) - PLACE_KEYS - ASPECT_KEYS
     place = detect_region(text)
@@ -177,14 +228,26 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
     national = bool(NATIONAL_WORDS.search(text)) and not OTHER_PLACE.search(text)
     elliptical = bool(LEAD.search(text) or TAIL.search(text) or TAIL.search(raw.strip()))
     materials = bool(MATERIALS_CUE.search(text) or MATERIALS_CUE.search(raw))
-    asks = bool(ASPECT.search(text) or ASPECT.search(raw) or QUESTION.search(text) or raw.rstrip().endswith(("?", "？")))
+    asks = bool(
+        ASPECT.search(text)
+        or ASPECT.search(raw)
+        or QUESTION.search(text)
+        or raw.rstrip().endswith(("?", "？"))
+    )
     variant = bool(MODIFIERS.search(text))
     rest = residue(ASPECT.sub("", MATERIALS_CUE.sub("", MODIFIERS.sub("", text))))
     # an English sentence says more than its Chinese remainder shows: without "and …" / "what
     # about …" it is read as a question of its own, not as another part or place of the topic
     english = not HAN.search(raw) and len(LATIN.findall(raw)) >= 3 and not ENGLISH_LEAD.search(raw)
-    if small_talk(match) and not (materials and len(rest) <= 2) and not ASPECT.search(text):
-        return None  # 谢谢, 转人工, 你好: small talk is answered as small talk
+    if (
+        small_talk(match)
+        and not (materials and len(rest) <= 2)
+        and not ASPECT.search(text)
+        and not has_amount
+    ):
+        return (
+            None  # 谢谢, 转人工, 你好: small talk is answered as small talk (一共8万 含人工3万 is a figure)
+        )
     if place or national:
         region = place if place and place != "other" else (NATIONAL if national else None)
         if region is None or has_amount:
@@ -197,11 +260,15 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
             return None  # a question of its own about the same place
         if match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
             return None  # 成都周末去哪玩: a place, but nothing the assistant covers
-        if keys and ((not elliptical and not keys <= context_keys) or answered_there(match, region, NAMED_THERE)):
+        if keys and (
+            (not elliptical and not keys <= context_keys) or answered_there(match, region, NAMED_THERE)
+        ):
             return None  # 盘锦有没有海外仓补贴: a place and a topic of its own, a question of its own
         if english:
             return None
-        if len(rest) <= 2 or (len(residue(text)) <= PLACE_REST and (elliptical or not answered_there(match, region))):
+        if len(rest) <= 2 or (
+            len(residue(text)) <= PLACE_REST and (elliptical or not answered_there(match, region))
+        ):
             # 四川呢 / 盘锦的企业能享受不 / 营口这边有专门的扶持资金吗: this topic (or what the
             # message adds to it) in that place
             return FollowUp(REGION, region=region, query=residue(text))
@@ -221,6 +288,8 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
             return FollowUp(SIBLING, query=topic_words(text) or text)  # 海外仓那条说了啥
         if variant and len(stripped) <= 12 and SMALL_PROFIT.search(text):
             return FollowUp(SIBLING, query="小型微利")  # 按小型微利算会不会少交点
+        if DEFINITION.search(text) and not has_amount and defined_alone(match, context):
+            return None  # 1210具体是个啥模式: what a term is, asked of the term itself
         if keys <= context_keys:
             if materials and len(stripped) <= 8:
                 return FollowUp(MATERIALS)  # 结汇的手续都有哪些
@@ -235,11 +304,21 @@ def _classify(text: str, raw: str, context: Context, has_amount: bool, match, co
         return FollowUp(MATERIALS) if len(rest) <= 10 else None
     if variant and SMALL_PROFIT.search(text):
         return FollowUp(SIBLING, query="小型微利")  # 小微企业呢: the small low-profit variant
-    if not elliptical and not ASPECT.search(text) and match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
+    if (
+        not elliptical
+        and not ASPECT.search(text)
+        and match is not None
+        and match.scope is not None
+        and match.scope < SCOPE_FLOOR
+    ):
         return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
     if NOUN_ELLIPSIS.search(text) and not asks and not variant and 1 <= len(rest) <= 6:
         return FollowUp(SIBLING, query=rest)  # 那评估呢, 主体培育呢: another part of the same topic
-    if (asks or elliptical or variant) and len(rest) <= 10 and not (len(rest) >= ALONE_REST and confident_alone(match, context)):
+    if (
+        (asks or elliptical or variant)
+        and len(rest) <= 10
+        and not (len(rest) >= ALONE_REST and confident_alone(match, context))
+    ):
         return FollowUp(SAME)
     return None
 
@@ -248,7 +327,21 @@ def answered_there(match, region: str, confidence: float = 0.0) -> bool:
     """The message alone is surely about an intent of that place (营口综试区的跨境物流是怎么规划的)."""
     top = match.top if match is not None else None
     wanted = ("national", "multi") if region == NATIONAL else (region,)
-    return top is not None and top.jurisdiction in wanted and top.confidence >= (confidence or ALONE_CONFIDENCE)
+    return (
+        top is not None and top.jurisdiction in wanted and top.confidence >= (confidence or ALONE_CONFIDENCE)
+    )
+
+
+def defined_alone(match, context: Context) -> bool:
+    """A question what a term is (1210具体是个啥模式) that, ranked alone, goes to another intent
+    with some confidence: the national rule's own intent answers it, not the topic that mentioned it."""
+    top = match.top if match is not None else None
+    return (
+        top is not None
+        and top.intent != context.intent
+        and top.jurisdiction == "national"
+        and top.confidence >= DEFINED_ALONE
+    )
 
 
 def answered_alone(match, context: Context) -> bool:
@@ -262,7 +355,13 @@ def confident_elsewhere(match, context: Context) -> bool:
     """The message, ranked alone, is surely about an intent without a calculator (外汇名录登记20万美元
     以上要登记吗): its amount is part of a question, not a figure to compute."""
     top = match.top if match is not None else None
-    return top is not None and top.intent != context.intent and top.confidence >= ALONE_CONFIDENCE and not (top.action or "").startswith("calc:")
+    return (
+        top is not None
+        and top.kind == "policy"
+        and top.intent != context.intent
+        and top.confidence >= ALONE_CONFIDENCE
+        and not (top.action or "").startswith("calc:")
+    )  # (含人工3万 near 转人工 is still a figure)
 
 
 def small_talk(match) -> bool:
@@ -280,7 +379,11 @@ def confident_alone(match, context: Context) -> bool:
     if match is None or match.top is None:
         return False
     top = match.top
-    return top.intent != context.intent and top.confidence >= ALONE_CONFIDENCE and match.informative >= ALONE_LENGTH
+    return (
+        top.intent != context.intent
+        and top.confidence >= ALONE_CONFIDENCE
+        and match.informative >= ALONE_LENGTH
+    )
 
 
 def calc_item(intent) -> str | None:

@@ -34,6 +34,7 @@ from rapidfuzz import fuzz, process
 
 from intents.bayes import NaiveBayes
 from intents.bm25 import BM25
+from intents.citation import fullwidth
 from intents.normalize import canonical, informative_length, key_terms, tokens
 from policy_faq.faq import Faq
 
@@ -148,8 +149,9 @@ def bare_term(text: str) -> str | None:
 
 
 def tidy(text: str) -> str:
-    """Drop the spaces YAML folding leaves between Chinese characters or after punctuation."""
-    return re.sub(r"(?<=[^\x00-\x7f]) +(?=[^\x00-\x7f])|(?<=[,.;:!?]) +(?=[^\x00-\x7f])", "", text.strip())
+    """FAQ text as the user reads it: full-width punctuation, no stray spaces between Chinese
+    characters (the validator refuses both; this keeps an operator's hot edit readable)."""
+    return fullwidth(text.strip())
 
 
 @lru_cache(maxsize=2048)

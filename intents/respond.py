@@ -24,11 +24,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from intents.citation import excerpt_text, expiry_note, fullwidth, source_line
 from intents.context import Context, checklist_of
 from intents.decision import ANSWER, ASK_ITEM, CLARIFY
 from intents.decision import decide as decide_policy
 from intents.matcher import REGIONS, Candidate, Match, Matcher, tidy
-from intents.normalize import canonical, key_terms, tokens
+from intents.normalize import key_terms
 from intents.personal import strip_personal
 from intents.script import ENGLISH, SIMPLIFIED, TRADITIONAL, english_line
 from intents.script import convert as convert_script
@@ -38,14 +39,16 @@ from policy_faq.faq import Faq, Intent
 MAX_CHARS = 2000
 CACHE_SIZE = 4096
 COVERAGE = (
-    "我可以解答跨境电商政策方面的问题,例如:大连高新区跨境电商扶持政策(产业园、海外仓、国际通道、商标专利认证、"
-    "海外推广、独立站、展会、首单滞销风险补偿等补贴的标准和申报),辽宁省、四川省跨境电商行动方案,营口、盘锦综试区实施方案,"
-    "商务部等9部门海外仓意见,以及9610/9710/9810/1210通关模式、无票免税、4%核定征收、外汇名录登记等全国性规定。"
+    "我可以解答跨境电商政策方面的问题，例如：\n"
+    "• 大连高新区扶持政策（征求意见稿）：产业园、海外仓、国际通道、商标专利认证、海外推广、独立站、展会、首单滞销风险补偿的标准和申报；\n"
+    "• 辽宁省、四川省（征求意见稿）跨境电商行动方案，营口、盘锦综试区实施方案（2020—2022年）；\n"
+    "• 商务部等9部门海外仓意见；\n"
+    "• 9610/9710/9810/1210通关模式、无票免税、4%核定征收、外汇名录登记等全国性规定。"
 )
-HANDOFF_OFFER = "如需人工帮助,请回复\"转人工\",工作人员会尽快联系您。"
-MATERIALS_CUE = re.compile(r"材料|清单|准备什么|要准备|需要准备|提交什么|需要提交|要交|交什么|带什么|哪些文件|什么文件|什么资料|流程|手续|怎么申报|如何申报|申报步骤|checklist")
-CLAUSE_NAMES = {"preamble": "前言", "scope": "适用范围", "annex": "附则", "general": "总体要求", "closing": "组织实施"}
-SENTENCE = re.compile(r"[^。；;!?！？\n]+[。；;!?！？]?")
+HANDOFF_OFFER = "如需人工帮助，请回复「转人工」，工作人员会尽快联系您。"
+MATERIALS_CUE = re.compile(
+    r"材料|清单|准备什么|要准备|需要准备|提交什么|需要提交|要交|交什么|带什么|哪些文件|什么文件|什么资料|流程|手续|怎么申报|如何申报|申报步骤|checklist"
+)
 
 
 @dataclass(frozen=True)
@@ -86,98 +89,6 @@ class Reply:
         }
 
 
-# --- source lines -----------------------------------------------------------------------------
-def clause_label(clause_id: str) -> str:
-    if clause_id.isdigit():
-        return f"第{clause_id}条"
-    if clause_id in CLAUSE_NAMES:
-        return CLAUSE_NAMES[clause_id]
-    if clause_id.startswith("closing."):
-        return f"组织保障第{clause_id.split('.', 1)[1]}项"
-    return f"第{clause_id}项"
-
-
-def document_label(ref: str) -> str:
-    from policy_faq.corpus import document_of
-
-    doc = document_of(ref)
-    title = doc.title
-    place = doc.jurisdiction.removesuffix("省").removesuffix("市")
-    if doc.jurisdiction != "全国" and place and place not in title:
-        title = doc.jurisdiction + title  # 四川省关于推动跨境电商…: the title alone does not say where
-    if doc.status == "draft":
-        return f"{title}(征求意见稿)"
-    if doc.status == "historical":
-        return f"{title}(历史文件({doc.period or '2020—2022年'}))"
-    return title
-
-
-def source_line(refs: tuple[str, ...]) -> str:
-    """「依据: 大连高新区…若干政策(征求意见稿) 第5条、适用范围」; documents separated by ；."""
-    from policy_faq.corpus import clauses_by_ref
-
-    known = clauses_by_ref()
-    groups: dict[str, list[str]] = {}
-    for ref in refs:
-        if ref not in known:
-            continue
-        groups.setdefault(ref.split(":", 1)[0], []).append(ref)
-    if not groups:
-        return ""
-    parts = [f"{document_label(group[0])} {'、'.join(clause_label(r.split(':', 1)[1]) for r in group)}" for group in groups.values()]
-    return "依据: " + "；".join(parts)
-
-
-def expiry_note(refs: tuple[str, ...], today: date | None) -> str:
-    """A warning when a cited document (not a historical one) is past its ``valid_until``."""
-    from policy_faq.corpus import clauses_by_ref, document_of
-
-    today = today or date.today()
-    notes = []
-    for ref in refs:
-        if ref not in clauses_by_ref():
-            continue
-        doc = document_of(ref)
-        if doc.status != "historical" and doc.valid_until and date.fromisoformat(doc.valid_until) < today:
-            note = f"注意: {doc.title}的有效期至{doc.valid_until},已过期,请向主管部门确认现行政策。"
-            if note not in notes:
-                notes.append(note)
-    return "\n".join(notes)
-
-
-def excerpt_text(clause_text: str, query: str, limit: int = 180) -> str:
-    """The sentences of a clause that share most with the enquiry, in order, within ``limit`` chars."""
-    flat = clause_text.replace("\n", "")
-    if len(flat) <= limit:
-        return flat
-    sentences = SENTENCE.findall(flat)
-    wanted = {t for t in tokens(query) if len(t) > 1}
-    scored = sorted(
-        range(len(sentences)),
-        key=lambda i: -len(wanted & {t for t in tokens(canonical(sentences[i])) if len(t) > 1}),
-    )
-    chosen: list[int] = []
-    length = 0
-    for i in scored:
-        if length + len(sentences[i]) > limit and chosen:
-            continue
-        chosen.append(i)
-        length += len(sentences[i])
-        if length >= limit * 0.6:
-            break
-    chosen.sort()
-    pieces, previous = [], -1
-    for i in chosen:
-        if i != previous + 1:
-            pieces.append("…")
-        pieces.append(sentences[i][:limit])
-        previous = i
-    text = "".join(pieces)
-    if previous != len(sentences) - 1:
-        text += "…"
-    return text
-
-
 # --- calculators (issue 5) ---------------------------------------------------------------------
 EVENTS = re.compile(r"(\d+|[一二两三四五六七八九十百]+)\s*(?:场|次|期|场次)")
 POLICY_YEAR = re.compile(r"第\s*([123一二三])\s*年")
@@ -196,7 +107,7 @@ def run_calculation(action: str, text: str, today: date | None) -> tuple[str, di
             return _training(text, today)
         found = amounts.find_amounts(text)
     except amounts.ForeignCurrencyError:
-        return "请用人民币金额说明(例如\"80万元\"),补贴按人民币计算。"
+        return "请用人民币金额说明（例如「80万元」），补贴按人民币计算。"
     if not found:
         return None
     try:
@@ -269,13 +180,17 @@ class Responder:
         gc.collect()
         gc.freeze()
 
-    def _reply(self, kind: str, answer: str, intent: Intent | None = None, confidence: float = 0.0, **extra) -> Reply:
-        related = tuple((r, self.by_id[r].title) for r in (intent.related if intent else ()) if r in self.by_id)
+    def _reply(
+        self, kind: str, answer: str, intent: Intent | None = None, confidence: float = 0.0, **extra
+    ) -> Reply:
+        related = tuple(
+            (r, self.by_id[r].title) for r in (intent.related if intent else ()) if r in self.by_id
+        )
         return Reply(
             kind=kind,
             intent=intent.id if intent else None,
             confidence=max(0.0, min(1.0, confidence)),
-            answer=answer,
+            answer=fullwidth(answer),
             related=related,
             action=intent.action if intent else None,
             faq_version=self.faq.version,
@@ -283,10 +198,17 @@ class Responder:
         )
 
     def fallback(self, reason: str = "", confidence: float = 0.0) -> Reply:
-        lead = reason or "抱歉,这个问题我还不能确定如何回答。"
+        lead = reason or "抱歉，这个问题我还不能确定如何回答。"
         return self._reply("fallback", f"{lead}\n{COVERAGE}\n{HANDOFF_OFFER}", confidence=confidence)
 
-    def respond(self, text: str | None, region: str | None = None, today: date | None = None, script: str | None = None, match: Match | None = None) -> Reply:
+    def respond(
+        self,
+        text: str | None,
+        region: str | None = None,
+        today: date | None = None,
+        script: str | None = None,
+        match: Match | None = None,
+    ) -> Reply:
         """The reply to one enquiry on its own (no conversation context); ``match`` is its ranking
         when the caller has it already."""
         problem = self.problem(text)
@@ -308,7 +230,12 @@ class Responder:
         return reply
 
     def respond_in_context(
-        self, text: str | None, context: Context | None, region: str | None = None, now: float | None = None, today: date | None = None
+        self,
+        text: str | None,
+        context: Context | None,
+        region: str | None = None,
+        now: float | None = None,
+        today: date | None = None,
     ) -> tuple[Reply, Context | None]:
         """The reply to a message of a conversation, and the context after it (see
         ``intents/context.py``): a follow-up is read against ``context``, anything else alone."""
@@ -317,7 +244,12 @@ class Responder:
         return respond_in_context(self, text, context, region=region, now=now, today=today)
 
     def respond_to_choice(
-        self, intent_id: str, text: str, context: Context | None, now: float | None = None, today: date | None = None
+        self,
+        intent_id: str,
+        text: str,
+        context: Context | None,
+        now: float | None = None,
+        today: date | None = None,
     ) -> tuple[Reply, Context | None]:
         """The answer of an intent the user picked (a button), and the context after it: the
         conversation is about that intent now."""
@@ -328,12 +260,16 @@ class Responder:
     def problem(self, text: str | None) -> Reply | None:
         """A polite reply to an empty or an overlong enquiry, None for one to answer."""
         if text is None or not str(text).strip():
-            return self.fallback("您好,请输入您想咨询的问题。")
+            return self.fallback("您好，请输入您想咨询的问题。")
         if len(str(text)) > MAX_CHARS:
-            return self.fallback(f"您的问题有{len(str(text))}个字,超过了{MAX_CHARS}字的上限,请简要说明您想咨询的政策问题。")
+            return self.fallback(
+                f"您的问题有{len(str(text))}个字，超过了{MAX_CHARS}字的上限，请简要说明您想咨询的政策问题。"
+            )
         return None
 
-    def respond_intent(self, intent_id: str, text: str = "", today: date | None = None, script: str = SIMPLIFIED) -> Reply:
+    def respond_intent(
+        self, intent_id: str, text: str = "", today: date | None = None, script: str = SIMPLIFIED
+    ) -> Reply:
         """The answer of a known intent (a suggestion button was pressed); fallback if unknown.
 
         ``text`` is the user's original enquiry, if any, so that an amount in it still gets a
@@ -349,13 +285,17 @@ class Responder:
             return replace(
                 reply,
                 answer=convert_script(reply.answer, script),
-                suggestions=tuple(replace(s, title=convert_script(s.title, script)) for s in reply.suggestions),
+                suggestions=tuple(
+                    replace(s, title=convert_script(s.title, script)) for s in reply.suggestions
+                ),
                 related=tuple((i, convert_script(t, script)) for i, t in reply.related),
                 script=script,
             )
         if script == ENGLISH:
             intent = self.by_id.get(reply.intent or "")
-            line = english_line(reply.kind, intent.title_en if intent else None, intent.title if intent else None)
+            line = english_line(
+                reply.kind, intent.title_en if intent else None, intent.title if intent else None
+            )
             return replace(reply, answer=f"{line}\n{reply.answer}", script=script)
         return reply
 
@@ -363,8 +303,12 @@ class Responder:
         decision = policy(match, self.by_id, self.thresholds)
         if decision.action == ANSWER:
             intent = self.by_id[decision.top.intent]
-            suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in decision.runners_up)
-            return replace(self._answer(text, intent, decision.top.confidence, today), suggestions=suggestions)
+            suggestions = tuple(
+                Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in decision.runners_up
+            )
+            return replace(
+                self._answer(text, intent, decision.top.confidence, today), suggestions=suggestions
+            )
         if decision.action == CLARIFY:
             return self.clarify(decision.options)
         if decision.action == ASK_ITEM:
@@ -379,7 +323,9 @@ class Responder:
         titles = [f"「{s.title}」" for s in suggestions]
         question = f"您问的是{'、'.join(titles[:-1])}，还是{titles[-1]}？请点选，或换个说法。"
         first = self.by_id[suggestions[0].intent]
-        return self._reply("clarify", question, intent=first, confidence=suggestions[0].confidence, suggestions=suggestions)
+        return self._reply(
+            "clarify", question, intent=first, confidence=suggestions[0].confidence, suggestions=suggestions
+        )
 
     def ask_item(self, match: Match) -> Reply:
         """An amount alone: which support item is it for? The calculator intents offered."""
@@ -393,7 +339,9 @@ class Responder:
         suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in offered)
         answer = "这笔金额是哪一项费用？请点选项目，或直接说明（例如「海外仓费用80万」），我来测算。"
         first = self.by_id[suggestions[0].intent] if suggestions else None
-        return self._reply("clarify", answer, intent=first, confidence=match.confidence, suggestions=suggestions)
+        return self._reply(
+            "clarify", answer, intent=first, confidence=match.confidence, suggestions=suggestions
+        )
 
     def _excerpt(self, hit, match: Match) -> Reply:
         from policy_faq.corpus import get_clause
@@ -401,8 +349,8 @@ class Responder:
         ref = hit.ref
         quote = excerpt_text(get_clause(ref).text, match.text)
         answer = (
-            "没有找到完全对应的问答。以下是相关条款的原文摘录,仅供参考,不是确认的答复:\n"
-            f"【{ref}】{source_line((ref,)).removeprefix('依据: ')}\n「{quote}」\n{HANDOFF_OFFER}"
+            "没有找到完全对应的问答，以下是相关条款的原文摘录，仅供参考，不是确认的答复：\n"
+            f"「{quote}」\n{source_line((ref,)).replace('依据：', '摘自：', 1)}\n{HANDOFF_OFFER}"
         )
         return self._reply("excerpt", answer, confidence=hit.score, sources=(ref,))
 
@@ -410,11 +358,17 @@ class Responder:
         top_confidence = match.confidence
         if match.text and key_terms(match.text):  # an excerpt needs a policy term, not just 企业/流程
             hits = self.clauses.search(match.text, limit=1, region=match.region)
-            if hits and hits[0].score >= self.thresholds["excerpt"] and self.clauses.shares_key_term(hits[0].ref, match.text):
+            if (
+                hits
+                and hits[0].score >= self.thresholds["excerpt"]
+                and self.clauses.shares_key_term(hits[0].ref, match.text)
+            ):
                 return self._excerpt(hits[0], match)
         return self.fallback(confidence=top_confidence)
 
-    def _answer(self, text: str, intent: Intent, confidence: float, today: date | None, materials: bool | None = None) -> Reply:
+    def _answer(
+        self, text: str, intent: Intent, confidence: float, today: date | None, materials: bool | None = None
+    ) -> Reply:
         """The intent's answer; with a calculation when it has a calculator and ``text`` an
         amount, with its checklist first when ``text`` asks for materials (or ``materials``)."""
         if intent.kind in ("smalltalk", "handoff"):
@@ -426,21 +380,30 @@ class Responder:
         if action.startswith("calc:"):
             result = run_calculation(action, text, today)
             if isinstance(result, str):
-                body = f"{result}\n\n{body}"
-            elif result is not None:
+                body = f"{result}\n{body}"
+            elif result is not None:  # the figure, its working and basis: not the FAQ text again
                 kind, calculation = "calculation", result[1]
-                body = f"{result[0].strip()}\n\n{body}"
+                body = result[0].strip()
+                if "依据：" in body:
+                    line = ""
         if kind == "answer" and (materials if materials is not None else MATERIALS_CUE.search(text)):
             checklist_id = checklist_of(intent)
             listed = checklist_text(checklist_id) if checklist_id else None
-            if listed:
+            if listed:  # what to prepare, then the basis: the answer's text is one tap away
                 kind = "checklist"
-                body = f"{listed.strip()}\n\n{body}"
+                body = listed.strip()
         answer = body + (f"\n{line}" if line else "")
         expired = expiry_note(intent.sources, today)
         if expired:
             answer += f"\n{expired}"
-        return self._reply(kind, answer, intent=intent, confidence=confidence, sources=tuple(intent.sources), calculation=calculation)
+        return self._reply(
+            kind,
+            answer,
+            intent=intent,
+            confidence=confidence,
+            sources=tuple(intent.sources),
+            calculation=calculation,
+        )
 
 
 # offered for an amount alone when the enquiry itself suggests no calculator: the items asked most
@@ -480,7 +443,9 @@ def get_responder() -> Responder:
             try:
                 faq = load_faq(faq_dir())
             except FaqError as error:  # answer from the valid files rather than not at all
-                logging.getLogger(__name__).warning("FAQ has problems, loading the valid files only: %s", error)
+                logging.getLogger(__name__).warning(
+                    "FAQ has problems, loading the valid files only: %s", error
+                )
                 faq = load_faq(faq_dir(), strict=False)
             _current = Responder(faq)
         return _current

@@ -39,7 +39,9 @@ from intents.script import detect as detect_script
 # how often a follow-up read against the context is right (tests/data/dialogues.yaml: 89.6% of the
 # dev part's follow-up turns, 82.5% of the hold-out's)
 FOLLOW_UP_CONFIDENCE = 0.9
-CALC_ASK = re.compile(r"怎么算|咋算|如何算|算一下|算算|能补多少|补多少|能拿多少|拿多少|给多少|交多少|退多少|多少钱|how much")
+CALC_ASK = re.compile(
+    r"怎么算|咋算|如何算|算一下|算算|能补多少|补多少|能拿多少|拿多少|给多少|交多少|退多少|多少钱|how much"
+)
 RANK_DEPTH = 10  # candidates a sibling follow-up chooses from
 # a region follow-up: weights of the context intent's title and first questions, the user's question
 # that set the topic, and what the message adds (grids on the dev dialogues: the title alone 42 of
@@ -53,9 +55,14 @@ QUESTIONS_USED = 4
 # dialogues; closeness to the context's intent in what it is about, 0.3 before, cost 1.3 points and
 # was dropped; a checklist in common helped nothing)
 SIBLING_KIND, SIBLING_PLACE, SIBLING_DOCUMENT = 0.2, 0.1, 0.1
+# a summary across places is no sibling of one document's part (物流方面说了啥 after the 商务部 opinion)
+SIBLING_SUMMARY = 0.1
+IN_PLACE = 0.85  # a same-topic follow-up the place's ranking is this sure belongs to another intent
 
 
-def respond_in_context(responder, text, context: Context | None, region=None, now: float | None = None, today: date | None = None):
+def respond_in_context(
+    responder, text, context: Context | None, region=None, now: float | None = None, today: date | None = None
+):
     now = time.time() if now is None else now
     problem = responder.problem(text)
     if problem is not None:
@@ -71,9 +78,15 @@ def respond_in_context(responder, text, context: Context | None, region=None, no
     follow = reply = match = None
     if live is not None:
         match = responder.matcher.rank(clean, region=region)
-        keys = responder.matcher.intent_keys[responder.matcher.index_of[live.intent]] if live.intent in responder.matcher.index_of else frozenset()
+        keys = (
+            responder.matcher.intent_keys[responder.matcher.index_of[live.intent]]
+            if live.intent in responder.matcher.index_of
+            else frozenset()
+        )
         typed = plain(clean)
-        calculator = calc_target(responder, responder.by_id[live.intent]) if live.intent in responder.by_id else None
+        calculator = (
+            calc_target(responder, responder.by_id[live.intent]) if live.intent in responder.by_id else None
+        )
         # a foreign-currency figure (20万美元) is a figure to compute only where there is a calculator
         has_amount = amount is not None and (amount != "" or calculator is not None)
         follow = classify(match.text, typed, live, now, has_amount, match, keys)
@@ -87,7 +100,14 @@ def respond_in_context(responder, text, context: Context | None, region=None, no
     return reply, next_context(responder, live, reply, clean, follow, amount, script, now, own_topic)
 
 
-def after_choice(responder, intent_id: str, text: str, context: Context | None, now: float | None = None, today: date | None = None):
+def after_choice(
+    responder,
+    intent_id: str,
+    text: str,
+    context: Context | None,
+    now: float | None = None,
+    today: date | None = None,
+):
     now = time.time() if now is None else now
     live = context if context is not None and context.live(now) else None
     script = live.script if live else SIMPLIFIED
@@ -115,8 +135,15 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
     if intent is None:
         return None
     if follow.kind == SAME:
+        other = asked_elsewhere_in_place(responder, match, context, intent)
+        if other is not None:  # 有效期到啥时候 after 政策依据: the place's own intent for that aspect
+            return responder._answer(text, other, FOLLOW_UP_CONFIDENCE, today, materials=False)
         text = next_policy_year(text, context)
-        calc = f"{context.amount}元 {context.modifiers} {text}" if calc_item(intent) and context.amount and (CALC_ASK.search(text) or MODIFIERS.search(text)) else text
+        calc = (
+            f"{context.amount}元 {context.modifiers} {text}"
+            if calc_item(intent) and context.amount and (CALC_ASK.search(text) or MODIFIERS.search(text))
+            else text
+        )
         return responder._answer(calc, intent, FOLLOW_UP_CONFIDENCE, today, materials=False)
     if follow.kind == MATERIALS:
         return responder._answer(text, intent, FOLLOW_UP_CONFIDENCE, today, materials=True)
@@ -125,7 +152,9 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
         target = named or calc_target(responder, intent) or item_intent(responder, context.item)
         if target is None:
             return None
-        return responder._answer(f"{text} {context.modifiers}", target, FOLLOW_UP_CONFIDENCE, today, materials=False)
+        return responder._answer(
+            f"{text} {context.modifiers}", target, FOLLOW_UP_CONFIDENCE, today, materials=False
+        )
     if follow.kind == CLAUSE:
         target = clause_intent(responder, intent, follow.query)
     elif follow.kind == REGION:
@@ -135,9 +164,34 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
     if target is None:
         return None
     calc = text
-    if calc_item(target) and first_amount(text) is None and context.amount and calc_item(target) == context.item:
+    if (
+        calc_item(target)
+        and first_amount(text) is None
+        and context.amount
+        and calc_item(target) == context.item
+    ):
         calc = f"{context.amount}元 {modifiers_of(text, target) or context.modifiers} {text}"  # 那小型微利企业呢: the same revenue
     return responder._answer(calc, target, FOLLOW_UP_CONFIDENCE, today, materials=False)
+
+
+def asked_elsewhere_in_place(responder, match, context: Context, intent):
+    """The intent of the context's place that the message, ranked in that place alone, is sure of
+    when it is not the context's (有效期到啥时候 / 谁负责解释 after 高新区政策依据: the place has an
+    intent for just that), None otherwise. Not after a support item with a calculator: there the
+    aspect questions (一次性？明年还有吗) are the item's own."""
+    place = intent.jurisdiction if intent.jurisdiction in LOCAL else None
+    if match is None or place is None or not match.text or calc_item(intent):
+        return None  # 一次性？ / 能连续给几年 after a support item: an aspect of that item
+    top = responder.matcher.rank(match.text, region=place, limit=3).top
+    if (
+        top is None
+        or top.intent == intent.id
+        or top.kind != "policy"
+        or top.jurisdiction != place
+        or top.confidence < IN_PLACE
+    ):
+        return None
+    return responder.by_id[top.intent]
 
 
 def next_policy_year(text: str, context: Context) -> str:
@@ -206,7 +260,12 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     for wanted in (("national",), ("multi",)) if region == NATIONAL else ((region,),):
         best, best_score = None, 0.0
         for i, candidate in enumerate(matcher.intents):
-            if candidate.jurisdiction in wanted and candidate.kind == "policy" and candidate.id != intent.id and scores[i] > best_score:
+            if (
+                candidate.jurisdiction in wanted
+                and candidate.kind == "policy"
+                and candidate.id != intent.id
+                and scores[i] > best_score
+            ):
                 best, best_score = candidate, float(scores[i])
         if best is not None:
             return best
@@ -226,7 +285,11 @@ def dense(matcher, text: str):
     """BM25 of ``text`` against every intent document (title twice and the questions), 0..1."""
     import numpy as np
 
-    scores = matcher.i_index.normalised_dense(tokens(text, matcher.tokenizer), matcher.unknown_weight) if text else None
+    scores = (
+        matcher.i_index.normalised_dense(tokens(text, matcher.tokenizer), matcher.unknown_weight)
+        if text
+        else None
+    )
     return scores if scores is not None else np.zeros(len(matcher.intents))
 
 
@@ -261,15 +324,28 @@ def sibling_intent(responder, query: str, context: Context, intent):
         if keys and not keys & matcher.intent_keys[index]:
             continue  # 9810呢: only intents that name 9810
         other = responder.by_id[candidate.intent]
-        score = candidate.score + (SIBLING_KIND if kind == "calc" and (other.action or "").startswith(kind) else 0.0)
+        score = candidate.score + (
+            SIBLING_KIND if kind == "calc" and (other.action or "").startswith(kind) else 0.0
+        )
         score += SIBLING_PLACE if other.jurisdiction == intent.jurisdiction else 0.0
         score += SIBLING_DOCUMENT if documents & {ref.split(":", 1)[0] for ref in other.sources} else 0.0
+        score -= SIBLING_SUMMARY if other.jurisdiction == "multi" and intent.jurisdiction != "multi" else 0.0
         if score > best_score:
             best, best_score = other, score
     return best
 
 
-def next_context(responder, previous: Context | None, reply, text: str, follow: FollowUp | None, amount, script: str, now: float, own_topic: bool = True):
+def next_context(
+    responder,
+    previous: Context | None,
+    reply,
+    text: str,
+    follow: FollowUp | None,
+    amount,
+    script: str,
+    now: float,
+    own_topic: bool = True,
+):
     """What the next message is read against. An answer sets it (a follow-up keeps the topic's
     question); small talk and a refusal leave it as it was; a question back or an excerpt on a
     question with a topic of its own ends it (the topic has changed, and nothing was settled)."""

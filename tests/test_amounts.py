@@ -171,6 +171,9 @@ def test_wan_amounts(count: int) -> None:
         ("一百二十萬", [Decimal("1200000")]),
         ("we spent around 1.5 million yuan last year", [Decimal("1500000")]),
         ("about 80 thousand RMB", [Decimal("80000")]),
+        ("去年头程物流1.2m", [Decimal("1200000")]),
+        ("we spent about 1.5m RMB last year", [Decimal("1500000")]),
+        ("仓库面积300m2，层高5m²", []),  # square metres are no money
         ("Google Ads 45万", [Decimal("450000")]),
         ("综保区能不能做1210保税备货", []),  # a customs code is no money
         ("9610和9710有什么区别", []),

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from intents.matcher import Matcher, detect_region, load_model, out_of_scope_cue
+from intents.citation import source_line
 from intents.normalize import canonical
 from intents.respond import (
     MAX_CHARS,
@@ -14,7 +15,6 @@ from intents.respond import (
     Responder,
     Suggestion,
     get_responder,
-    source_line,
     swap_responder,
 )
 from policy_faq.faq import load_faq
@@ -151,9 +151,11 @@ def test_confident_answer_has_the_source_line(responder: Responder) -> None:
 
 
 def test_source_line_names_status_and_clauses() -> None:
-    assert source_line(("dalian-gxq-2026:5", "dalian-gxq-2026:scope")) == "依据: 大连高新区促进跨境电商产业高质量发展若干政策(征求意见稿) 第5条、适用范围"
+    assert source_line(("dalian-gxq-2026:5", "dalian-gxq-2026:scope")) == "依据：《大连高新区促进跨境电商产业高质量发展若干政策》（征求意见稿）第5条、适用范围"
     line = source_line(("yingkou-2020:2.3.4", "liaoning-2026:10"))
-    assert "历史文件(2020—2022年)" in line and "第2.3.4项" in line and "辽宁省促进跨境电商加快发展行动方案(2026—2028年) 第10条" in line
+    assert "（历史文件，目标期2020—2022年）第2.3.4项" in line
+    assert "；《辽宁省促进跨境电商加快发展行动方案（2026—2028年）》第10条" in line
+    assert source_line(("mofcom-2024:8",)) == "依据：《商务部等9部门关于拓展跨境电商出口推进海外仓建设的意见》（商贸发〔2024〕125号）第8条"
     assert source_line(()) == ""
 
 

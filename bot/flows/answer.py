@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 from bot.conversation import Button, OutMessage
+from bot.flows.reading import MORE, paged, source_buttons
 from bot.flows.turn import MENU_BUTTON, Turn, intent_button, message, rows
 from bot.redact import redact
 from intents.context import REGION_WORDS
@@ -41,7 +42,7 @@ def answer_intent(turn: Turn, intent_id: str) -> list[OutMessage]:
     responder = turn.services.responder()
     intent = responder.by_id.get(intent_id)
     if intent is None:
-        return [message("这个问题已不在问答库中,请直接输入您的问题。", [[MENU_BUTTON]])]
+        return [message("这个问题已不在问答库中，请直接输入您的问题。", [[MENU_BUTTON]])]
     if intent.kind == "handoff":
         from bot.flows.handoff import open_handoff
 
@@ -59,13 +60,13 @@ def render(turn: Turn, reply, enquiry_id: str) -> list[OutMessage]:
     turn.state.suggestions = [s.intent for s in reply.suggestions] if reply.kind == "clarify" else []
     if reply.kind == "calculation" and reply.calculation:
         _record_calculation(turn, reply)
-    text = reply.answer.strip()
-    buttons: list[list[Button]] = []
+    text, more_button = paged(turn, reply.answer.strip(), localise(MORE, reply))
+    buttons: list[list[Button]] = [more_button]
     if reply.kind == "clarify":
         buttons += rows(intent_button(s.intent, s.title) for s in reply.suggestions)
         by_id = turn.services.responder().by_id
         if not any(getattr(by_id.get(s.intent), "kind", "") == "handoff" for s in reply.suggestions):
-            buttons.append([Button(localise("都不是,转人工", reply), "cmd:human")])
+            buttons.append([Button(localise("都不是，转人工", reply), "cmd:human")])
     elif reply.kind in ANSWERED:
         more = also_asked(reply)
         if more:
@@ -74,9 +75,13 @@ def render(turn: Turn, reply, enquiry_id: str) -> list[OutMessage]:
         places = other_places(turn, reply)
         if places:
             buttons.append(places)
+        buttons.append([replace(b, label=localise(b.label, reply)) for b in source_buttons(reply.sources)])
         if enquiry_id:
             buttons.append(
-                [Button(localise("👍 有帮助", reply), f"fb:+:{enquiry_id}"), Button(localise("👎 没帮助", reply), f"fb:-:{enquiry_id}")]
+                [
+                    Button(localise("👍 有帮助", reply), f"fb:+:{enquiry_id}"),
+                    Button(localise("👎 没帮助", reply), f"fb:-:{enquiry_id}"),
+                ]
             )
     elif reply.kind == "smalltalk":  # 你好 / 我能做什么: the topics are the next step
         buttons.append([MENU_BUTTON])
@@ -110,16 +115,26 @@ def other_places(turn: Turn, reply) -> list[Button]:
         return []
     if detect_region(canonical(turn.text)) is not None:
         return []
-    return [Button(localise(f"{label}呢", reply), f"rg:{region}") for region, label in PLACE_LABELS.items() if region != intent.jurisdiction]
+    return [
+        Button(localise(f"{label}呢", reply), f"rg:{region}")
+        for region, label in PLACE_LABELS.items()
+        if region != intent.jurisdiction
+    ]
 
 
-PLACE_LABELS = {"dalian-gxq": "高新区", "liaoning": "辽宁", "sichuan": "四川", "yingkou": "营口", "panjin": "盘锦"}
+PLACE_LABELS = {
+    "dalian-gxq": "高新区",
+    "liaoning": "辽宁",
+    "sichuan": "四川",
+    "yingkou": "营口",
+    "panjin": "盘锦",
+}
 
 
 def other_place(turn: Turn, region: str) -> list[OutMessage]:
     """A place button under an answer: the same question there, as if the user typed 「四川呢」."""
     if region not in PLACE_LABELS:
-        return [message("这个按钮已失效,请直接输入您的问题。")]
+        return [message("这个按钮已失效，请直接输入您的问题。")]
     turn.event = replace(turn.event, text=f"{REGION_WORDS[region]}呢", kind="text")
     return free_text(turn)
 
@@ -140,15 +155,15 @@ def _record_calculation(turn: Turn, reply) -> None:
 def feedback(turn: Turn, argument: str) -> list[OutMessage]:
     sign, _, enquiry_id = argument.partition(":")
     if sign not in ("+", "-") or not re.fullmatch(r"[0-9a-f]{8,64}", enquiry_id):
-        return [message("这个按钮已失效,请直接输入您的问题。")]
+        return [message("这个按钮已失效，请直接输入您的问题。")]
     value = 1 if sign == "+" else -1
     turn.services.recorder.feedback(
         channel=turn.event.channel, user_id=turn.event.user_id, enquiry_id=enquiry_id, value=value
     )
     if value > 0:
-        return [message("谢谢您的反馈!还有问题请直接输入。")]
+        return [message("谢谢您的反馈！还有问题请直接输入。")]
     return [
         message(
-            "谢谢反馈,我们会改进这条回答。需要人工帮助可以点「转人工」。", [[Button("转人工", "cmd:human")]]
+            "谢谢反馈，我们会改进这条回答。需要人工帮助可以点「转人工」。", [[Button("转人工", "cmd:human")]]
         )
     ]

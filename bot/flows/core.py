@@ -12,13 +12,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.conversation import InboundEvent, OutMessage
-from bot.flows import answer, calc_dialogue, guard, handoff, menu
+from bot.flows import answer, calc_dialogue, guard, handoff, menu, reading
 from bot.flows.turn import Services, Turn, message
 from bot.state import SqliteStateStore
 
 log = logging.getLogger(__name__)
 Handler = Callable[[Turn, str], list[OutMessage]]
-SORRY = "抱歉,处理您的消息时出了问题。请稍后再试,或发送 /human 转人工。"
+SORRY = "抱歉，处理您的消息时出了问题。请稍后再试，或回复「转人工」。"
 
 COMMANDS: dict[str, Handler] = {
     "start": menu.start,
@@ -39,6 +39,8 @@ BUTTONS: dict[str, Handler] = {
     "c": calc_dialogue.on_button,
     "cl": menu.show_checklist,
     "rg": answer.other_place,
+    "more": reading.show_more,
+    "src": reading.show_source,
     "cmd": lambda turn, name: COMMANDS.get(name, menu.show_menu)(turn, ""),
 }
 LOCKS = 64

@@ -1,0 +1,187 @@
+"""How a reply names its basis and how its Chinese text is set: the 「依据：」 line in words
+(document title, status, clause), the clause's own text for 「查看原文」, the expiry note, the
+excerpt of a clause, and full-width punctuation. Machine ids (``dalian-gxq-2026:5``) never
+reach the user's text; they stay in ``Reply.sources``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from intents.normalize import canonical, tokens
+
+CLAUSE_NAMES = {
+    "preamble": "前言",
+    "scope": "适用范围",
+    "annex": "附则",
+    "general": "总体要求",
+    "closing": "组织实施",
+}
+WHOLE = "main"  # a national rule is cited as a whole: cs-2018-103:main
+SENTENCE = re.compile(r"[^。；;!?！？\n]+[。；;!?！？]?")
+NUMBER_IN_TITLE = re.compile(r"^(.*?)[(（]([^()（）]*〔\d{4}〕\d+号)[)）]$")
+
+# --- typography ------------------------------------------------------------------------------
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WIDE = CJK + "\u3000-\u303f\uff00-\uffef\u2014\u2026\u201c\u201d"  # CJK and full-width punctuation
+HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
+_HALF_NEAR_WIDE = re.compile(rf"(?<=[{WIDE}])[,:;!?()]|[,:;!?()](?=[{WIDE}])")
+_STOP_AFTER_CJK = re.compile(rf"(?<=[{WIDE}])\.(?![\d.])")
+_HALF_CLOSE = re.compile(r"（([^（）()\n]*)\)")
+_HALF_OPEN = re.compile(r"\(([^（）()\n]*)）")
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{WIDE}])[ \t]+(?=[{WIDE}])")
+
+
+def fullwidth(text: str) -> str:
+    """Chinese text set the Chinese way: full-width punctuation next to Chinese characters and
+    no space between two of them. ``1.5万``, ``USD 200,000`` and English sentences stay as they are."""
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    text = _HALF_NEAR_WIDE.sub(lambda m: HALF_TO_FULL[m.group()], text)
+    text = _STOP_AFTER_CJK.sub("。", text)
+    text = _HALF_OPEN.sub(r"（\1）", _HALF_CLOSE.sub(r"（\1）", text))  # (AEO） -> （AEO）: pairs match
+    return _SPACE_BETWEEN_CJK.sub("", text)  # 「条件: 对象」: the space after the colon, now full-width
+
+
+def offences(text: str) -> list[str]:
+    """What breaks the text rules (for tests and the validator): a space between two Chinese
+    characters, half-width punctuation next to one, or a raw clause id."""
+    found = [
+        f"空格: …{text[max(0, m.start() - 6) : m.end() + 6]}…"
+        for m in re.finditer(rf"[{CJK}][ \t]+[{CJK}]", text)
+    ]
+    found += [
+        f"半角标点: …{text[max(0, m.start() - 6) : m.end() + 6]}…" for m in _HALF_NEAR_WIDE.finditer(text)
+    ]
+    found += [f"条款编号: {m.group()}" for m in RAW_REF.finditer(text)]
+    return found
+
+
+RAW_REF = re.compile(
+    r"(?<![A-Za-z0-9-])[a-z]+(?:-[a-z0-9]+)+:(?:\d[\d.]*|preamble|scope|annex|general|closing[.\d]*|main)(?![A-Za-z0-9])"
+)
+
+
+# --- naming a source --------------------------------------------------------------------------
+def clause_label(clause_id: str) -> str:
+    if clause_id == WHOLE:
+        return ""
+    if clause_id.isdigit():
+        return f"第{clause_id}条"
+    if clause_id in CLAUSE_NAMES:
+        return CLAUSE_NAMES[clause_id]
+    if clause_id.startswith("closing."):
+        return f"组织保障第{clause_id.split('.', 1)[1]}项"
+    return f"第{clause_id}项"
+
+
+def document_label(ref: str) -> str:
+    """《title》 with what a reader must know about it: 《…》（征求意见稿）, 《…》（历史文件，目标期2020—2022年）,
+    《…》（商贸发〔2024〕125号）. A provincial title that does not say where gets the place first."""
+    from policy_faq.corpus import document_of
+
+    doc = document_of(ref)
+    title, number = doc.title, getattr(doc, "number", None) or ""
+    numbered = NUMBER_IN_TITLE.match(title)
+    if numbered:
+        title, number = numbered[1], number or numbered[2]
+    place = doc.jurisdiction.removesuffix("省").removesuffix("市")
+    if doc.jurisdiction != "全国" and place and place not in title:
+        title = doc.jurisdiction + title  # 四川省关于推动跨境电商…: the title alone does not say where
+    notes = [number] if number else []
+    if doc.status == "draft":
+        notes.append("征求意见稿")
+    elif doc.status == "historical":
+        notes.append(f"历史文件，目标期{doc.period or '2020—2022年'}")
+    label = f"《{fullwidth(title)}》"
+    return label + (f"（{'，'.join(notes)}）" if notes else "")
+
+
+def source_line(refs: tuple[str, ...] | list[str]) -> str:
+    """「依据：《大连高新区…若干政策》（征求意见稿）第5条、适用范围」; documents separated by ；."""
+    from policy_faq.corpus import clauses_by_ref
+
+    known = clauses_by_ref()
+    groups: dict[str, list[str]] = {}
+    for ref in refs:
+        if ref in known:
+            groups.setdefault(ref.split(":", 1)[0], []).append(ref)
+    if not groups:
+        return ""
+    parts = [
+        document_label(group[0]) + "、".join(filter(None, (clause_label(r.split(":", 1)[1]) for r in group)))
+        for group in groups.values()
+    ]
+    return "依据：" + "；".join(parts)
+
+
+def source_button_label(ref: str) -> str:
+    """The 「查看原文」 button of one cited clause."""
+    clause = clause_label(ref.split(":", 1)[1])
+    return f"查看原文：{clause}" if clause else "查看要点"  # a national rule: we hold a summary
+
+
+def original_text(ref: str) -> str | None:
+    """The clause's own text, its document and status first (what 「查看原文」 shows)."""
+    from policy_faq.corpus import clauses_by_ref, document_of
+
+    clause = clauses_by_ref().get(ref)
+    if clause is None:
+        return None
+    doc = document_of(ref)
+    status = {
+        "draft": "征求意见稿，可能调整",
+        "historical": f"历史文件，目标期{doc.period or '2020—2022年'}",
+    }.get(doc.status, "现行有效")
+    if clause.clause == WHOLE:  # a national rule: its points as regulations.md gives them
+        return f"【{status}】\n{document_label(ref)}要点（本助手整理的摘要，以发布原文为准）：\n{clause.text.strip()}"
+    return f"【{status}】\n{document_label(ref)}{clause_label(clause.clause)}原文：\n{clause.text.strip()}"
+
+
+def expiry_note(refs: tuple[str, ...], today: date | None) -> str:
+    """A warning when a cited document (not a historical one) is past its ``valid_until``."""
+    from policy_faq.corpus import clauses_by_ref, document_of
+
+    today = today or date.today()
+    notes = []
+    for ref in refs:
+        if ref not in clauses_by_ref():
+            continue
+        doc = document_of(ref)
+        if doc.status != "historical" and doc.valid_until and date.fromisoformat(doc.valid_until) < today:
+            note = f"注意：《{fullwidth(doc.title)}》的有效期至{doc.valid_until}，已过期，请向主管部门确认现行政策。"
+            if note not in notes:
+                notes.append(note)
+    return "\n".join(notes)
+
+
+def excerpt_text(clause_text: str, query: str, limit: int = 180) -> str:
+    """The sentences of a clause that share most with the enquiry, in order, within ``limit`` chars."""
+    flat = clause_text.replace("\n", "")
+    if len(flat) <= limit:
+        return flat
+    sentences = SENTENCE.findall(flat)
+    wanted = {t for t in tokens(query) if len(t) > 1}
+    scored = sorted(
+        range(len(sentences)),
+        key=lambda i: -len(wanted & {t for t in tokens(canonical(sentences[i])) if len(t) > 1}),
+    )
+    chosen: list[int] = []
+    length = 0
+    for i in scored:
+        if length + len(sentences[i]) > limit and chosen:
+            continue
+        chosen.append(i)
+        length += len(sentences[i])
+        if length >= limit * 0.6:
+            break
+    chosen.sort()
+    pieces, previous = [], -1
+    for i in chosen:
+        if i != previous + 1:
+            pieces.append("…")
+        pieces.append(sentences[i][:limit])
+        previous = i
+    text = "".join(pieces)
+    if previous != len(sentences) - 1:
+        text += "…"
+    return text
