@@ -51,7 +51,7 @@ def sample_responder(tmp_path: Path):
 def test_ask_prints_the_answer(sample_responder) -> None:
     result = CliRunner().invoke(main, ["ask", "海外倉補貼多少"])
     assert result.exit_code == 0, result.output
-    assert "50%" in result.output and "依據:" in result.output  # asked in traditional characters, answered in them
+    assert "50%" in result.output and "依據：《" in result.output  # asked in traditional characters, answered in them
 
 
 def test_ask_json(sample_responder) -> None:

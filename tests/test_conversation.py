@@ -102,7 +102,8 @@ def test_answer_shows_sources_related_questions_and_feedback(chat: Chat) -> None
     chat.press("大连高新区")
     chat.say("海外仓花了80万能补多少")
     assert "40万元" in chat.text  # the figure at once
-    assert "依据: 大连高新区" in chat.text and "dalian-gxq-2026:5" in chat.text and "征求意见稿" in chat.text
+    assert "依据：《大连高新区" in chat.text and "征求意见稿" in chat.text
+    assert "dalian-gxq-2026" not in chat.text  # ids stay in the log and the JSON sources
     thumbs_up = chat.button("👍 有帮助")
     enquiry_id = chat.rows("SELECT id FROM enquiries")[0]["id"]
     assert thumbs_up.value == f"fb:+:{enquiry_id}"
@@ -118,7 +119,7 @@ def test_clarify_offers_suggestions_as_buttons_and_by_number(chat: Chat) -> None
     assert chat.text.startswith("您问的是「") and "还是「" in chat.text and "1." not in chat.text
     suggestions = [b for b in chat.buttons() if b.value.startswith("i:")]
     assert len(suggestions) >= 2
-    assert "都不是,转人工" in chat.labels()
+    assert "都不是，转人工" in chat.labels()
     chat.press(suggestions[1].label)
     second = chat.text
     assert "依据" in second

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from intents.matcher import Matcher, detect_region, load_model, out_of_scope_cue
 from intents.citation import source_line
+from intents.matcher import Matcher, detect_region, load_model, out_of_scope_cue
 from intents.normalize import canonical
 from intents.respond import (
     MAX_CHARS,
@@ -145,7 +145,7 @@ def test_confident_answer_has_the_source_line(responder: Responder) -> None:
     assert reply.kind in ("answer", "calculation")
     assert reply.intent == "gxq-overseas-warehouse-subsidy"
     assert reply.sources == ("dalian-gxq-2026:5",)
-    assert "依据: 大连高新区促进跨境电商产业高质量发展若干政策(征求意见稿) 第5条" in reply.answer
+    assert "依据：《大连高新区促进跨境电商产业高质量发展若干政策》（征求意见稿）第5条" in reply.answer
     assert reply.related == (("gxq-independent-site-subsidy", "高新区独立站补贴"),)
     assert reply.action == "calc:overseas-warehouse"
 
@@ -195,7 +195,8 @@ def test_decision_bands(tmp_path: Path) -> None:
     reply = nothing.respond("跨境电商人才培训实训基地校企合作开设课程")
     assert reply.kind == "excerpt"
     assert reply.sources and ":" in reply.sources[0]
-    assert "摘录" in reply.answer and "不是确认的答复" in reply.answer and reply.sources[0] in reply.answer
+    assert "摘录" in reply.answer and "不是确认的答复" in reply.answer and reply.sources[0] not in reply.answer
+    assert "摘自：《" in reply.answer  # the document in words
     never = Responder(faq, model=dict(model, thresholds={"answer": 1.01, "clarify": 1.01, "suggestion": 0.0, "excerpt": 1.01}))
     assert never.respond("海外仓补贴多少").kind == "fallback"
 
@@ -345,7 +346,7 @@ def test_calculation_glue_with_stand_in_calculators(responder: Responder, monkey
     reply = responder.respond("高新区海外仓去年花了80万，补贴比例和上限是多少")
     assert reply.kind == "calculation" and "40万" in reply.answer
     assert reply.calculation == {"items": [{"item": "overseas-warehouse", "claimed": "800000", "estimate": "400000"}]}
-    assert reply.answer.index("40万") < reply.answer.index("依据:")
+    assert reply.answer.index("40万") < reply.answer.index("依据：")
     in_dollars = responder.respond("高新区海外仓花了2万美元，补贴比例和上限是多少")
     assert in_dollars.kind == "answer" and "人民币" in in_dollars.answer
     assert responder.respond("高新区海外仓补贴比例和上限是多少").kind == "answer"  # no amount: no calculation

@@ -383,7 +383,7 @@ def test_real_core_answers_and_logs_on_its_own_database(tmp_path: Path) -> None:
         )
         assert answer.status_code == 200
         texts = " ".join(reply["text"] for reply in answer.json()["replies"])
-        assert "40万元" in texts and "dalian-gxq-2026:5" in texts and "13812345678" not in texts
+        assert "40万元" in texts and "依据：《大连高新区" in texts and "dalian-gxq-2026" not in texts and "13812345678" not in texts
     db = Database(settings.db)
     try:
         rows = db.query("SELECT channel, text, kind FROM enquiries WHERE text LIKE '%海外仓%'")
