@@ -9,6 +9,8 @@ import re
 import time
 from dataclasses import replace
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from intents.context import (
     AMOUNT,
@@ -57,7 +59,10 @@ QUESTIONS_USED = 4
 SIBLING_KIND, SIBLING_PLACE, SIBLING_DOCUMENT = 0.2, 0.1, 0.1
 # a summary across places is no sibling of one document's part (物流方面说了啥 after the 商务部 opinion)
 SIBLING_SUMMARY = 0.1
-IN_PLACE = 0.85  # a same-topic follow-up the place's ranking is this sure belongs to another intent
+IN_PLACE = 0.85
+COUNTERPARTS = Path(__file__).with_name("counterparts.yaml")
+OVERVIEW = "overview"
+DOCUMENT_KEYS = frozenset({"#商务部", "#综试区"})  # name a document, not a subject
 
 
 def respond_in_context(
@@ -250,11 +255,14 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     (title and questions) scored against the context intent's title and questions, with places
     taken out, and a little of the user's own question and of what the message adds (方案)."""
     matcher = responder.matcher
+    leads = bool(words) and (len(words) > 2 or bool(key_terms(canonical(words)) - PLACE_KEYS))
+    counterpart = None if leads else counterpart_in(responder, intent, region, asked=context.text)
+    if counterpart is not None:  # 四川呢 after 高新区产业园: 四川's own intent on industrial parks
+        return counterpart
     scores = topic_scores(responder, intent)
     if context.text:
         scores = scores + USER_WEIGHT * dense(matcher, without_places(canonical(context.text)))
     if words:  # what the message adds: a word or two (方案) nudges, a topic (培训, 扶持资金) leads
-        leads = len(words) > 2 or bool(key_terms(canonical(words)) - PLACE_KEYS)
         scores = scores + (WORDS_WEIGHT if leads else USER_WEIGHT) * dense(matcher, words)
     # 国家层面呢: the national documents first, the summaries across places when they have nothing
     for wanted in (("national",), ("multi",)) if region == NATIONAL else ((region,),):
@@ -269,6 +277,34 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
                 best, best_score = candidate, float(scores[i])
         if best is not None:
             return best
+    return None
+
+
+@cache
+def counterparts() -> tuple[dict[str, str], ...]:
+    """The groups of intents on one subject, one per place (intents/counterparts.yaml), in order."""
+    import yaml
+
+    return tuple(yaml.safe_load(COUNTERPARTS.read_text(encoding="utf-8")).items())
+
+
+def subject_of(text: str) -> frozenset[str]:
+    """The key terms of a question beyond places and documents (海外仓 in 125号文对海外仓…)."""
+    return key_terms(canonical(text)) - PLACE_KEYS - DOCUMENT_KEYS if text else frozenset()
+
+
+def counterpart_in(responder, intent, region: str, asked: str = ""):
+    """The intent on the same subject as ``intent`` in ``region`` (国家层面呢: national, then the
+    summaries across places), from the first group of intents/counterparts.yaml that has both.
+    An overview is no subject when the user's question named one (125号文对海外仓有资金支持吗
+    answered by the document's overview: 辽宁呢 asks about overseas warehouses)."""
+    places = ("national", "multi") if region == NATIONAL else (region,)
+    for name, group in counterparts():
+        if intent.id not in group.values() or (name == OVERVIEW and subject_of(asked)):
+            continue
+        for place in places:
+            if group.get(place) in responder.by_id and group[place] != intent.id:
+                return responder.by_id[group[place]]
     return None
 
 

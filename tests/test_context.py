@@ -24,7 +24,9 @@ class Session:
 
     def say(self, text: str, minutes: float = 1.0):
         self.now += minutes * 60
-        reply, self.context = self.responder.respond_in_context(text, self.context, region=self.region, now=self.now)
+        reply, self.context = self.responder.respond_in_context(
+            text, self.context, region=self.region, now=self.now
+        )
         return reply
 
 
@@ -36,7 +38,11 @@ def test_the_issue_dialogue_answers_every_follow_up(responder: Responder) -> Non
     assert (cap.kind, cap.intent, cap.followup) == ("answer", "gxq-overseas-warehouse-subsidy", "same")
     assert "50万元" in cap.answer
     spent = chat.say("我们去年花了120万")
-    assert (spent.kind, spent.intent, spent.followup) == ("calculation", "gxq-overseas-warehouse-subsidy", "amount")
+    assert (spent.kind, spent.intent, spent.followup) == (
+        "calculation",
+        "gxq-overseas-warehouse-subsidy",
+        "amount",
+    )
     assert spent.calculation["total"] == 500000.0  # 120万 × 50% = 60万, capped at 50万 a year
     sichuan = chat.say("四川呢")
     assert (sichuan.intent, sichuan.followup) == ("sc-overseas-warehouse", "region")
@@ -49,13 +55,21 @@ def test_materials_of_an_item_with_a_checklist(responder: Responder) -> None:
     chat = Session(responder)
     chat.say("高新区海外仓补贴怎么算")
     reply = chat.say("怎么申请")
-    assert (reply.kind, reply.intent, reply.followup) == ("checklist", "gxq-overseas-warehouse-subsidy", "materials")
+    assert (reply.kind, reply.intent, reply.followup) == (
+        "checklist",
+        "gxq-overseas-warehouse-subsidy",
+        "materials",
+    )
     assert "申报" in reply.answer
 
 
 @pytest.mark.parametrize(
     ("follow_up", "intent"),
-    [("那国际物流呢", "gxq-intl-logistics-subsidy"), ("独立站呢", "gxq-independent-site-subsidy"), ("展会呢", "gxq-exhibition-subsidy")],
+    [
+        ("那国际物流呢", "gxq-intl-logistics-subsidy"),
+        ("独立站呢", "gxq-independent-site-subsidy"),
+        ("展会呢", "gxq-exhibition-subsidy"),
+    ],
 )
 def test_a_sibling_item_in_the_same_place(responder: Responder, follow_up: str, intent: str) -> None:
     chat = Session(responder)
@@ -85,7 +99,12 @@ def test_a_region_follow_up_to_the_national_level_and_a_clause_number(responder:
 
 
 def test_a_complete_question_ignores_the_context(responder: Responder) -> None:
-    for question in ("9610是什么意思", "拿过市级资金还能报高新区的补贴吗", "四川的跨境电商方案生效了吗", "你好"):
+    for question in (
+        "9610是什么意思",
+        "拿过市级资金还能报高新区的补贴吗",
+        "四川的跨境电商方案生效了吗",
+        "你好",
+    ):
         chat = Session(responder)
         chat.say("高新区海外仓补贴怎么算")
         alone = responder.respond(question)
@@ -125,9 +144,43 @@ def test_a_follow_up_in_traditional_characters_is_answered_in_them(responder: Re
 
 
 def test_context_round_trips_and_bad_stored_values_are_ignored() -> None:
-    context = Context(intent="gxq-overseas-warehouse-subsidy", region="dalian-gxq", item="overseas-warehouse", amount="1200000", at=T0)
+    context = Context(
+        intent="gxq-overseas-warehouse-subsidy",
+        region="dalian-gxq",
+        item="overseas-warehouse",
+        amount="1200000",
+        at=T0,
+    )
     assert Context.from_dict(context.as_dict()) == context
     assert Context.from_dict(None) is None and Context.from_dict("x") is None  # type: ignore[arg-type]
     assert Context.from_dict({"intent": "x", "unknown": 1}) == Context(intent="x")
     assert context.live(T0 + IDLE_SECONDS) and not context.live(T0 + IDLE_SECONDS + 1)
     assert not Context().live(T0)
+
+
+def test_counterparts_name_existing_intents_of_their_place() -> None:
+    from intents.respond import get_responder
+    from intents.session import counterparts
+
+    by_id = get_responder().by_id
+    wrong = [
+        (name, place, intent_id)
+        for name, group in counterparts()
+        for place, intent_id in group.items()
+        if intent_id not in by_id or by_id[intent_id].jurisdiction != place
+    ]
+    assert wrong == []
+    assert len(counterparts()) >= 20
+
+
+def test_a_place_follow_up_goes_to_that_place_s_intent_on_the_subject() -> None:
+    from intents.respond import get_responder
+
+    responder = get_responder()
+    reply, context = responder.respond_in_context("高新区的产业园每年最高给多少", None, now=1000.0)
+    assert reply.intent == "gxq-industrial-park-subsidy"
+    reply, context = responder.respond_in_context("四川呢", context, now=1060.0)
+    assert (reply.intent, reply.followup) == ("sc-industrial-parks", "region")
+    reply, context = responder.respond_in_context("辽宁跨境电商有补贴吗", None, now=1000.0)
+    reply, _ = responder.respond_in_context("那高新区呢", context, now=1060.0)
+    assert reply.intent == "gxq-policy-overview"
