@@ -64,7 +64,9 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str]:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise SystemExit("cbec-bot serve did not start:\n" + (workdir / "serve.log").read_text(errors="replace"))
+            raise SystemExit(
+                "cbec-bot serve did not start:\n" + (workdir / "serve.log").read_text(errors="replace")
+            )
         time.sleep(0.2)
 
 
@@ -72,7 +74,11 @@ def phone_page(browser, base: str):
     from playwright.sync_api import expect
 
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
     )
     page = context.new_page()
     page.goto(base + "/")
@@ -128,7 +134,12 @@ def take(base: str, out: Path) -> list[Path]:
                 page.screenshot(
                     path=str(out / f"{name}-reply.png"),
                     full_page=True,
-                    clip={"x": 0, "y": max(0, box["top"] - 8), "width": 390, "height": box["bottom"] - box["top"] + 16},
+                    clip={
+                        "x": 0,
+                        "y": max(0, box["top"] - 8),
+                        "width": 390,
+                        "height": box["bottom"] - box["top"] + 16,
+                    },
                 )
                 saved.append(out / f"{name}-reply.png")
             context.close()
