@@ -6,6 +6,7 @@ message. Reads stdin line by line, so it also works piped (tests); Ctrl-D ends i
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -15,21 +16,38 @@ import click
 from bot.settings import Settings
 
 CHANNEL = "cli"
+# control characters (ESC starts a terminal escape sequence) other than tab and line break
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: str) -> str:
+    """Text as the terminal shows it: the reply's lines as written (「• 」 bullets and empty lines
+    kept, no trailing spaces), with no control characters a quoted user text could smuggle in."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(CONTROL.sub("", line).rstrip() for line in lines).strip("\n")
 
 
 def render(messages: Sequence, out: TextIO) -> list[tuple[str, str]]:
-    """Print the messages; return the buttons (label, value) in the order they were numbered."""
+    """Print the messages; return the buttons (label, value) in the order they were numbered.
+    One button a line; the 👍/👎 row on one line of its own, after the others."""
     values: list[tuple[str, str]] = []
     for message in messages:
         if message.chat_id is not None:  # for the staff chat: only a Telegram runtime can deliver it
-            out.write(f"[发往 {message.channel or CHANNEL} 聊天 {message.chat_id}]\n{message.text}\n\n")
+            out.write(f"[发往 {message.channel or CHANNEL} 聊天 {message.chat_id}]\n")
+            out.write(plain(message.text) + "\n\n")
             continue
         values = []  # the last message's buttons are the ones a number picks
-        out.write(message.text.rstrip() + "\n")
+        out.write(plain(message.text) + "\n")
         for row in message.buttons:
+            feedback = bool(row) and all(button.value.startswith("fb:") for button in row)
+            shown = []
             for button in row:
                 values.append((button.label, button.value))
-                out.write(f"  [{len(values)}] {button.label}\n")
+                shown.append(f"[{len(values)}] {plain(button.label)}")
+            if feedback:
+                out.write("  " + "  ".join(shown) + "\n")
+            else:
+                out.write("".join(f"  {item}\n" for item in shown))
         out.write("\n")
     out.flush()
     return values
@@ -81,7 +99,7 @@ def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
         log.close()
         db.close()
     if interactive:
-        out.write("\n再见!\n")
+        out.write("\n再见！\n")
 
 
 @click.command()

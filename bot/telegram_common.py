@@ -22,9 +22,9 @@ T = TypeVar("T")
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units of the text after parsing
 NON_TEXT_KINDS = ("sticker", "photo", "voice", "document", "location")
-SLOW_DOWN = "请稍慢一些:您发送消息太快了,请稍等一分钟再继续提问。"
+SLOW_DOWN = "请稍慢一些：您发送消息太快了，请稍等一分钟再继续提问。"
 BOT_COMMANDS = (
-    ("start", "开始:功能介绍和主题菜单"),
+    ("start", "开始：功能介绍和主题菜单"),
     ("help", "使用说明"),
     ("menu", "主题菜单"),
     ("region", "选择企业所在地区"),
@@ -38,13 +38,25 @@ STAFF_COMMANDS = (
     ("stats", "咨询统计 [天数]"),
     ("unanswered", "未能回答和低置信度的问题 [天数]"),
     ("top", "热门问题和测算需求 [天数]"),
-    ("reload", "重新加载FAQ(运维人员)"),
+    ("reload", "重新加载FAQ（运维人员）"),
 )
 
 
 def escape(text: str) -> str:
-    """Plain text for HTML parse mode (& < > only: quotes need no escaping outside tags)."""
+    """Plain text for HTML parse mode (& < > only: quotes need no escaping outside tags).
+    Line breaks and 「• 」 bullets pass unchanged: HTML parse mode shows a line break as one."""
     return html.escape(text, quote=False)
+
+
+def tidy(text: str) -> str:
+    r"""The reply's lines as written: \r\n as \n, no spaces at line ends, at most one empty line
+    in a row, none at the start or end. Nothing else changes (bullets, full-width punctuation)."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip("\n")
 
 
 def _units(text: str) -> int:
@@ -54,7 +66,8 @@ def _units(text: str) -> int:
 def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """Plain text in pieces of at most ``limit`` UTF-16 units, cut at line breaks; a single
     line longer than the limit is cut between characters. Escape each piece afterwards
-    (escaping does not change the length Telegram counts)."""
+    (escaping does not change the length Telegram counts). The text is tidied first."""
+    text = tidy(text) or text
     pieces: list[str] = []
     current = ""
     for line in text.split("\n"):

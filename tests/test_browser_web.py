@@ -42,23 +42,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """`cbec-bot serve` on a fresh working directory, with a login added by `cbec-bot staff add`."""
-    workdir = tmp_path_factory.mktemp("serve")
-    cli = str(Path(sys.executable).with_name("cbec-bot"))
+# `cbec-bot`, run on this checkout's code and static files (the installed script may run another's)
+CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
+
+
+def serve_env() -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CBEC_")}
-    env.update(CBEC_SECRET="browser-test-secret", CBEC_LOG_LEVEL="WARNING")
-    added = subprocess.run(
-        [cli, "staff", "add", STAFF_NAME, "--role", "staff", "--password-stdin"],
-        input=STAFF_PASSWORD + "\n", capture_output=True, text=True, cwd=workdir, env=env, timeout=120,
-    )  # fmt: skip
-    assert added.returncode == 0, added.stderr
+    env.update(CBEC_SECRET="browser-test-secret", CBEC_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    return env
+
+
+def start_serve(workdir: Path) -> tuple[subprocess.Popen, str]:
+    """`cbec-bot serve` in ``workdir`` on a free port, once /healthz answers; (process, base URL)."""
     port = free_port()
     output = workdir / "serve.log"
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [cli, "serve", "--port", str(port)], cwd=workdir, env=env, stdout=sink, stderr=subprocess.STDOUT
+            [*CBEC_BOT, "serve", "--port", str(port)], cwd=workdir, env=serve_env(), stdout=sink, stderr=subprocess.STDOUT
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -66,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
                 if response.status == 200:
-                    break
+                    return process, base
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
@@ -74,11 +74,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             process.wait(10)
             pytest.fail(f"cbec-bot serve did not start:\n{output.read_text(errors='replace')}")
         time.sleep(0.2)
-    info = {"base": base, "workdir": workdir, "process": process}
-    yield info
+
+
+def stop_serve(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """`cbec-bot serve` on a fresh working directory, with a login added by `cbec-bot staff add`."""
+    workdir = tmp_path_factory.mktemp("serve")
+    added = subprocess.run(
+        [*CBEC_BOT, "staff", "add", STAFF_NAME, "--role", "staff", "--password-stdin"],
+        input=STAFF_PASSWORD + "\n", capture_output=True, text=True, cwd=workdir, env=serve_env(), timeout=120,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    process, base = start_serve(workdir)
+    info = {"base": base, "workdir": workdir, "process": process}
+    yield info
+    stop_serve(process)
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +153,7 @@ def test_phone_chat_then_staff_finds_the_enquiry(server: dict, browser) -> None:
     assert "海外仓" in answer and PHONE not in answer
     shot(page, "02-chat-answer.png")
 
-    buttons = page.locator(".buttons").last.locator("button:enabled").filter(has_not_text=re.compile("👍|👎"))
+    buttons = page.locator(".buttons:not(.feedback)").last.locator("button:enabled").filter(has_not_text=re.compile("👍|👎"))
     if buttons.count():  # a related question: the second enquiry of this session
         before = bot_messages.count()
         label = buttons.first.inner_text()

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-BIN = Path(sys.executable).with_name("cbec-bot")
+ROOT = Path(__file__).resolve().parent.parent
+# the `cbec-bot` entry point, run on this checkout's code (the installed script may be another's)
+CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 
 
 def run_chat(tmp_path: Path, lines: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CBEC_DB": str(tmp_path / "chat.db"), "CBEC_SECRET": "test-secret"}
+    env = {**os.environ, "CBEC_DB": str(tmp_path / "chat.db"), "CBEC_SECRET": "test-secret", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [str(BIN), "chat", *extra], input="".join(f"{line}\n" for line in lines),
+        [*CBEC_BOT, "chat", *extra], input="".join(f"{line}\n" for line in lines),
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
 
@@ -28,7 +31,7 @@ def test_a_conversation_with_numbered_buttons_to_a_figure(tmp_path: Path) -> Non
     done = run_chat(tmp_path, ["/region", "1", "海外仓花了80万能补多少", "👍"])
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert "  [1] 补贴申报\n" in out and "  [9] 人工咨询\n" in out  # /start's menu, numbered
+    assert "  [1] 选择地区\n" in out and "  [10] 转人工\n" in out  # /start's menu, numbered
     assert "已设为「大连高新区」" in out  # "1" pressed the first region button
     assert "40万元" in out and "依据：《大连高新区" in out and "dalian-gxq-2026" not in out
     assert "谢谢您的反馈" in out  # typing the label presses 👍
@@ -57,17 +60,42 @@ def test_end_of_input_at_once_exits_cleanly(tmp_path: Path) -> None:
 def test_users_are_kept_apart(tmp_path: Path) -> None:
     run_chat(tmp_path, ["/region", "5"], "--user", "alice")
     bob = run_chat(tmp_path, ["/region"], "--user", "bob")
-    assert "当前:未选择" in bob.stdout
+    assert "当前：未选择" in bob.stdout
     alice = run_chat(tmp_path, ["/region"], "--user", "alice")
-    assert "当前:四川" in alice.stdout
+    assert "当前：四川" in alice.stdout
 
 
 def test_no_handoff_is_promised_in_the_terminal(tmp_path: Path) -> None:
     env_extra = ["--user", "carol"]
     done = subprocess.run(
-        [str(BIN), "chat", *env_extra], input="转人工\n", capture_output=True, text=True, timeout=120,
-        env={**os.environ, "CBEC_DB": str(tmp_path / "chat.db"), "CBEC_SECRET": "test-secret",
+        [*CBEC_BOT, "chat", *env_extra], input="转人工\n", capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CBEC_DB": str(tmp_path / "chat.db"), "CBEC_SECRET": "test-secret", "PYTHONPATH": str(ROOT),
              "CBEC_STAFF_CHAT_ID": "-100", "CBEC_TELEGRAM_TOKEN": "123:abc"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "没有配置人工客服通道" in done.stdout and "[发往" not in done.stdout
+
+
+def test_the_terminal_keeps_lines_and_bullets_and_drops_control_characters() -> None:
+    from bot.cli_chat import render
+    from bot.conversation import Button, OutMessage
+
+    text = "有：按50%支持，每年最高50万元（征求意见稿，可能调整）。  \r\n• 对象：高新区企业。\n• 您问的是\x1b[2J「<b>补贴</b>」\n\n依据：第5条"
+    related = (Button("高新区首单滞销风险补偿", "i:gxq-first-order"),)
+    votes = (Button("👍 有帮助", "fb:+:abcdef12"), Button("👎 没帮助", "fb:-:abcdef12"))
+    out = io.StringIO()
+    values = render([OutMessage(text, (related, votes))], out)
+    shown = out.getvalue()
+    assert shown.startswith("有：按50%支持，每年最高50万元（征求意见稿，可能调整）。\n• 对象：高新区企业。\n")
+    assert "• 您问的是[2J「<b>补贴</b>」\n\n依据：第5条\n" in shown  # no ESC reaches the terminal
+    assert "\x1b" not in shown and "\r" not in shown
+    assert "  [1] 高新区首单滞销风险补偿\n  [2] 👍 有帮助  [3] 👎 没帮助\n" in shown  # 👍/👎 on a line of their own
+    assert [value for _, value in values] == ["i:gxq-first-order", "fb:+:abcdef12", "fb:-:abcdef12"]
+
+
+def test_the_welcome_in_the_terminal_says_what_it_can_do(tmp_path: Path) -> None:
+    done = run_chat(tmp_path, [])
+    assert done.returncode == 0, done.stderr
+    welcome = done.stdout.split("\n\n")[0]
+    assert "• 解答政策问题" in welcome and "• 转人工" in welcome and "/calc" not in welcome
+    assert "  [1] 选择地区\n" in welcome

@@ -133,3 +133,16 @@ def test_flood_control_forgets_quiet_users_when_it_tracks_many() -> None:
         flood.check(user)
     now[0] = 61.0
     assert flood.check("d") == "ok" and set(flood._seen) == {"d"}
+
+
+def test_a_reply_keeps_its_lines_and_bullets_and_markup_is_escaped() -> None:
+    from bot.telegram_common import tidy
+
+    text = "有：按50%支持（征求意见稿，可能调整）。  \r\n• 对象：<企业>\n• 条件：A & B\n\n\n\n依据：第5条\n"
+    [piece] = split_text(text)
+    assert piece == "有：按50%支持（征求意见稿，可能调整）。\n• 对象：<企业>\n• 条件：A & B\n\n依据：第5条"
+    assert (
+        escape(piece)
+        == "有：按50%支持（征求意见稿，可能调整）。\n• 对象：&lt;企业&gt;\n• 条件：A &amp; B\n\n依据：第5条"
+    )
+    assert tidy("一\n\n二") == "一\n\n二" and tidy("  ") == ""

@@ -24,9 +24,9 @@ TOPICS = [
     "海外仓",
     "外汇金融",
     "品牌与知识产权",
-    "计算器",
+    "补贴测算",
     "办事清单",
-    "人工咨询",
+    "转人工",
 ]
 
 
@@ -34,7 +34,7 @@ async def test_start_registers_commands_and_shows_the_nine_topics(runtime: str, 
     async with running(runtime, tmp_path) as bot:
         [welcome] = await bot.say("/start")
         assert "我是跨境电商政策助手" in welcome.text and welcome.params.get("parse_mode") == "HTML"
-        assert [label for label, _ in welcome.buttons()] == TOPICS
+        assert [label for label, _ in welcome.buttons()] == ["选择地区", *TOPICS]
         [commands, staff] = bot.api.sent(method="setMyCommands")
         names = [c["command"] for c in commands.params["commands"]]
         assert names == ["start", "help", "menu", "region", "calc", "checklist", "cancel", "human"]

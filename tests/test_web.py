@@ -377,7 +377,7 @@ def test_real_core_answers_and_logs_on_its_own_database(tmp_path: Path) -> None:
         first = client.post("/api/chat", json={"session": "realcore0001", "text": "/start"})
         assert first.status_code == 200
         labels = [b["label"] for reply in first.json()["replies"] for b in reply["buttons"]]
-        assert "海外仓" in labels and "人工咨询" in labels
+        assert "海外仓" in labels and "转人工" in labels
         answer = client.post(
             "/api/chat", json={"session": "realcore0001", "text": "海外仓去年花了80万，高新区能补多少？电话13812345678"}
         )

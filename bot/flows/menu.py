@@ -5,20 +5,24 @@ from __future__ import annotations
 from bot.conversation import Button, OutMessage
 from bot.flows.turn import MENU_BUTTON, REGION_NAMES, Turn, intent_button, message, rows
 
+# What the assistant can do, in words; the buttons under it do the same (a region button first).
+# The slash commands still work everywhere, but they are for /help, not the welcome.
 WELCOME = (
-    "您好!我是跨境电商政策助手。我可以:\n"
-    "1. 解答补贴、税收、通关、海外仓、外汇等政策问题,每个回答都注明依据的条款;\n"
-    "2. 测算大连高新区的补贴金额(/calc);\n"
-    "3. 提供申报和办事材料清单(/checklist);\n"
-    '4. 需要时转人工(/human 或发送"转人工")。\n'
-    "先用 /region 选择企业所在地区,答案会更准确。请直接输入问题,或点下面的主题。"
+    "您好！我是跨境电商政策助手，按已收录的政策文件回答，每个回答都注明依据的条款。我可以：\n"
+    "• 解答政策问题：补贴、税收、通关、海外仓、外汇等，直接输入问题即可；\n"
+    "• 测算补贴金额：如「海外仓去年花了80万，高新区能补多少？」（高新区政策为征求意见稿）；\n"
+    "• 列出办事清单：申报和办理要准备的材料与步骤；\n"
+    "• 转人工：需要时由工作人员回复您。\n"
+    "先点「选择地区」，回答会更准确；也可以点下面的主题。"
 )
 HELP = (
-    "使用方法:直接输入您的问题,例如「海外仓费用80万能补多少」。\n"
-    "/menu 主题菜单  /region 选择地区  /calc 补贴测算  /checklist 办事清单\n"
-    "/human 转人工  /cancel 取消正在进行的测算  /help 本说明\n"
-    "回答只来自已收录的政策文件,征求意见稿的内容可能调整,正式申报以主管部门通知为准。"
+    "使用方法：直接输入您的问题，例如「海外仓去年花了80万，高新区能补多少？」。\n"
+    "• 点按钮即可：选择地区、政策主题、补贴测算、办事清单、转人工。\n"
+    "• 也可以发送命令：/region 选择地区，/menu 主题菜单，/calc 补贴测算，/checklist 办事清单，"
+    "/human 转人工，/cancel 取消测算，/help 本说明。\n"
+    "• 回答只来自已收录的政策文件；征求意见稿的内容可能调整，正式申报以主管部门通知为准。"
 )
+REGION_BUTTON = "选择地区"
 # menu label -> the FAQ topics it lists (a topic's intents are offered as buttons)
 TOPICS = {
     "subsidy": ("补贴申报", ("补贴申报", "人才培训", "园区与平台")),
@@ -42,24 +46,34 @@ APPLIES = {
 def menu_buttons() -> list[list[Button]]:
     topics = [Button(label, f"t:{key}") for key, (label, _) in TOPICS.items()]
     tools = [
-        Button("计算器", "cmd:calc"),
+        Button("补贴测算", "cmd:calc"),
         Button("办事清单", "cmd:checklist"),
-        Button("人工咨询", "cmd:human"),
+        Button("转人工", "cmd:human"),
     ]
     return [*rows(topics, 3), tools]
 
 
+def region_button(turn: Turn) -> Button:
+    """「选择地区」, or the place chosen (「地区：四川」) so the user sees what answers assume."""
+    chosen = REGION_NAMES.get(turn.state.region or "")
+    return Button(f"地区：{chosen}" if chosen else REGION_BUTTON, "cmd:region")
+
+
+def welcome_buttons(turn: Turn) -> list[list[Button]]:
+    return [[region_button(turn)], *menu_buttons()]
+
+
 def start(turn: Turn, _: str = "") -> list[OutMessage]:
     turn.state.context = None  # /start begins a new conversation: nothing earlier reads the next message
-    return [message(WELCOME, menu_buttons())]
+    return [message(WELCOME, welcome_buttons(turn))]
 
 
 def show_menu(turn: Turn, _: str = "") -> list[OutMessage]:
-    return [message("请选择主题:", menu_buttons())]
+    return [message("请选择主题：", menu_buttons())]
 
 
 def show_help(turn: Turn, _: str = "") -> list[OutMessage]:
-    return [message(HELP, menu_buttons())]
+    return [message(HELP, welcome_buttons(turn))]
 
 
 def topic(turn: Turn, key: str) -> list[OutMessage]:
@@ -77,9 +91,9 @@ def topic(turn: Turn, key: str) -> list[OutMessage]:
         chosen.sort(key=lambda i: i.jurisdiction not in applies)
     chosen = chosen[:TOPIC_LIMIT]
     if not chosen:
-        return [message(f"「{label}」暂时没有收录的问答,请直接输入您的问题。", [[MENU_BUTTON]])]
+        return [message(f"「{label}」暂时没有收录的问答，请直接输入您的问题。", [[MENU_BUTTON]])]
     buttons = rows([intent_button(i.id, i.title) for i in chosen])
-    return [message(f"「{label}」常见问题,点一个查看解答:", [*buttons, [MENU_BUTTON]])]
+    return [message(f"「{label}」常见问题，点一个查看解答：", [*buttons, [MENU_BUTTON]])]
 
 
 def ask_region(turn: Turn, argument: str = "") -> list[OutMessage]:
@@ -87,7 +101,7 @@ def ask_region(turn: Turn, argument: str = "") -> list[OutMessage]:
         return set_region(turn, argument.strip())
     current = REGION_NAMES.get(turn.region or "", "未选择")
     buttons = rows([Button(name, f"r:{code}") for code, name in REGION_NAMES.items()], 3)
-    return [message(f"请选择企业所在地区(当前:{current}),我会优先按该地区的政策回答:", buttons)]
+    return [message(f"请选择企业所在地区（当前：{current}），我会优先按该地区的政策回答：", buttons)]
 
 
 def set_region(turn: Turn, code: str) -> list[OutMessage]:
@@ -119,9 +133,9 @@ def list_checklists(turn: Turn, argument: str = "") -> list[OutMessage]:
         return show_checklist(turn, argument.strip())
     listed = _checklists()
     if not listed:
-        return [message("办事清单暂时无法提供,请直接输入您要办理的事项。", [[MENU_BUTTON]])]
+        return [message("办事清单暂时无法提供，请直接输入您要办理的事项。", [[MENU_BUTTON]])]
     buttons = rows([Button(title[:40], f"cl:{cid}") for cid, title in listed])
-    return [message("请选择要查看的办事清单:", [*buttons, [MENU_BUTTON]])]
+    return [message("请选择要查看的办事清单：", [*buttons, [MENU_BUTTON]])]
 
 
 def show_checklist(turn: Turn, checklist_id: str) -> list[OutMessage]:

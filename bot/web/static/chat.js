@@ -23,49 +23,105 @@
 
   var history = [];
   try { history = JSON.parse(sessionStorage.getItem(HISTORY) || "[]"); } catch (e) { history = []; }
+  function save() {
+    try { sessionStorage.setItem(HISTORY, JSON.stringify(history)); } catch (e) { /* full or private mode */ }
+  }
   function remember(entry) {
     history.push(entry);
     history = history.slice(-60);
-    try { sessionStorage.setItem(HISTORY, JSON.stringify(history)); } catch (e) { /* full or private mode */ }
+    save();
   }
 
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
-  function bubble(text, who) {
-    var p = document.createElement("p");
-    p.className = "msg " + who;
-    p.textContent = text;
-    log.appendChild(p);
-    return p;
+  // A new reply: show its START. If the user's question and the whole reply fit on the screen,
+  // the question stays in view above it; a long reply is read from its first line down.
+  function scrollToReply(first) {
+    if (!first) return;
+    var logTop = log.getBoundingClientRect().top;
+    var top = function (el) { return el.getBoundingClientRect().top - logTop + log.scrollTop; };
+    var target = top(first) - 8;
+    var asked = first.previousElementSibling;
+    if (asked && asked.classList.contains("me")) {
+      var end = log.lastElementChild.getBoundingClientRect().bottom - logTop + log.scrollTop;
+      if (end - top(asked) + 16 <= log.clientHeight) target = top(asked) - 8;
+    }
+    log.scrollTop = Math.max(0, target);
   }
 
-  function buttons(list, live) {
+  // Lines as they are written; 「• 」 lines as a list; the basis line quieter.
+  function bubble(text, who) {
+    var box = document.createElement(who === "me" ? "p" : "div");
+    box.className = "msg " + who;
+    if (who === "me") {
+      box.textContent = text;
+    } else {
+      String(text).replace(/\r\n?/g, "\n").split("\n").forEach(function (line) {
+        var row = document.createElement("div");
+        if (/^\s*[•·]\s/.test(line)) row.className = "li";
+        else if (/^依据[：:]/.test(line)) row.className = "basis";
+        else if (!line.trim()) row.className = "gap";
+        row.textContent = line;
+        box.appendChild(row);
+      });
+    }
+    log.appendChild(box);
+    return box;
+  }
+
+  // Buttons that stay usable under older replies: the clause text, the rest of a long reply.
+  function lasting(value) { return /^(src|more):/.test(value); }
+  function isFeedback(value) { return /^fb:/.test(value); }
+
+  // A question typed or a button that moves the conversation on: the buttons of earlier replies
+  // no longer apply (a 「四川呢」 would be read against the new topic), so they are disabled.
+  function closeEarlier() {
+    log.querySelectorAll(".buttons button").forEach(function (button) {
+      if (!lasting(button.dataset.value)) button.disabled = true;
+    });
+  }
+
+  function buttons(list, live, entry) {
     if (!list || !list.length) return;
     var row = document.createElement("div");
     row.className = "buttons";
+    var votes = document.createElement("div");
+    votes.className = "buttons feedback";
     list.forEach(function (b) {
+      var feedback = isFeedback(b.value);
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = b.label;
       button.dataset.value = b.value;
-      button.disabled = !live;
+      button.disabled = !(live || lasting(b.value)) || (feedback && entry && entry.voted);
+      if (lasting(b.value)) button.className = "lasting";
       button.addEventListener("click", function () {
         if (busy) return;
-        row.querySelectorAll("button").forEach(function (other) { other.disabled = true; });
-        post({ button: b.value }, b.label);
+        if (feedback) {  // one vote per answer; the rest of the reply stays usable
+          votes.querySelectorAll("button").forEach(function (other) { other.disabled = true; });
+          button.classList.add("chosen");
+          if (entry) { entry.voted = true; save(); }
+          post({ button: b.value }, b.label, false);
+        } else {
+          post({ button: b.value }, b.label, !lasting(b.value));
+        }
       });
-      row.appendChild(button);
+      (feedback ? votes : row).appendChild(button);
     });
-    log.appendChild(row);
+    if (row.childNodes.length) log.appendChild(row);
+    if (votes.childNodes.length) log.appendChild(votes);
   }
 
   function showReplies(replies, live) {
+    var first = null;
     replies.forEach(function (reply) {
-      bubble(reply.text, "bot");
-      buttons(reply.buttons, live);
-      remember({ who: "bot", text: reply.text, buttons: reply.buttons || [] });
+      var entry = { who: "bot", text: reply.text, buttons: reply.buttons || [] };
+      var shown = bubble(reply.text, "bot");
+      first = first || shown;
+      remember(entry);
+      buttons(reply.buttons, live, entry);
     });
-    scrollDown();
+    scrollToReply(first);
   }
 
   function setBusy(value) {
@@ -84,10 +140,12 @@
     }
   }
 
-  function post(payload, shown) {
+  // closes: whether this message moves the conversation on (see closeEarlier).
+  function post(payload, shown, closes) {
+    if (closes) closeEarlier();
     if (shown) {
       bubble(shown, "me");
-      remember({ who: "me", text: shown });
+      remember({ who: "me", text: shown, closes: !!closes });
     }
     payload.session = session;
     setBusy(true);
@@ -103,8 +161,7 @@
       .then(function (data) { setBusy(false); showReplies(data.replies || [], true); })
       .catch(function () {
         setBusy(false);
-        bubble("网络不稳定,消息没有发出。请稍后重试。", "bot error");
-        scrollDown();
+        scrollToReply(bubble("网络不稳定，消息没有发出。请稍后重试。", "bot error"));
       });
   }
 
@@ -114,7 +171,7 @@
     if (!text || busy) return;
     input.value = "";
     input.style.height = "";
-    post({ text: text }, text);
+    post({ text: text }, text, true);
   });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
@@ -126,7 +183,7 @@
     input.style.height = "";
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
   });
-  menu.addEventListener("click", function () { if (!busy) post({ button: "menu" }, "菜单"); });
+  menu.addEventListener("click", function () { if (!busy) post({ button: "menu" }, "菜单", true); });
 
   // Messages staff send later (a hand-off being answered).
   setInterval(function () {
@@ -142,11 +199,18 @@
   }, 15000);
 
   if (history.length) {
+    // A reply's buttons are live until the user moved on (typed, or pressed a button that closes).
+    var lastClose = -1;
+    history.forEach(function (entry, index) { if (entry.who === "me" && entry.closes !== false) lastClose = index; });
+    var lastBot = null;
     history.forEach(function (entry, index) {
-      bubble(entry.text, entry.who);
-      if (entry.who === "bot") buttons(entry.buttons, index === history.length - 1);
+      var shown = bubble(entry.text, entry.who);
+      if (entry.who === "bot") {
+        if (index > lastClose) lastBot = lastBot || shown;
+        buttons(entry.buttons, index > lastClose, entry);
+      }
     });
-    scrollDown();
+    if (lastBot) scrollToReply(lastBot); else scrollDown();
   } else {
     post({ text: "/start" });
   }
