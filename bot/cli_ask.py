@@ -50,7 +50,7 @@ def ask(settings, question: tuple[str, ...], region: str | None, session: str | 
         return
     click.echo(reply.answer)
     if reply.related and reply.kind in ("answer", "calculation", "checklist"):
-        click.echo("相关问题: " + "、".join(title for _, title in reply.related))
+        click.echo("相关问题：" + "、".join(title for _, title in reply.related))
 
 
 def _in_session(settings, session: str, text: str, region: str | None):

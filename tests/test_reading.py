@@ -101,3 +101,18 @@ def test_every_answer_keeps_the_text_rules() -> None:
         if problems:
             broken[item.intent.id] = problems[:3]
     assert broken == {}
+
+
+def test_replies_to_the_dev_and_hold_out_sets_keep_the_text_rules() -> None:
+    """What the assistant says to every enquiry of both sets: full-width punctuation, no space
+    between Chinese characters, no raw clause id."""
+    from intents.evaluate import DEV_SET, load_dev_set
+
+    responder = get_responder()
+    broken = {}
+    for path in (DEV_SET, DEV_SET.with_name("holdout_set.yaml")):
+        for item in load_dev_set(path):
+            problems = offences(responder.respond(item.q, region=item.region).answer)
+            if problems:
+                broken[item.q] = problems[:2]
+    assert len(broken) == 0, list(broken.items())[:10]

@@ -108,7 +108,7 @@ def _relay(services: Services, event: InboundEvent, handoff: Handoff, text: str)
     services.store.mark_answered(handoff.id)
     staff = event.user_name or f"telegram:{event.user_id}"
     services.recorder.handoff_answered(handoff_id=handoff.id, staff=staff)
-    to_user = OutMessage(text=f"人工客服回复:\n{text}", chat_id=handoff.chat_id, channel=handoff.channel)
+    to_user = OutMessage(text=f"人工客服回复：\n{text}", chat_id=handoff.chat_id, channel=handoff.channel)
     return [to_user, message(f"已转给用户(编号 {handoff.id[:8]})。")]
 
 

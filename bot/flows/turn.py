@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from bot.conversation import Button, InboundEvent, OutMessage
 from bot.state import StateStore, UserState
+from intents.citation import fullwidth
 from intents.context import Context
 
 REGION_NAMES = {
@@ -61,9 +62,13 @@ class Turn:
         context = Context.from_dict(self.state.context)
         now = self.services.now().timestamp()
         if intent is not None:
-            reply, context = responder.respond_to_choice(intent, question, context, now=now, today=self.services.today())
+            reply, context = responder.respond_to_choice(
+                intent, question, context, now=now, today=self.services.today()
+            )
         else:
-            reply, context = responder.respond_in_context(question, context, region=self.region, now=now, today=self.services.today())
+            reply, context = responder.respond_in_context(
+                question, context, region=self.region, now=now, today=self.services.today()
+            )
         self.state.context = context.as_dict() if context is not None else None
         latency_ms = (time.perf_counter() - started) * 1000
         enquiry_id = self.services.recorder.enquiry(
@@ -74,7 +79,10 @@ class Turn:
 
 
 def message(text: str, buttons: Iterable[Iterable[Button]] = ()) -> OutMessage:
-    return OutMessage(text=text, buttons=tuple(tuple(row) for row in buttons if row))
+    """A reply to the user; its Chinese set the Chinese way (full-width punctuation, no stray
+    spaces) whatever template or content it came from, its button labels too."""
+    laid_out = tuple(tuple(replace(b, label=fullwidth(b.label)) for b in row) for row in buttons if row)
+    return OutMessage(text=fullwidth(text), buttons=laid_out)
 
 
 def rows(buttons: Iterable[Button], per_row: int = 1) -> list[list[Button]]:
