@@ -71,7 +71,7 @@ def test_a_reload_that_drops_dev_set_accuracy_is_refused(faq_copy: Path, thanks_
 def test_a_good_reload_swaps_the_faq_and_logs_its_version(faq_copy: Path, thanks_dev_set: Path) -> None:
     old = get_responder().faq.version
     path = faq_copy / "conversation.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("祝生意兴隆!", "祝生意兴隆,欢迎再来!"), "utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("祝生意兴隆！", "祝生意兴隆，欢迎再来！"), "utf-8")
 
     outcome = reload_faq(faq_copy, dev_set=thanks_dev_set)
 

@@ -78,7 +78,7 @@ def show_more(turn: Turn, key: str) -> list[OutMessage]:
     if rest is None:
         return [message("这部分内容已过期，请重新提问。")]
     text, more = paged(turn, rest)
-    return [message(text, [more])]
+    return [message(text, [more], verbatim=True)]  # an answer's rest is set already, a clause's is verbatim
 
 
 def source_buttons(sources: tuple[str, ...], limit: int = 2) -> list[Button]:
@@ -94,4 +94,4 @@ def show_source(turn: Turn, ref: str) -> list[OutMessage]:
     if text is None:
         return [message("没有找到这条原文，请直接输入您的问题。")]
     text, more = paged(turn, text)
-    return [message(text, [more])]
+    return [message(text, [more], verbatim=True)]

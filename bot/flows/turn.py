@@ -78,11 +78,12 @@ class Turn:
         return reply, str(enquiry_id or "")
 
 
-def message(text: str, buttons: Iterable[Iterable[Button]] = ()) -> OutMessage:
+def message(text: str, buttons: Iterable[Iterable[Button]] = (), verbatim: bool = False) -> OutMessage:
     """A reply to the user; its Chinese set the Chinese way (full-width punctuation, no stray
-    spaces) whatever template or content it came from, its button labels too."""
+    spaces) whatever template or content it came from, its button labels too. ``verbatim``: a
+    policy text quoted as received (查看原文), left exactly as it is."""
     laid_out = tuple(tuple(replace(b, label=fullwidth(b.label)) for b in row) for row in buttons if row)
-    return OutMessage(text=fullwidth(text), buttons=laid_out)
+    return OutMessage(text=text if verbatim else fullwidth(text), buttons=laid_out)
 
 
 def rows(buttons: Iterable[Button], per_row: int = 1) -> list[list[Button]]:
