@@ -54,8 +54,6 @@ def policy_show(ref: str) -> None:
     click.echo(f"{doc.title}\n[{doc.status_label}] {doc.issuer} · {doc.date} · {doc.jurisdiction}")
     if doc.number and doc.number not in doc.title:
         click.echo(f"文号: {doc.number}")
-    if not doc.title_checked:
-        click.echo("（标题未能核实，以文号为准）")
     if doc.effective:
         click.echo(f"施行日期 {doc.effective}")
     if doc.valid_until:

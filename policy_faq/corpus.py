@@ -63,7 +63,6 @@ class Document:
     number: str | None = None  # document number, e.g. 财税〔2018〕103号
     effective: str | None = None  # applies from (national rules)
     note: str | None = None  # shown with the document (policy show)
-    title_checked: bool = True  # False: the official title was not confirmed; the title only describes
 
     @property
     def status_label(self) -> str:
@@ -75,11 +74,8 @@ class Document:
 
     @property
     def name(self) -> str:
-        """How to name the document to a reader: 《title》 with its number, or the number alone
-        when the official title is not confirmed; full-width brackets (the six documents' titles
-        are kept as received, with half-width ones)."""
-        if not self.title_checked:
-            return self.number or self.title
+        """How to name the document to a reader: 《title》 with its number, in full-width brackets
+        (the six documents' titles are kept as received, with half-width ones)."""
         title = self.title.replace("(", "（").replace(")", "）")
         return f"《{title}》" + (f"（{self.number}）" if self.number and self.number not in title else "")
 

@@ -59,8 +59,8 @@ def test_list_includes_the_national_rules() -> None:
 def test_show_prints_a_national_rule_and_its_summary() -> None:
     result = run("policy", "show", "gacc-2024-167:main")
     assert result.returncode == 0, result.stderr
-    assert "文号: 海关总署公告2024年第167号" not in result.stdout  # the number is the title here
-    assert "（标题未能核实，以文号为准）" in result.stdout and "施行日期 2024-12-15" in result.stdout
+    assert result.stdout.startswith("关于进一步促进跨境电商出口发展的公告\n[现行有效] 海关总署 · 2024 · 全国\n")
+    assert "文号: 海关总署公告2024年第167号" in result.stdout and "施行日期 2024-12-15" in result.stdout
     assert "gacc-2024-167:main  取消9810海外仓备案\n（要点摘要，非原文）\n自2024年12月15日起" in result.stdout
     bare = run("policy", "show", "cs-2018-103")  # a national rule has one clause: its id is enough
     assert bare.returncode == 0
