@@ -6,29 +6,35 @@ import json
 
 import click
 
-from policy_faq.corpus import document_of, get_clause, load_corpus
+from policy_faq.corpus import document_of, documents_by_id, get_clause, load_corpus
 from policy_faq.search import search_clauses
 
 
 @click.group()
 def policy() -> None:
-    """The six policy documents, clause by clause."""
+    """The six policy documents clause by clause, and the national rules they lean on."""
 
 
 @policy.command("list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON list of {doc, clause, title, status}.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON list of {doc, clause, title, status, kind, number}.")
 def policy_list(as_json: bool) -> None:
-    """List every clause id with its document's status."""
+    """List every clause id with its document's status (national rules: one summarised clause each)."""
     rows = [
-        {"doc": doc.id, "clause": c.clause, "title": c.heading, "status": doc.status, "ref": c.ref}
+        {"doc": doc.id, "clause": c.clause, "title": c.heading, "status": doc.status, "ref": c.ref,
+         "kind": doc.kind, "number": doc.number}
         for doc in load_corpus()
         for c in doc.clauses
-    ]
+    ]  # fmt: skip
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
+    national = False
     for doc in load_corpus():
-        click.echo(f"{doc.id}  {doc.title}  [{doc.status_label}, {doc.jurisdiction}, {doc.date}]")
+        if doc.is_national and not national:
+            national = True
+            click.echo("\n全国性规定（要点摘要，非原文）：")
+        title = f"{doc.number}  {doc.title}" if doc.number and doc.number not in doc.title else doc.title
+        click.echo(f"{doc.id}  {title}  [{doc.status_label}, {doc.jurisdiction}, {doc.date}]")
         for c in doc.clauses:
             click.echo(f"  {c.ref:<24} {c.heading}")
 
@@ -36,15 +42,24 @@ def policy_list(as_json: bool) -> None:
 @policy.command("show")
 @click.argument("ref")
 def policy_show(ref: str) -> None:
-    """Show one clause, e.g. dalian-gxq-2026:5."""
+    """Show one clause, e.g. dalian-gxq-2026:5 or cs-2018-103 (a national rule's summary)."""
+    ref = ref.strip()
+    if ":" not in ref and ref in documents_by_id() and documents_by_id()[ref].is_national:
+        ref += ":main"  # a national rule has one clause
     try:
-        clause = get_clause(ref.strip())
+        clause = get_clause(ref)
     except KeyError:
         raise click.UsageError(f"no clause {ref!r}; `cbec-bot policy list` shows the ids (e.g. dalian-gxq-2026:5)") from None
     doc = document_of(clause.ref)
     click.echo(f"{doc.title}\n[{doc.status_label}] {doc.issuer} · {doc.date} · {doc.jurisdiction}")
+    if doc.number and doc.number not in doc.title:
+        click.echo(f"文号: {doc.number}")
+    if doc.effective:
+        click.echo(f"施行日期 {doc.effective}")
     if doc.valid_until:
         click.echo(f"有效期至 {doc.valid_until}")
+    if doc.note:
+        click.echo(f"注意: {doc.note}")
     click.echo(f"\n{clause.ref}  {clause.heading}\n{clause.text}")
     if clause.units:
         click.echo(f"\n责任单位: {'、'.join(clause.units)}")

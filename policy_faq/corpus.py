@@ -1,8 +1,11 @@
-"""The policy corpus: six documents split into clauses with the ids of SOURCES.md.
+"""The policy corpus: six documents split into clauses with the ids of SOURCES.md, and the
+national rules of regulations.md, each a document of its own with one clause ``main``.
 
 Each document has its own numbering style, so each gets a small splitter; they all
 produce (clause id, heading, text) triples from cleaned lines. The texts ship inside the
 package (``policy_faq/documents``) so nothing outside the project is read at run time.
+The national rules' official texts are not held: their ``main`` clause is a summary of what
+regulations.md says (national-rules.md), and its first line says so (``SUMMARY_MARK``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from importlib import resources
 
 import yaml
 
-STATUS_LABELS = {"in_force": "现行有效", "draft": "征求意见稿", "historical": "历史文件"}
+STATUS_LABELS = {
+    "in_force": "现行有效", "draft": "征求意见稿", "historical": "历史文件", "partly_superseded": "部分内容已调整",
+}
+NATIONAL = "national"  # Document.kind of a national rule (one summarised clause, ``main``)
+SUMMARY_MARK = "（要点摘要，非原文）"
 CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 MOFCOM_NEWS_MARKER = "【责任编辑"
 
@@ -52,10 +59,25 @@ class Document:
     period: str | None
     valid_until: str | None
     clauses: tuple[Clause, ...]
+    kind: str = "document"  # or NATIONAL
+    number: str | None = None  # document number, e.g. 财税〔2018〕103号
+    effective: str | None = None  # applies from (national rules)
+    note: str | None = None  # shown with the document (policy show)
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def is_national(self) -> bool:
+        return self.kind == NATIONAL
+
+    @property
+    def name(self) -> str:
+        """How to name the document to a reader: 《title》 with its number, in full-width brackets
+        (the six documents' titles are kept as received, with half-width ones)."""
+        title = self.title.replace("(", "（").replace(")", "）")
+        return f"《{title}》" + (f"（{self.number}）" if self.number and self.number not in title else "")
 
     def clause(self, clause_id: str) -> Clause:
         for clause in self.clauses:
@@ -235,6 +257,26 @@ def _nested(lines: list[str]) -> Parts:
         yield current
 
 
+def national_sections(raw: str) -> dict[str, tuple[str, list[str]]]:
+    """national-rules.md: ``## <doc id> <heading>`` opens each rule's summary."""
+    sections: dict[str, tuple[str, list[str]]] = {}
+    current: list[str] | None = None
+    for line in clean_lines(raw):
+        if match := re.match(r"^##\s+(\S+)\s*(.*)$", line):
+            current = []
+            sections[match.group(1)] = (match.group(2), current)
+        elif current is not None:
+            current.append(line)
+    return sections
+
+
+def split_national(doc_id: str, raw: str) -> Parts:
+    heading, lines = national_sections(raw)[doc_id]
+    if not lines or lines[0] != SUMMARY_MARK:
+        raise ValueError(f"{doc_id}: a national rule's summary starts with {SUMMARY_MARK}")
+    yield "main", heading, lines
+
+
 SPLITTERS = {
     "liaoning-2026": split_liaoning,
     "mofcom-2024": split_mofcom,
@@ -251,11 +293,17 @@ def _read(name: str) -> str:
 
 def parse_document(meta: dict) -> Document:
     clauses = []
-    for clause_id, heading, lines in SPLITTERS[meta["id"]](clean_lines(_read(meta["file"]))):
-        text = join_paragraphs(lines)
+    if meta.get("kind") == NATIONAL:
+        # a summary written line by line: its lines stay lines
+        parts = [(c, h, lines, "\n".join(lines)) for c, h, lines in split_national(meta["id"], _read(meta["file"]))]
+    else:
+        parts = [(c, h, lines, join_paragraphs(lines)) for c, h, lines in SPLITTERS[meta["id"]](clean_lines(_read(meta["file"])))]
+    for clause_id, heading, _lines, text in parts:
         heading = heading or heading_of(re.sub(r"^(?:[（(][一二三四五六七八九十]+[）)]|\d{1,2}[.．])\s*", "", text))
         clauses.append(Clause(meta["id"], clause_id, heading, text, units_of(text)))
-    fields = {k: meta.get(k) for k in Document.__dataclass_fields__ if k != "clauses"}
+    fields = {k: meta[k] for k in Document.__dataclass_fields__ if k != "clauses" and k in meta}
+    for k in ("period", "valid_until"):
+        fields.setdefault(k, None)
     return Document(**fields, clauses=tuple(clauses))
 
 

@@ -1,4 +1,5 @@
-"""The parser yields exactly the clause ids of SOURCES.md, and each clause spans its own item."""
+"""The parser yields exactly the clause ids of SOURCES.md, and each clause spans its own item;
+the national rules of regulations.md are documents of their own with one summarised clause."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from policy_faq.corpus import MOFCOM_NEWS_MARKER, documents_by_id, get_clause, load_corpus
+from policy_faq.corpus import (
+    MOFCOM_NEWS_MARKER,
+    SUMMARY_MARK,
+    clauses_by_ref,
+    documents_by_id,
+    get_clause,
+    load_corpus,
+)
 
 DOCS = Path(__file__).resolve().parent.parent / "policy_faq" / "documents"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "policies"
@@ -84,7 +92,7 @@ def test_clause_spans_its_own_item(ref: str, start: str, end: str) -> None:
 
 
 def test_every_document_is_sampled() -> None:
-    assert {ref.split(":")[0] for ref, _, _ in SPANS} == set(documents_by_id())
+    assert {ref.split(":")[0] for ref, _, _ in SPANS} == {doc.id for doc in load_corpus() if not doc.is_national}
 
 
 def test_broken_paragraphs_are_joined() -> None:
@@ -113,10 +121,72 @@ def test_document_metadata() -> None:
     assert docs["yingkou-2020"].status == docs["panjin-2020"].status == "historical"
     assert docs["mofcom-2024"].status == docs["liaoning-2026"].status == "in_force"
     assert docs["liaoning-2026"].date == "2026-02-14" and docs["mofcom-2024"].date == "2024-06-08"
-    assert [doc.jurisdiction for doc in load_corpus()] == ["辽宁省", "营口市", "盘锦市", "四川省", "全国", "大连高新区"]
+    assert [doc.jurisdiction for doc in load_corpus()][:6] == ["辽宁省", "营口市", "盘锦市", "四川省", "全国", "大连高新区"]
     assert all(doc.title and doc.issuer for doc in load_corpus())
 
 
 def test_unknown_clause_raises_key_error() -> None:
     with pytest.raises(KeyError):
         get_clause("dalian-gxq-2026:12")
+
+
+# The national rules of regulations.md, ids fixed by issue 13: (id, document number, status).
+NATIONAL = [
+    ("cs-2018-103", "财税〔2018〕103号", "in_force"),
+    ("sat-2019-36", "国家税务总局公告2019年第36号", "in_force"),
+    ("sat-2023-6", "国家税务总局公告2023年第6号", "in_force"),
+    ("mof-sat-2023-12", "财政部 税务总局公告2023年第12号", "in_force"),
+    ("sat-2025-3", "国家税务总局公告2025年第3号", "in_force"),
+    ("cgs-2026-16", "财关税〔2026〕16号", "in_force"),
+    ("gacc-2014-12", "海关总署公告2014年第12号", "in_force"),
+    ("gacc-2014-57", "海关总署公告2014年第57号", "in_force"),
+    ("gacc-2020-75", "海关总署公告2020年第75号", "partly_superseded"),  # 9810 filing: gacc-2024-167
+    ("gacc-2024-167", "海关总署公告2024年第167号", "in_force"),
+    ("gh-2020-47", "国函〔2020〕47号", "in_force"),
+]
+
+
+def test_the_national_rules_are_documents_of_their_own() -> None:
+    national = [doc for doc in load_corpus() if doc.is_national]
+    assert [(doc.id, doc.number, doc.status) for doc in national] == NATIONAL
+    for doc in national:
+        assert doc.title and doc.issuer and doc.date, doc.id
+        assert (doc.jurisdiction, doc.region) == ("全国", "national"), doc.id
+        assert [clause.clause for clause in doc.clauses] == ["main"], doc.id
+        assert doc.clauses[0].text.startswith(SUMMARY_MARK + "\n"), doc.id
+        assert doc.status_label
+
+
+def test_the_six_documents_are_unchanged() -> None:
+    assert [doc.id for doc in load_corpus() if not doc.is_national] == [
+        "liaoning-2026", "yingkou-2020", "panjin-2020", "sichuan-2024", "mofcom-2024", "dalian-gxq-2026"
+    ]
+    assert len([ref for ref in clauses_by_ref() if not ref.endswith(":main")]) == 122
+
+
+def test_national_clauses_resolve() -> None:
+    assert "应税所得率为4%" in get_clause("sat-2019-36:main").text
+    assert "2024年12月15日" in get_clause("gacc-2024-167:main").text
+    assert get_clause("cs-2018-103:main").ref in clauses_by_ref()
+    with pytest.raises(KeyError):
+        get_clause("cs-2018-103:1")
+
+
+def _numbers(text: str) -> set[int]:
+    return {int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", text) if n.replace(",", "")}
+
+
+def test_national_summaries_give_only_numbers_of_regulations_md() -> None:
+    """A summary states nothing regulations.md does not: every number in it is one of
+    regulations.md's (RMB 3/50/75 million are written 300/5000/7500万元, July 2020 is 2020年7月)."""
+    given = _numbers((DOCS / "regulations.md").read_text(encoding="utf-8")) | {300, 5000, 7500, 7}
+    for doc in load_corpus():
+        if doc.is_national:
+            assert _numbers(doc.clauses[0].text) <= given, (doc.id, _numbers(doc.clauses[0].text) - given)
+
+
+def test_the_name_of_a_document_for_readers() -> None:
+    docs = documents_by_id()
+    assert docs["cs-2018-103"].name == "《关于跨境电子商务综合试验区零售出口货物税收政策的通知》（财税〔2018〕103号）"
+    assert docs["liaoning-2026"].name == "《辽宁省促进跨境电商加快发展行动方案（2026—2028年）》"
+    assert docs["gacc-2024-167"].name == "《关于进一步促进跨境电商出口发展的公告》（海关总署公告2024年第167号）"
