@@ -133,7 +133,8 @@ def original_text(ref: str) -> str | None:
         "historical": f"历史文件，目标期{doc.period or '2020—2022年'}",
     }.get(doc.status, "现行有效")
     if clause.clause == WHOLE:  # a national rule: its points as regulations.md gives them
-        return f"【{status}】\n{document_label(ref)}要点（本助手整理的摘要，以发布原文为准）：\n{clause.text.strip()}"
+        summary = clause.text.strip().removeprefix("（要点摘要，非原文）").strip()
+        return f"【{status}】\n{document_label(ref)}要点（本助手整理的摘要，以发布原文为准）：\n{summary}"
     return f"【{status}】\n{document_label(ref)}{clause_label(clause.clause)}原文：\n{clause.text.strip()}"
 
 
