@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from calculators.wording import NATIONAL, basis_line, is_draft, plain_refs, ref_words, tidy
+
 CHECKLISTS_FILE = Path(__file__).with_name("checklists.yaml")
 CLAUSE_REF = re.compile(r"^[a-z]+(?:-[a-z]+)?-\d{4}:[\w.]+$")
 
@@ -49,13 +51,45 @@ class Checklist:
         return tuple(dict.fromkeys(refs))
 
     def text(self) -> str:
-        lines = [self.title]
-        lines += [f"{n}. {step.text}（{step.source}）" for n, step in enumerate(self.steps, 1)]
-        if self.notes:
-            lines.append("说明：")
-            lines += [f"· {note}" for note in self.notes]
-        lines.append(f"依据：{'、'.join(self.sources)}")
+        """Phone layout: the title (with the draft status) on line 1, one line per step with its
+        source in words, the notes as 「• 」 lines, the basis in words. No raw clause ids."""
+        main = self._main_document()
+        lines = [tidy(self.title + self._draft_mark())]
+        for n, step in enumerate(self.steps, 1):
+            source = ref_words(step.source, main)
+            text = tidy(plain_refs(step.text, main))
+            if source and source not in text:  # the source before the full stop: …企业（第5条）。
+                stop = "。" if text.endswith("。") else ""
+                text = text.removesuffix("。")
+                said = re.search(r"（([^（）]+)）$", text)
+                if said and source.startswith(said[1]):  # …措施（四川征求意见稿） names it already
+                    text = text[: said.start()]
+                text = f"{text}（{source}）{stop}"
+            lines.append(f"{n}. {text}")
+        lines += [f"• {tidy(plain_refs(note, main))}" for note in self.notes]
+        lines.append(basis_line(self._basis_refs()))
         return "\n".join(lines)
+
+    def _refs(self) -> list[str]:
+        """The listed sources and every step's source (clause ids and national rules), in order."""
+        return list(dict.fromkeys([*self.sources, *(step.source for step in self.steps)]))
+
+    def _main_document(self) -> str | None:
+        docs = [ref.split(":", 1)[0] for ref in self._refs() if ":" in ref]
+        return docs[0] if docs else None
+
+    def _basis_refs(self) -> list[str]:
+        """National rules first (the steps name them), then the documents' clauses."""
+        refs = self._refs()
+        national = [r for r in refs if ":" not in r or r.split(":", 1)[0] in NATIONAL]
+        return national + [r for r in refs if r not in national]
+
+    def _draft_mark(self) -> str:
+        """（征求意见稿，可能调整） on line 1 when a step rests on a draft and the title does not say so."""
+        if "征求意见稿" in self.title:
+            return ""
+        drafts = {step.source.split(":", 1)[0] for step in self.steps if step.is_clause}
+        return "（部分内容为征求意见稿，可能调整）" if any(is_draft(doc) for doc in drafts) else ""
 
     def as_dict(self) -> dict:
         return {

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from calculators.notes import json_number, money, percent
+from calculators.amounts import format_yuan
+from calculators.notes import json_number, money
+from calculators.wording import basis_line, tidy
 
 DEEMED_PROFIT_RATE = Decimal("0.04")  # 国家税务总局公告2019年第36号
 STANDARD_RATE = Decimal("0.25")  # regulations.md: standard enterprise income tax rate
@@ -41,6 +43,10 @@ UNCONFIRMED = (
     "（财政部 税务总局公告2026年第11号），其废止了哪些旧文件尚未核实：以税务机关最新规定为准。"
 )
 CONTACT = "具体以主管税务机关鉴定和最新规定为准，可咨询12366纳税服务热线。"
+DEEMED_PROFIT_SHORT = "综试区内零售出口、适用无票免税的企业，经主管税务机关鉴定后按4%核定征收"
+SMALL_PROFIT_SHORT = (
+    "年应纳税所得额≤300万元、从业人数≤300人、资产总额≤5000万元、非限制和禁止行业，执行至2027年12月31日"
+)
 
 
 class NegativeRevenueError(ValueError):
@@ -60,24 +66,34 @@ class EitResult:
     sources: tuple[str, ...] = SOURCES
 
     def text(self) -> str:
+        """Phone layout: the tax on line 1, the working, what matters, the basis in words."""
+        taxable, tax = format_yuan(self.taxable_income), format_yuan(self.tax)
+        if self.small_low_profit_applied:
+            how = "小型微利企业，实际税负5%"
+            if self.revenue:
+                share = (self.tax / self.revenue * 100).quantize(CENT, ROUND_HALF_UP).normalize()
+                how = f"小型微利企业，约为收入的{share:f}%"
+            step = f"{taxable} × 25% × 20% = {tax}"
+        else:
+            how = "按收入4%核定应税所得率、25%税率"
+            step = f"{taxable} × 25% = {tax}"
         lines = [
-            "企业所得税核定征收测算（应税所得率4%，国家税务总局公告2019年第36号）",
-            f"收入：{money(self.revenue)}",
-            f"应纳税所得额 = 收入 × 4% = {money(self.taxable_income)}",
+            f"应纳企业所得税约{tax}（{how}）",
+            f"• 应纳税所得额：收入{format_yuan(self.revenue)} × 4% = {taxable}",
+            f"• 税额：{step}",
         ]
         if self.small_low_profit_applied:
-            lines.append(
-                f"小型微利企业：按25%计入应纳税所得额、20%税率，实际税负5%"
-                f"（财政部 税务总局公告2023年第12号）：应纳税额 = {money(self.taxable_income)} × 25% × 20%"
-                f" = {money(self.tax)}（相当于收入的{percent(self.tax / self.revenue) if self.revenue else '0%'}）"
-            )
-        else:
-            lines.append(f"应纳税额 = {money(self.taxable_income)} × 25% = {money(self.tax)}")
-        lines += [f"注意：{w}" for w in self.warnings]
-        lines.append("适用4%核定征收的条件：")
-        lines += [f"{n}. {c}" for n, c in enumerate(self.conditions, 1)]
-        lines.append(f"依据：{'、'.join(self.sources)}；国家税务总局公告2019年第36号。{CONTACT}")
-        return "\n".join(lines)
+            lines.append(f"• 小型微利：{SMALL_PROFIT_SHORT}")
+        elif self.small_low_profit_requested and "已过期" in self.warnings[0]:
+            lines.append("• 小型微利企业优惠执行至2027年12月31日，已过期，此处按25%计算；是否延续请咨询12366")
+        elif self.small_low_profit_requested:
+            lines.append(f"• 应纳税所得额{taxable}超过300万元，不适用小型微利企业优惠，按25%计算")
+        lines.append(f"• 条件：{DEEMED_PROFIT_SHORT}")
+        lines.append("• 下一步：向主管税务机关申请鉴定，可咨询12366纳税服务热线。")
+        rules = ["sat-2019-36:main"] + (
+            ["mof-sat-2023-12:main", "sat-2023-6:main"] if self.small_low_profit_requested else []
+        )
+        return tidy("\n".join([*lines, basis_line(rules)]))
 
     def as_dict(self) -> dict:
         return {

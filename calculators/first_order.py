@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from calculators.amounts import format_yuan
 from calculators.eligibility import Profile, ineligibility_reasons
 from calculators.items import get_item
-from calculators.notes import STANDARD_NOTES, expired_message, is_expired, json_number, percent
+from calculators.notes import STANDARD_NOTES, expired_message, is_expired, json_number
 
 ITEM = get_item("first-order")
 READING = (
@@ -96,13 +95,6 @@ def _order_dict(number: int, order: OrderCompensation) -> dict:
         "estimate": json_number(granted),
         "source": ITEM.source,
     }
-
-
-def order_line(order: OrderCompensation) -> str:
-    cap = f"单笔最高{format_yuan(ITEM.per_order_cap or Decimal(0))}"
-    over = order.raw > order.per_order
-    verdict = f"超过{cap}，按{format_yuan(order.per_order)}计" if over else f"未超过{cap}"
-    return f"订单{format_yuan(order.amount)} × {percent(ITEM.rate or Decimal(0))} = {format_yuan(order.raw)}，{verdict}"
 
 
 def compensate(

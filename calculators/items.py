@@ -10,6 +10,8 @@ from types import MappingProxyType
 
 import yaml
 
+from calculators.amounts import format_yuan
+
 DOCUMENT = "dalian-gxq-2026"
 TERMS = {"consecutive", "one-off", "annual"}
 CAP_PERIODS = {"year": "每年最高", "once": "一次性最高", "order": "单笔订单最高"}
@@ -41,6 +43,12 @@ class SupportItem:
     per_event_cap: Decimal | None = None
     per_order_cap: Decimal | None = None
     year_caps: tuple[Decimal, ...] = ()
+    base_short: str | None = None  # the base in a few words, for the working line
+
+    @property
+    def cap_words(self) -> str:
+        """The ceiling as a phrase: 每年最高50万元 / 一次性最高5万元 / 单笔订单最高10万元."""
+        return f"{self.cap_label}{format_yuan(self.cap)}"
 
     @property
     def source(self) -> str:
@@ -83,6 +91,7 @@ def _item(row: dict) -> SupportItem:
         per_event_cap=_decimal(row.get("per_event_cap")),
         per_order_cap=_decimal(row.get("per_order_cap")),
         year_caps=tuple(Decimal(str(cap)) for cap in row.get("year_caps") or ()),
+        base_short=row.get("base_short"),
     )
 
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import date
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from calculators.cli import calc
+from calculators.eit import deemed_profit_tax
+from calculators.eligibility import Profile
+from calculators.first_order import compensate
+from calculators.items import load_items
+from calculators.subsidy import estimate
+from calculators.wording import problems
 
 CLI = [str(Path(sys.executable).with_name("cbec-bot"))]
 
@@ -26,9 +34,11 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_subsidy_text() -> None:
     result = invoke("subsidy", "--item", "overseas-warehouse=80万", "--date", "2026-11-23")
     assert result.exit_code == 0, result.output
-    assert "80万元 × 50% = 40万元，未超过每年最高50万元" in result.stdout
-    assert "合计：40万元（400,000元）" in result.stdout
-    assert "征求意见稿" in result.stdout and "dalian-gxq-2026:5" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == "可补40万元，未超过每年50万元上限（征求意见稿，可能调整）"
+    assert "• 计算：海外仓费用80万元 × 50% = 40万元" in lines
+    assert lines[-1] == "依据：《大连高新区促进跨境电商产业高质量发展若干政策》（征求意见稿）第5条、附则"
+    assert "dalian-gxq-2026" not in result.stdout
 
 
 def test_item_options_and_events_combine() -> None:
@@ -109,7 +119,7 @@ def test_bad_subsidy_input_is_one_line_and_exit_2(args: list[str], message: str)
 def test_first_order_text_and_json() -> None:
     result = invoke("first-order", "--order", "20万", "--order", "50万", "--year", "1")
     assert result.exit_code == 0, result.output
-    assert "合计：16万元（160,000元），未超过首年总额度30万元" in result.stdout
+    assert result.stdout.startswith("合计可补偿16万元，未超过首年总额度30万元（征求意见稿，可能调整）\n")
     assert "滞销超过6个月" in result.stdout
     data = json.loads(
         invoke(
@@ -165,7 +175,89 @@ def test_installed_script_subsidy_json() -> None:
 def test_installed_script_first_order_and_errors() -> None:
     result = run("first-order", "--order", "20万", "--order", "50万", "--year", "1")
     assert result.returncode == 0, result.stderr
-    assert "合计：16万元（160,000元）" in result.stdout
+    assert result.stdout.startswith("合计可补偿16万元")
     bad = run("subsidy", "--item", "overseas-warehouse=2万美元")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.strip().count("\n") == 0 and "人民币" in bad.stderr
+
+
+# --- issue 13: every calculator output reads on a phone ----------------------------------------
+TODAY = date(2026, 11, 23)
+ROUND = [D(0), D(8_000), D(200_000), D(800_000), D(1_200_000), D(50_000_000)]
+ODD = [D("123456.78")]  # figures with fen are longer: 123,456.78元
+PHONE, PHONE_ODD = 300, 340  # characters of one single-item reply (plus ≤ 10 lines)
+
+
+def calculator_texts() -> list[tuple[str, str, int | None]]:
+    """(label, text, length limit or None for several items) over every item at typical amounts,
+    the first-order and income-tax calculators, ineligible and expired cases."""
+    out: list[tuple[str, str, int | None]] = []
+    for item in load_items().values():
+        if item.per_event_cap is not None:
+            for count in (0, 12, 40):
+                out.append(
+                    (f"{item.id} {count}场", estimate({}, TODAY, events={item.id: count}).text(), PHONE)
+                )
+            continue
+        amounts = (
+            [(None, PHONE)]
+            if item.rate is None
+            else [(a, PHONE) for a in ROUND] + [(a, PHONE_ODD) for a in ODD]
+        )
+        for amount, limit in amounts:
+            out.append((f"{item.id} {amount}", estimate({item.id: amount}, TODAY).text(), limit))
+        out.append(
+            (f"{item.id} ineligible", estimate({item.id: D(1)}, TODAY, Profile(shell=True)).text(), PHONE)
+        )
+        out.append((f"{item.id} expired", estimate({item.id: D(1)}, date(2029, 1, 1)).text(), PHONE))
+    everything = {i: (None if item.rate is None else D(800_000)) for i, item in load_items().items()}
+    everything.pop("training")
+    out.append(("all items", estimate(everything, TODAY, events={"training": 12}).text(), None))
+    for orders, year, claimed in [
+        ([D(200_000)], 1, D(0)),
+        ([D(500_000)], 1, D(0)),
+        ([D(500_000)] * 7, 3, D(10_000)),
+    ]:
+        limit = PHONE if len(orders) == 1 else None
+        out.append((f"first-order {orders} {year}", compensate(orders, year, claimed, TODAY).text(), limit))
+    out.append(("first-order odd", compensate([D("123456.78")], today=TODAY).text(), PHONE_ODD))
+    out.append(
+        (
+            "first-order ineligible",
+            compensate([D(1)], today=TODAY, profile=Profile(dishonest=True)).text(),
+            PHONE,
+        )
+    )
+    out.append(("first-order expired", compensate([D(1)], today=date(2029, 1, 1)).text(), PHONE))
+    for revenue, limit in (
+        (D(0), PHONE),
+        (D(5_000_000), PHONE),
+        (D("75000025"), PHONE_ODD),
+        (D("123456.78"), PHONE_ODD),
+    ):
+        for small, day in ((False, TODAY), (True, TODAY), (True, date(2028, 1, 1))):
+            out.append((f"eit {revenue} {small} {day}", deemed_profit_tax(revenue, small, day).text(), limit))
+    return out
+
+
+def test_every_calculator_output_keeps_the_text_rules() -> None:
+    for label, text, limit in calculator_texts():
+        lines = text.splitlines()
+        assert problems(text) == [], (label, problems(text), text)
+        assert "dalian-gxq-2026" not in text and "liaoning-2026" not in text, label
+        assert lines[-1].startswith("依据："), label
+        assert all(line.startswith("• ") for line in lines[1:-1]), label
+        if "大连高新区" in lines[-1]:
+            assert "征求意见稿" in lines[0], label  # the draft status is on line 1
+        if limit is not None:  # one figure: it fits a phone screen
+            assert len(lines) <= 10 and len(text) <= limit, (label, len(lines), len(text))
+
+
+def test_the_text_rule_checker_catches_the_old_faults() -> None:
+    assert problems("提供 品牌营销") == ["space between Chinese characters"]
+    assert problems("(征求意见稿,可能调整)第5条:") == ["half-width punctuation beside Chinese"]
+    assert problems("条款编号: dalian-gxq-2026:5") == [
+        "half-width punctuation beside Chinese",
+        "raw clause id",
+    ]
+    assert problems("9610 跨境贸易电子商务，USD 200,000，AEO认证") == []

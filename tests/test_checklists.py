@@ -19,6 +19,7 @@ from calculators.checklists import (
 )
 from calculators.cli_checklist import checklist
 from calculators.items import load_items
+from calculators.wording import clause_words, document_words, problems, tidy
 from policy_faq.corpus import get_clause
 
 CLI = [str(Path(sys.executable).with_name("cbec-bot"))]
@@ -43,12 +44,17 @@ def test_every_item_has_an_apply_checklist() -> None:
 def test_renders_numbered_and_cites_only_real_clauses(checklist_id: str) -> None:
     found = get_checklist(checklist_id)
     text = found.text()
-    assert text.splitlines()[0] == found.title
-    assert f"\n1. {found.steps[0].text}" in text
+    lines = text.splitlines()
+    assert lines[0].startswith(tidy(found.title))
+    assert f"\n1. {tidy(found.steps[0].text).removesuffix('。')}" in text
     assert f"\n{len(found.steps)}. " in text
+    basis = lines[-1]
+    assert basis.startswith("依据：")
     for ref in found.clause_refs():
         assert get_clause(ref).text  # KeyError if the clause does not exist
-        assert ref in text
+        doc, clause = ref.split(":")
+        assert ref not in text  # in words, not as a machine id
+        assert document_words(doc) in basis and clause_words(clause) in basis
     for step in found.steps:
         if not step.is_clause:  # a regulation: its number must be in regulations.md
             number = DOC_NUMBER.search(step.source)
@@ -59,17 +65,20 @@ def test_renders_numbered_and_cites_only_real_clauses(checklist_id: str) -> None
 def test_apply_checklists_carry_scope_annex_and_draft(item_id: str) -> None:
     item = load_items()[item_id]
     text = get_checklist(f"apply-{item_id}").text()
-    assert f"dalian-gxq-2026:{item.clause}" in text
-    assert "dalian-gxq-2026:scope" in text and "dalian-gxq-2026:annex" in text
-    assert "征求意见稿" in text and "经区级主管部门认定" in text
+    lines = text.splitlines()
+    assert lines[-1] == (
+        f"依据：《大连高新区促进跨境电商产业高质量发展若干政策》（征求意见稿）第{item.clause}条、适用范围、附则"
+    )
+    assert "征求意见稿" in lines[0] and "经区级主管部门认定" in text
     assert "以主管部门申报通知为准" in text and "高新区投资促进局" in text
     assert "空壳企业" in text and "失信惩戒" in text
-    assert item.quote in text  # the clause's own figures, verbatim
+    assert tidy(item.quote) in text  # the clause's own figures, in full-width typography
+    assert f"（第{item.clause}条）" in text and "（适用范围）" in text  # each step's source in words
 
 
 def test_independent_site_excludes_labour_and_first_order_needs_warehouse() -> None:
     assert "人工费不计入" in get_checklist("apply-independent-site").text()
-    assert "滞销超 6 个月" in get_checklist("apply-first-order").text()
+    assert "滞销超6个月" in get_checklist("apply-first-order").text()
 
 
 def test_9810_checklists_state_the_abolished_filing_and_refund_rule() -> None:
@@ -78,6 +87,22 @@ def test_9810_checklists_state_the_abolished_filing_and_refund_rule() -> None:
     assert "订仓信息" in export
     refund = get_checklist("refund-9810").text()
     assert "国家税务总局公告2025年第3号" in refund and "HWC-YT" in refund and "4月30日" in refund
+
+
+@pytest.mark.parametrize("checklist_id", ALL)
+def test_checklist_text_keeps_the_text_rules(checklist_id: str) -> None:
+    found = get_checklist(checklist_id)
+    text = found.text()
+    assert problems(text) == [], (checklist_id, problems(text))
+    drafts = {step.source.split(":")[0] for step in found.steps if step.is_clause} & {
+        "dalian-gxq-2026",
+        "sichuan-2024",
+    }
+    if drafts:  # a step rests on a draft: line 1 says so
+        assert "征求意见稿" in text.splitlines()[0]
+    if any(word in text for word in ("财税〔2018〕103号", "国家税务总局公告2025年第3号", "2019年第36号")):
+        assert "以税务机关最新规定为准" in text
+    assert all(re.match(r"\d+\. |• |依据：", line) for line in text.splitlines()[1:])
 
 
 def test_unknown_id() -> None:
@@ -94,7 +119,9 @@ def test_cli_lists_and_shows() -> None:
     assert len(listing.stdout.splitlines()) == 18
     assert "refund-9810  9810出口退税：离境即退税、销售再核算" in listing.stdout
     shown = CliRunner().invoke(checklist, ["show", "aeo"])
-    assert shown.stdout.startswith("跨境电商企业申请AEO") and "liaoning-2026:14" in shown.stdout
+    assert shown.stdout.startswith("跨境电商企业申请AEO")
+    assert "《辽宁省促进跨境电商加快发展行动方案（2026—2028年）》第14条" in shown.stdout.splitlines()[-1]
+    assert "liaoning-2026" not in shown.stdout
     data = json.loads(CliRunner().invoke(checklist, ["deemed-profit", "--json"]).stdout)
     assert data["id"] == "deemed-profit" and data["steps"][2]["source"] == "国家税务总局公告2019年第36号"
 
@@ -108,7 +135,7 @@ def test_installed_script_unknown_id_exits_2() -> None:
 def test_installed_script_shows_one() -> None:
     result = subprocess.run([*CLI, "checklist", "apply-training"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert "每场活动最高 1 万元" in result.stdout
+    assert "每场活动最高1万元" in result.stdout
 
 
 def test_faq_checklist_actions_name_existing_checklists() -> None:

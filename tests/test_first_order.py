@@ -39,9 +39,30 @@ def test_twenty_and_fifty_wan_in_year_one() -> None:
     assert [o.granted for o in result.orders] == [60_000, 100_000]
     assert result.total == 160_000 and not result.year_cap_applied
     text = result.text()
-    assert "1. 订单20万元 × 30% = 6万元，未超过单笔最高10万元" in text
-    assert "2. 订单50万元 × 30% = 15万元，超过单笔最高10万元，按10万元计" in text
-    assert "合计：16万元（160,000元），未超过首年总额度30万元" in text
+    lines = text.splitlines()
+    assert lines[0] == "合计可补偿16万元，未超过首年总额度30万元（征求意见稿，可能调整）"
+    assert "• 订单1：20万元 × 30% = 6万元" in lines
+    assert "• 订单2：50万元 × 30% = 15万元，按单笔上限10万元计" in lines
+    assert "• 上限：单笔最高10万元；首年总额度不超过30万元" in lines
+    assert lines[-1] == "依据：《大连高新区促进跨境电商产业高质量发展若干政策》（征求意见稿）第11条、附则"
+
+
+@pytest.mark.parametrize(
+    ("amount", "first_line", "working"),
+    [
+        (20, "可补偿6万元，未超过单笔10万元上限（征求意见稿，可能调整）", "• 计算：订单20万元 × 30% = 6万元"),
+        (
+            50,
+            "可补偿10万元，已按单笔10万元上限封顶（征求意见稿，可能调整）",
+            "• 计算：订单50万元 × 30% = 15万元，按单笔上限10万元计",
+        ),
+    ],
+)
+def test_one_order_gives_the_figure_on_line_one(amount: int, first_line: str, working: str) -> None:
+    text = compensate([D(amount * WAN)], 1, today=TODAY).text()
+    lines = text.splitlines()
+    assert lines[0] == first_line and working in lines
+    assert len(lines) <= 10 and len(text) <= 310 and "dalian-gxq-2026" not in text
 
 
 @pytest.mark.parametrize(
@@ -77,8 +98,10 @@ def test_already_claimed_uses_up_the_year() -> None:
     assert [o.granted for o in result.orders] == [50_000, 0] and result.total == 50_000
     assert result.remaining == 50_000
     text = result.text()
-    assert "本年度已获补偿25万元，剩余额度5万元" in text
+    assert text.splitlines()[0] == "合计可补偿5万元，连同已获补偿已达首年总额度30万元（征求意见稿，可能调整）"
+    assert "本年度已获补偿25万元，剩余5万元" in text
     assert "年度总额度只剩5万元，本笔按5万元计" in text
+    assert "• 订单2：50万元 × 30% = 15万元，按单笔上限10万元计；年度总额度已用完，本笔为0元" in text
     assert compensate([D(WAN)], 1, already_claimed=D(400_000), today=TODAY).total == 0
 
 
@@ -101,9 +124,9 @@ def test_conditions_and_reading_are_stated() -> None:
     result = compensate([D(20 * WAN)], today=TODAY)
     text = result.text()
     assert "指定海外仓后滞销超过6个月" in text
-    assert "促成首单对接并实际承受损失" in text
-    assert "“总额度”按每个申报主体每个政策年度的补偿合计理解" in text
-    assert "征求意见稿" in text and "经区级主管部门认定" in text
+    assert "承销首单并实际承受损失" in text
+    assert "总额度按每个申报主体每年计，如指全区总额以主管部门解释为准" in text
+    assert "征求意见稿" in text.splitlines()[0] and "经区级主管部门认定" in text
     data = json.loads(json.dumps(result.as_dict()))
     assert any("滞销超过6个月" in c for c in data["conditions"])
     assert any("总额度" in w for w in data["warnings"])
@@ -122,10 +145,12 @@ def test_conditions_and_reading_are_stated() -> None:
 def test_expired_and_ineligible_give_no_amount() -> None:
     expired = compensate([D(20 * WAN)], today=date(2029, 1, 1))
     assert expired.status == "expired" and expired.total is None and expired.orders[0].granted is None
-    assert "已过期" in expired.text() and "6万" not in expired.text()
+    assert "已过期" in expired.text().splitlines()[0] and "6万" not in expired.text()
     ineligible = compensate([D(20 * WAN)], today=TODAY, profile=Profile(owes_fiscal_funds=True))
     assert ineligible.status == "ineligible" and ineligible.total is None
     assert "拖欠应缴还财政资金" in ineligible.text() and "6万" not in ineligible.text()
+    assert ineligible.text().splitlines()[0].startswith("按您提供的情况不符合申报条件")
+    assert "（附则）" in ineligible.text() and "dalian-gxq-2026" not in ineligible.text()
     assert ineligible.as_dict()["items"][0]["estimate"] is None
 
 

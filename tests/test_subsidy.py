@@ -87,7 +87,7 @@ def test_independent_site_excludes_labour() -> None:
     assert item.excludes == "人工费" and "不含人工费" in get_clause(item.source).text
     result = estimate({"independent-site": D(80_000)}, TODAY)
     assert "不含人工费" in result.items[0].explanation
-    assert "人工费不计入基数" in result.text()
+    assert "建站费用8万元（不含人工费） × 50% = 4万元" in result.text()
 
 
 @pytest.mark.parametrize(("item_id", "clause", "rate", "cap", "term", "years"), RATE_ITEMS)
@@ -125,8 +125,13 @@ def test_items_without_a_rate_give_the_cap_as_an_upper_bound(
     assert computed.estimate == cap and computed.upper_bound
     assert result.total_is_upper_bound
     assert "这是上限，不是测算额" in computed.explanation
-    assert f"dalian-gxq-2026:{clause}" in result.text()
-    assert "合计（含上限项，为最高额）" in result.text()
+    text = result.text()
+    assert (
+        text.splitlines()[0]
+        == f"最高{cap // 10_000}万元：条款只规定上限，不按比例测算（征求意见稿，可能调整）"
+    )
+    assert text.splitlines()[-1].endswith(f"（征求意见稿）第{clause}条、附则")
+    assert "dalian-gxq-2026" not in text
 
 
 @pytest.mark.parametrize(
@@ -172,18 +177,23 @@ def test_eighty_wan_overseas_warehouse() -> None:
     result = estimate({"overseas-warehouse": D(800_000)}, TODAY)
     assert result.total == 400_000
     text = result.text()
-    assert "80万元 × 50% = 40万元，未超过每年最高50万元" in text
-    assert "测算：40万元（400,000元）" in text
-    assert "合计：40万元（400,000元）" in text
-    for note in (
-        "征求意见稿",
-        "经区级主管部门认定",
-        "从高从优不重复",
-        "年度限额内总额控制",
-        "2028年12月31日",
-    ):
+    lines = text.splitlines()
+    assert lines[0] == "可补40万元，未超过每年50万元上限（征求意见稿，可能调整）"
+    assert "• 计算：海外仓费用80万元 × 50% = 40万元" in lines
+    assert "• 上限：每年最高50万元（条款未写明年限）" in lines
+    assert all(line.startswith("• ") for line in lines[1:-1])
+    for note in ("经区级主管部门认定", "年度总额控制", "下一步", "高新区投资促进局"):
         assert note in text
-    assert "dalian-gxq-2026:5" in text and "dalian-gxq-2026:annex" in text
+    assert lines[-1] == "依据：《大连高新区促进跨境电商产业高质量发展若干政策》（征求意见稿）第5条、附则"
+    assert "dalian-gxq-2026" not in text and "合计" not in text
+    # the FAQ's own text is not repeated (issue 13: 「例如80万」 came twice)
+    assert "例如" not in text and len(lines) <= 10 and len(text) <= 300
+
+
+def test_one_hundred_and_twenty_wan_is_capped_on_line_one() -> None:
+    text = estimate({"overseas-warehouse": D(1_200_000)}, TODAY).text()
+    assert text.splitlines()[0] == "可补50万元，已按每年50万元上限封顶（征求意见稿，可能调整）"
+    assert "• 计算：海外仓费用120万元 × 50% = 60万元" in text
 
 
 def test_a_combination_adds_up_in_clause_order() -> None:
@@ -197,7 +207,11 @@ def test_a_combination_adds_up_in_clause_order() -> None:
     ]
     assert [c.estimate for c in result.items] == [1_000_000, 50_000, 400_000, 300_000]
     assert result.total == 1_750_000 and result.total_is_upper_bound
-    assert "合计（含上限项，为最高额）：175万元（1,750,000元）" in result.text()
+    text = result.text()
+    assert text.splitlines()[0] == "合计最高可补175万元（征求意见稿，可能调整）"
+    assert "• 海外品牌及产品推广：100万元 × 50% = 50万元，超过每年最高30万元，按30万元计" in text
+    assert "• 跨境电商规模型（头部）企业集聚：一次性最高100万元（条款只规定上限，以认定为准）" in text
+    assert text.splitlines()[-1].endswith("（征求意见稿）第2条、第4条、第5条、第8条、附则")
 
 
 def test_as_dict_is_json_with_the_promised_keys() -> None:
@@ -236,8 +250,9 @@ def test_an_ineligible_profile_gets_reasons_not_a_number(profile: Profile, reaso
     assert all(c.estimate is None and c.raw is None for c in result.items)
     assert any(reason in r and f"dalian-gxq-2026:{clause}" in r for r in result.reasons)
     text = result.text()
-    assert "不符合申报条件" in text and reason in text
-    assert "40万" not in text and "合计" not in text
+    assert text.splitlines()[0] == "按您提供的情况不符合申报条件，不测算金额（征求意见稿，可能调整）"
+    assert reason in text and {"scope": "适用范围", "annex": "附则"}[clause] in text
+    assert "40万" not in text and "合计" not in text and "dalian-gxq-2026" not in text
     assert result.as_dict()["items"][0]["estimate"] is None
 
 
@@ -258,7 +273,10 @@ def test_the_policy_expires_after_2028(day: date, expired: bool) -> None:
     text = result.text()
     if expired:
         assert result.total is None and result.items[0].estimate is None
-        assert "已过期" in text and "2029-01-01" in text and "40万" not in text
+        assert text.splitlines()[0] == (
+            "不再测算：该政策（征求意见稿）有效期至2028年12月31日，今天（2029年1月1日）已过期"
+        )
+        assert "40万" not in text
     else:
         assert result.total == 400_000 and "已过期" not in text
 
