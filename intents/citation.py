@@ -23,7 +23,7 @@ NUMBER_IN_TITLE = re.compile(r"^(.*?)[(（]([^()（）]*〔\d{4}〕\d+号)[)）]
 
 # --- typography ------------------------------------------------------------------------------
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-WIDE = CJK + "\u3000-\u303f\uff00-\uffef\u2014\u2026\u201c\u201d"  # CJK and full-width punctuation
+WIDE = CJK + "\u3000-\u303f\uff00-\uffef\u2014\u2026"  # CJK and full-width punctuation (not “”: English uses them too)
 HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
 _HALF_NEAR_WIDE = re.compile(rf"(?<=[{WIDE}])[,:;!?()]|[,:;!?()](?=[{WIDE}])")
 _STOP_AFTER_CJK = re.compile(rf"(?<=[{WIDE}])\.(?![\d.])")

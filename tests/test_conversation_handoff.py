@@ -62,7 +62,7 @@ def test_round_trip_through_the_staff_chat_to_a_web_user(tmp_path: Path) -> None
         chat.staff_reply("您好,海外仓补贴请准备费用凭证,向高新区投资促进局申报。", to_message_id="9002")
         relayed, confirmation = chat.last
         assert (relayed.chat_id, relayed.channel) == ("web-session-1", "web")
-        assert relayed.text == "人工客服回复:\n您好,海外仓补贴请准备费用凭证,向高新区投资促进局申报。"
+        assert relayed.text == "人工客服回复：\n您好,海外仓补贴请准备费用凭证,向高新区投资促进局申报。"
         assert confirmation.chat_id is None and "已转给用户" in confirmation.text
         rows = chat.rows("SELECT id, channel, summary, answered_by, answered_at FROM handoffs")
         assert len(rows) == 1 and rows[0]["id"] == to_staff.relay_key and rows[0]["channel"] == "web"

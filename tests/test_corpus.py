@@ -143,6 +143,8 @@ NATIONAL = [
     ("gacc-2020-75", "海关总署公告2020年第75号", "partly_superseded"),  # 9810 filing: gacc-2024-167
     ("gacc-2024-167", "海关总署公告2024年第167号", "in_force"),
     ("gh-2020-47", "国函〔2020〕47号", "in_force"),
+    ("cit-law", None, "in_force"),  # the 25% income-tax rate
+    ("fx-registration", "文号未列明", "in_force"),  # regulations.md gives the rule, not its number
 ]
 
 

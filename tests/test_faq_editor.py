@@ -57,7 +57,7 @@ def test_unknown_intent_and_empty_question_are_refused(faq_dir: Path) -> None:
 def test_new_intent_is_written_validated_and_can_be_rolled_back(faq_dir: Path) -> None:
     questions = [f"高新区展会补贴问题{i}" for i in range(8)]
     edit = add_intent(
-        "op-test-intent", "测试意图", "按大连高新区政策(征求意见稿)第10条,参展活动给予50%资金支持。",
+        "op-test-intent", "测试意图", "参展活动给予50%资金支持（征求意见稿，可能调整）。",
         ["dalian-gxq-2026:10"], questions, "补贴申报", "dalian-gxq", faq_dir,
     )
     assert edit.file == NEW_INTENTS_FILE and edit.before == ""

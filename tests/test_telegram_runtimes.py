@@ -122,7 +122,7 @@ async def test_hand_off_round_trip_through_the_staff_chat(runtime: str, tmp_path
         bot.api.message("请准备费用凭证 <原件> & 合同", user=STAFF_USER, chat=STAFF_CHAT,
                         reply_to=handoff.message_id, name="王老师")  # fmt: skip
         [relayed] = (await bot.api.wait_for(before + 1, USER))[before:]
-        assert relayed.text == "人工客服回复:\n请准备费用凭证 &lt;原件&gt; &amp; 合同"
+        assert relayed.text == "人工客服回复：\n请准备费用凭证 &lt;原件&gt; &amp; 合同"
         [_, confirmation] = await bot.api.wait_for(2, STAFF_CHAT)
         assert "已转给用户" in confirmation.text
         rows = bot.rows("SELECT channel, answered_by FROM handoffs")
@@ -141,7 +141,7 @@ async def test_a_staff_reply_to_a_web_user_goes_to_the_web_outbox(runtime: str, 
         bot.api.message("您好,请留电话", user=STAFF_USER, chat=STAFF_CHAT, reply_to=handoff.message_id)
         await bot.api.wait_for(2, STAFF_CHAT)  # the confirmation comes after the relay
         [relayed] = bot.outbox.take("sess-9")
-        assert relayed.text == "人工客服回复:\n您好,请留电话" and relayed.channel == "web"
+        assert relayed.text == "人工客服回复：\n您好,请留电话" and relayed.channel == "web"
 
 
 async def test_staff_commands_answer_only_configured_staff_in_the_staff_chat(

@@ -61,7 +61,7 @@ async def test_serve_relays_between_the_web_chat_and_the_telegram_staff_chat(tmp
             api.message("您好,请准备费用凭证", user=STAFF_USER, chat=STAFF_CHAT, reply_to=handoff.message_id)
             await api.wait_for(2, STAFF_CHAT)  # "已转给用户" comes after the relay
             poll = await client.post("/api/chat/poll", json={"session": "web-session-7"})
-            assert [r["text"] for r in poll.json()["replies"]] == ["人工客服回复:\n您好,请准备费用凭证"]
+            assert [r["text"] for r in poll.json()["replies"]] == ["人工客服回复：\n您好,请准备费用凭证"]
 
             api.message("/start")  # and Telegram users are served by the same process
             [welcome] = await api.wait_for(1, 1001)
