@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from calculators.wording import NATIONAL, basis_line, is_draft, plain_refs, ref_words, tidy
+from calculators.wording import basis_line, is_draft, national_rules, plain_refs, ref_words, tidy
 
 CHECKLISTS_FILE = Path(__file__).with_name("checklists.yaml")
 CLAUSE_REF = re.compile(r"^[a-z]+(?:-[a-z]+)?-\d{4}:[\w.]+$")
@@ -81,7 +81,7 @@ class Checklist:
     def _basis_refs(self) -> list[str]:
         """National rules first (the steps name them), then the documents' clauses."""
         refs = self._refs()
-        national = [r for r in refs if ":" not in r or r.split(":", 1)[0] in NATIONAL]
+        national = [r for r in refs if ":" not in r or r.split(":", 1)[0] in national_rules()]
         return national + [r for r in refs if r not in national]
 
     def _draft_mark(self) -> str:

@@ -34,9 +34,9 @@ from rapidfuzz import fuzz, process
 
 from intents.bayes import NaiveBayes
 from intents.bm25 import BM25
-from intents.citation import fullwidth
 from intents.normalize import canonical, informative_length, key_terms, tokens
 from policy_faq.faq import Faq
+from policy_faq.typography import fullwidth
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

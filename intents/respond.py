@@ -24,17 +24,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from intents.citation import excerpt_text, expiry_note, fullwidth, source_line
 from intents.context import Context, checklist_of
 from intents.decision import ANSWER, ASK_ITEM, CLARIFY
 from intents.decision import decide as decide_policy
 from intents.matcher import REGIONS, Candidate, Match, Matcher, tidy
-from intents.normalize import key_terms
+from intents.normalize import canonical, key_terms, tokens
 from intents.personal import strip_personal
 from intents.script import ENGLISH, SIMPLIFIED, TRADITIONAL, english_line
 from intents.script import convert as convert_script
 from intents.script import detect as detect_script
+from policy_faq.citation import expiry_note, source_line
 from policy_faq.faq import Faq, Intent
+from policy_faq.typography import fullwidth
 
 MAX_CHARS = 2000
 CACHE_SIZE = 4096
@@ -87,6 +88,42 @@ class Reply:
             "faq_version": self.faq_version,
             "followup": self.followup,
         }
+
+
+SENTENCE = re.compile(r"[^。；;!?！？\n]+[。；;!?！？]?")
+
+
+def excerpt_text(clause_text: str, query: str, limit: int = 180) -> str:
+    """The sentences of a clause that share most with the enquiry, in order, within ``limit`` chars."""
+    flat = clause_text.replace("\n", "")
+    if len(flat) <= limit:
+        return flat
+    sentences = SENTENCE.findall(flat)
+    wanted = {t for t in tokens(query) if len(t) > 1}
+    scored = sorted(
+        range(len(sentences)),
+        key=lambda i: -len(wanted & {t for t in tokens(canonical(sentences[i])) if len(t) > 1}),
+    )
+    chosen: list[int] = []
+    length = 0
+    for i in scored:
+        if length + len(sentences[i]) > limit and chosen:
+            continue
+        chosen.append(i)
+        length += len(sentences[i])
+        if length >= limit * 0.6:
+            break
+    chosen.sort()
+    pieces, previous = [], -1
+    for i in chosen:
+        if i != previous + 1:
+            pieces.append("…")
+        pieces.append(sentences[i][:limit])
+        previous = i
+    text = "".join(pieces)
+    if previous != len(sentences) - 1:
+        text += "…"
+    return text
 
 
 # --- calculators (issue 5) ---------------------------------------------------------------------

@@ -22,6 +22,7 @@ import yaml
 from intents.normalize import normalize
 from policy_faq.corpus import clauses_by_ref, document_of, documents_by_id
 from policy_faq.faq import COVERAGE_FILE, FAQ_DIR, MAX_ANSWER_CHARS, load_faq_file
+from policy_faq.typography import FULL_WIDTH, HALF_WIDTH_BY_CHINESE, SPACE_IN_CHINESE
 
 CALC_ACTIONS = {
     "industrial-park", "anchor-enterprise", "service-center", "training", "overseas-warehouse",
@@ -30,12 +31,7 @@ CALC_ACTIONS = {
 }
 DRAFT_WORD = "征求意见稿"  # line 1 of an answer citing a draft says so
 
-# Typography (issue 13): Chinese text is read on a phone, in full-width punctuation.
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-CJK_PUNCT = "，。：；！？（）「」『』、《》〔〕【】"
-SPACE_IN_CHINESE = re.compile(f"(?<=[{HAN}{CJK_PUNCT}])[ \t\u3000\xa0]+(?=[{HAN}{CJK_PUNCT}])")
-FULL_WIDTH = {",": "，", ".": "。", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
-HALF_WIDTH_BY_CHINESE = re.compile(f"(?<=[{HAN}])[,.:;!?()]|[,.:;!?()](?=[{HAN}])")
+# Typography (issue 13): the rules of policy_faq/typography.py, refused in FAQ answers
 BASIS_LINE = re.compile(r"^\s*依据\s*[:：]")
 
 # Figures: an amount (万元, 亿, 元, 美元), a rate (%), a count of 人次, or a year. Each must appear

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from intents.citation import source_line
 from intents.matcher import Matcher, detect_region, load_model, out_of_scope_cue
 from intents.normalize import canonical
 from intents.respond import (
@@ -17,6 +16,7 @@ from intents.respond import (
     get_responder,
     swap_responder,
 )
+from policy_faq.citation import source_line
 from policy_faq.faq import load_faq
 
 SAMPLE_FAQ = """

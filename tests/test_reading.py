@@ -8,8 +8,9 @@ from conversation_driver import Chat
 
 from bot.conversation import InboundEvent
 from bot.flows.reading import SCREEN_CHARS, SCREEN_LINES, split_for_phone
-from intents.citation import document_label, fullwidth, offences, original_text, source_line
 from intents.respond import get_responder
+from policy_faq.citation import document_label, original_text, source_line
+from policy_faq.typography import fullwidth, offences
 
 
 def test_short_reply_is_left_whole() -> None:

@@ -152,7 +152,7 @@ async def test_staff_commands_answer_only_configured_staff_in_the_staff_chat(
         assert len(bot.rows("SELECT id FROM enquiries")) == 1  # written (the log lags by ~50 ms)
         bot.api.message("/stats", user=7777, chat=STAFF_CHAT)  # a stranger in the staff chat
         [stats] = await bot.say("/stats 30", user=STAFF_USER, chat=STAFF_CHAT)
-        assert stats.text.startswith("📊 近30天") and "咨询 1 条" in stats.text
+        assert stats.text.startswith("📊 近30天") and "咨询1条" in stats.text
         [top] = await bot.say("/top", user=STAFF_USER, chat=STAFF_CHAT)
         assert "热门问题" in top.text or "还没有匹配到问答" in top.text
         [unanswered] = await bot.say("/unanswered", user=STAFF_USER, chat=STAFF_CHAT)

@@ -14,7 +14,7 @@ import re
 
 from bot.conversation import Button, OutMessage
 from bot.flows.turn import Turn, message
-from intents.citation import original_text, source_button_label
+from policy_faq.citation import original_text, source_button_label
 
 SCREEN_CHARS = 300
 SCREEN_LINES = 14

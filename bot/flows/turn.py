@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.conversation import Button, InboundEvent, OutMessage
 from bot.state import StateStore, UserState
-from intents.citation import fullwidth
 from intents.context import Context
+from policy_faq.typography import fullwidth
 
 REGION_NAMES = {
     "dalian-gxq": "大连高新区",

@@ -1,14 +1,14 @@
-"""How a reply names its basis and how its Chinese text is set: the 「依据：」 line in words
-(document title, status, clause), the clause's own text for 「查看原文」, the expiry note, the
-excerpt of a clause, and full-width punctuation. Machine ids (``dalian-gxq-2026:5``) never
-reach the user's text; they stay in ``Reply.sources``."""
+"""How the assistant names what it relies on: the 「依据：」 line in words (document title, number,
+status, clause), the clause's own text for 「查看原文」 and the expiry note. Machine ids
+(``dalian-gxq-2026:5``) never reach the user's text; they stay in ``Reply.sources``, the log and
+the dashboard."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
-from intents.normalize import canonical, tokens
+from policy_faq.typography import fullwidth
 
 CLAUSE_NAMES = {
     "preamble": "前言",
@@ -18,47 +18,7 @@ CLAUSE_NAMES = {
     "closing": "组织实施",
 }
 WHOLE = "main"  # a national rule is cited as a whole: cs-2018-103:main
-SENTENCE = re.compile(r"[^。；;!?！？\n]+[。；;!?！？]?")
 NUMBER_IN_TITLE = re.compile(r"^(.*?)[(（]([^()（）]*〔\d{4}〕\d+号)[)）]$")
-
-# --- typography ------------------------------------------------------------------------------
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-WIDE = CJK + "\u3000-\u303f\uff00-\uffef\u2014\u2026"  # CJK and full-width punctuation (not “”: English uses them too)
-HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
-_HALF_NEAR_WIDE = re.compile(rf"(?<=[{WIDE}])[,:;!?()]|[,:;!?()](?=[{WIDE}])")
-_STOP_AFTER_CJK = re.compile(rf"(?<=[{WIDE}])\.(?![\d.])")
-_HALF_CLOSE = re.compile(r"（([^（）()\n]*)\)")
-_HALF_OPEN = re.compile(r"\(([^（）()\n]*)）")
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{WIDE}])[ \t]+(?=[{WIDE}])")
-
-
-def fullwidth(text: str) -> str:
-    """Chinese text set the Chinese way: full-width punctuation next to Chinese characters and
-    no space between two of them. ``1.5万``, ``USD 200,000`` and English sentences stay as they are."""
-    text = _SPACE_BETWEEN_CJK.sub("", text)
-    text = _HALF_NEAR_WIDE.sub(lambda m: HALF_TO_FULL[m.group()], text)
-    text = _STOP_AFTER_CJK.sub("。", text)
-    text = _HALF_OPEN.sub(r"（\1）", _HALF_CLOSE.sub(r"（\1）", text))  # (AEO） -> （AEO）: pairs match
-    return _SPACE_BETWEEN_CJK.sub("", text)  # 「条件: 对象」: the space after the colon, now full-width
-
-
-def offences(text: str) -> list[str]:
-    """What breaks the text rules (for tests and the validator): a space between two Chinese
-    characters, half-width punctuation next to one, or a raw clause id."""
-    found = [
-        f"空格: …{text[max(0, m.start() - 6) : m.end() + 6]}…"
-        for m in re.finditer(rf"[{CJK}][ \t]+[{CJK}]", text)
-    ]
-    found += [
-        f"半角标点: …{text[max(0, m.start() - 6) : m.end() + 6]}…" for m in _HALF_NEAR_WIDE.finditer(text)
-    ]
-    found += [f"条款编号: {m.group()}" for m in RAW_REF.finditer(text)]
-    return found
-
-
-RAW_REF = re.compile(
-    r"(?<![A-Za-z0-9-])[a-z]+(?:-[a-z0-9]+)+:(?:\d[\d.]*|preamble|scope|annex|general|closing[.\d]*|main)(?![A-Za-z0-9])"
-)
 
 
 # --- naming a source --------------------------------------------------------------------------
@@ -153,36 +113,3 @@ def expiry_note(refs: tuple[str, ...], today: date | None) -> str:
             if note not in notes:
                 notes.append(note)
     return "\n".join(notes)
-
-
-def excerpt_text(clause_text: str, query: str, limit: int = 180) -> str:
-    """The sentences of a clause that share most with the enquiry, in order, within ``limit`` chars."""
-    flat = clause_text.replace("\n", "")
-    if len(flat) <= limit:
-        return flat
-    sentences = SENTENCE.findall(flat)
-    wanted = {t for t in tokens(query) if len(t) > 1}
-    scored = sorted(
-        range(len(sentences)),
-        key=lambda i: -len(wanted & {t for t in tokens(canonical(sentences[i])) if len(t) > 1}),
-    )
-    chosen: list[int] = []
-    length = 0
-    for i in scored:
-        if length + len(sentences[i]) > limit and chosen:
-            continue
-        chosen.append(i)
-        length += len(sentences[i])
-        if length >= limit * 0.6:
-            break
-    chosen.sort()
-    pieces, previous = [], -1
-    for i in chosen:
-        if i != previous + 1:
-            pieces.append("…")
-        pieces.append(sentences[i][:limit])
-        previous = i
-    text = "".join(pieces)
-    if previous != len(sentences) - 1:
-        text += "…"
-    return text
