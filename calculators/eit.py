@@ -43,9 +43,9 @@ UNCONFIRMED = (
     "（财政部 税务总局公告2026年第11号），其废止了哪些旧文件尚未核实：以税务机关最新规定为准。"
 )
 CONTACT = "具体以主管税务机关鉴定和最新规定为准，可咨询12366纳税服务热线。"
-DEEMED_PROFIT_SHORT = "综试区内零售出口、适用无票免税的企业，经主管税务机关鉴定后按4%核定征收"
+DEEMED_PROFIT_SHORT = "综试区内零售出口、适用无票免税，经税务机关鉴定后按4%核定"
 SMALL_PROFIT_SHORT = (
-    "年应纳税所得额≤300万元、从业人数≤300人、资产总额≤5000万元、非限制和禁止行业，执行至2027年12月31日"
+    "应纳税所得额≤300万元、从业人数≤300人、资产总额≤5000万元、非限制禁止行业，至2027年12月31日"
 )
 
 
@@ -89,7 +89,7 @@ class EitResult:
         elif self.small_low_profit_requested:
             lines.append(f"• 应纳税所得额{taxable}超过300万元，不适用小型微利企业优惠，按25%计算")
         lines.append(f"• 条件：{DEEMED_PROFIT_SHORT}")
-        lines.append("• 下一步：向主管税务机关申请鉴定，可咨询12366纳税服务热线。")
+        lines.append("• 下一步：向主管税务机关申请鉴定，或拨打12366。")
         rules = ["sat-2019-36:main"] + (
             ["mof-sat-2023-12:main", "sat-2023-6:main"] if self.small_low_profit_requested else []
         )

@@ -18,6 +18,7 @@ CLAUSE_NAMES = {
     "closing": "组织实施",
 }
 WHOLE = "main"  # a national rule is cited as a whole: cs-2018-103:main
+SHORT_NUMBER = re.compile(r"\d{4}年第\d+号|〔\d{4}〕\d+号")  # 2019年第36号, 〔2018〕103号
 NUMBER_IN_TITLE = re.compile(r"^(.*?)[(（]([^()（）]*〔\d{4}〕\d+号)[)）]$")
 
 
@@ -77,7 +78,12 @@ def source_line(refs: tuple[str, ...] | list[str]) -> str:
 def source_button_label(ref: str) -> str:
     """The 「查看原文」 button of one cited clause."""
     clause = clause_label(ref.split(":", 1)[1])
-    return f"查看原文：{clause}" if clause else "查看要点"  # a national rule: we hold a summary
+    if clause:
+        return f"查看原文：{clause}"
+    from policy_faq.corpus import document_of  # a national rule: we hold a summary of it
+
+    number = SHORT_NUMBER.search(document_of(ref).number or "")
+    return f"查看要点：{number.group()}" if number else "查看要点"
 
 
 def original_text(ref: str) -> str | None:

@@ -234,3 +234,45 @@ def test_source_and_more_buttons_keep_working_under_older_replies(browser, base:
     assert page.locator("button", has_text="返回菜单").first.is_enabled()
     assert errors == [], errors
     context.close()
+
+
+def longest_calculations(count: int = 10) -> list[str]:
+    """The enquiries whose calculation replies are longest: every calculator item, asked with
+    amounts from 8万 to 3.5亿 and one with fen."""
+    from intents.respond import get_responder
+
+    responder = get_responder()
+    asked = []
+    for intent in responder.by_id.values():
+        item = (intent.action or "").removeprefix("calc:")
+        if item == intent.action or not item:
+            continue
+        for amount in ("8万", "80万", "120万", "1000万", "123456.78元", "3.5亿"):
+            if item == "eit":
+                question = f"{intent.title}，年收入{amount}要交多少税"
+            elif item == "training":
+                question = f"{intent.title}，今年办了12场培训能补多少"
+            else:
+                question = f"{intent.title}，花了{amount}能补多少"
+            reply = responder.respond(question)
+            if reply.kind == "calculation":
+                asked.append((len(reply.answer), question))
+    return [question for _, question in sorted(set(asked), reverse=True)[:count]]
+
+
+def test_the_ten_longest_calculations_fit_one_phone_screen_with_the_figure_first(browser, base: str) -> None:
+    questions = longest_calculations()
+    assert len(questions) == 10
+    for number, question in enumerate(questions, 1):
+        context, page, errors = open_chat(browser, base)
+        ask(page, question)
+        where = page.evaluate(NEWEST)
+        reply = page.locator(".msg.bot").last.inner_text()
+        first = reply.split("\n")[0]
+        assert first.startswith(("可补", "应纳", "可补偿", "不能")) and "元" in first, (question, first)
+        assert "查看更多" not in page.locator(".buttons").last.inner_text(), question  # nothing cut
+        # the reply with all its buttons inside the 390×844 chat area, from its first line on
+        assert where["top"] >= where["logTop"] - 1 and where["bottom"] <= where["logBottom"] + 1, (question, where)
+        shot(page, f"13-calculation-{number}.png")
+        assert errors == [], errors
+        context.close()
