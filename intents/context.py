@@ -298,8 +298,9 @@ def _classify(
         if len(stripped) <= (4 if elliptical else 5 if asks else 2) and not english:
             return FollowUp(SIBLING, query=topic_words(text) or text)  # 那国际物流呢, 9810又是干嘛的
         return None
-    if has_amount and not confident_elsewhere(match, context):
-        return FollowUp(AMOUNT, query=rest)  # 去年仓租加尾程派送一共七十多万: the calculator reads it
+    if has_amount and (not rest or not confident_elsewhere(match, context)):
+        # 去年仓租加尾程派送一共七十多万 / 货值三十万 (nothing but a figure): the calculator reads it
+        return FollowUp(AMOUNT, query=rest)
     if materials:
         return FollowUp(MATERIALS) if len(rest) <= 10 else None
     if variant and SMALL_PROFIT.search(text):
