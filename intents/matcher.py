@@ -148,6 +148,7 @@ def bare_term(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def tidy(text: str) -> str:
     """FAQ text as the user reads it: full-width punctuation, no stray spaces between Chinese
     characters (the validator refuses both; this keeps an operator's hot edit readable)."""

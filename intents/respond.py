@@ -227,7 +227,7 @@ class Responder:
             kind=kind,
             intent=intent.id if intent else None,
             confidence=max(0.0, min(1.0, confidence)),
-            answer=fullwidth(answer),
+            answer=answer,
             related=related,
             action=intent.action if intent else None,
             faq_version=self.faq.version,
@@ -384,7 +384,7 @@ class Responder:
         from policy_faq.corpus import get_clause
 
         ref = hit.ref
-        quote = excerpt_text(get_clause(ref).text, match.text)
+        quote = fullwidth(excerpt_text(get_clause(ref).text, match.text))  # the clause as received: half-width marks
         answer = (
             "没有找到完全对应的问答，以下是相关条款的原文摘录，仅供参考，不是确认的答复：\n"
             f"「{quote}」\n{source_line((ref,)).replace('依据：', '摘自：', 1)}\n{HANDOFF_OFFER}"

@@ -18,6 +18,7 @@ CLAUSE_NAMES = {
     "closing": "组织实施",
 }
 WHOLE = "main"  # a national rule is cited as a whole: cs-2018-103:main
+JOINT_ISSUERS = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
 SHORT_NUMBER = re.compile(r"\d{4}年第\d+号|〔\d{4}〕\d+号")  # 2019年第36号, 〔2018〕103号
 NUMBER_IN_TITLE = re.compile(r"^(.*?)[(（]([^()（）]*〔\d{4}〕\d+号)[)）]$")
 
@@ -48,6 +49,9 @@ def document_label(ref: str) -> str:
     place = doc.jurisdiction.removesuffix("省").removesuffix("市")
     if doc.jurisdiction != "全国" and place and place not in title:
         title = doc.jurisdiction + title  # 四川省关于推动跨境电商…: the title alone does not say where
+    # 财政部 税务总局公告: joint issuers are written with a space, which Chinese text on a phone
+    # does not have between two characters; 、 keeps them apart
+    number = JOINT_ISSUERS.sub("、", number)
     notes = [number] if number else []
     if doc.status == "draft":
         notes.append("征求意见稿")

@@ -212,6 +212,8 @@ def validate(directory: Path = FAQ_DIR, coverage_file: Path = COVERAGE_FILE, che
                     )
         for problem in typography_problems(intent.answer):
             report.errors.append(f"{where}: {intent.id}: answer has a {problem}")
+        for problem in typography_problems(intent.title):  # titles are buttons and questions back
+            report.errors.append(f"{where}: {intent.id}: title has a {problem}")
         for match in raw_ids.finditer(intent.answer):
             report.errors.append(f"{where}: {intent.id}: answer shows the raw source id {match.group(0)!r} "
                                  "(users read the basis line the app adds)")  # fmt: skip
