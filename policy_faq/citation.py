@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from policy_faq.typography import fullwidth
 
@@ -62,6 +63,11 @@ def document_label(ref: str) -> str:
 
 
 def source_line(refs: tuple[str, ...] | list[str]) -> str:
+    return _source_line(tuple(refs))
+
+
+@lru_cache(maxsize=1024)  # an intent's sources are few and fixed: their line is built once
+def _source_line(refs: tuple[str, ...]) -> str:
     """「依据：《大连高新区…若干政策》（征求意见稿）第5条、适用范围」; documents separated by ；."""
     from policy_faq.corpus import clauses_by_ref
 
