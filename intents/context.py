@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, fields
 
-from intents.matcher import PLACES, detect_region, out_of_scope_cue
+from intents.matcher import LOCAL, PLACES, detect_region, out_of_scope_cue
 from intents.normalize import key_terms
 
 IDLE_SECONDS = 30 * 60  # context expires after this long without a message
@@ -213,6 +213,8 @@ def sure_alone(text: str, raw: str, match, context: Context) -> bool:
         return False
     if not residue(ASPECT.sub("", text)):
         return False  # 一次性？ asks an aspect and names nothing: of the topic just discussed
+    if elsewhere_unnamed(text, top, context):
+        return False
     return not (LEAD.search(text) or NOUN_ELLIPSIS.search(text) or NOUN_ELLIPSIS.search(raw.strip()))
 
 
@@ -374,12 +376,20 @@ def small_talk(match) -> bool:
     return top.confidence >= 0.8 or (top.confidence >= 0.5 and top.features.get("fuzz", 0.0) >= 0.75)
 
 
+def elsewhere_unnamed(text: str, top, context: Context) -> bool:
+    """The ranking alone goes to another place's intent, but the message names no place (谁牵头
+    after 盘锦's targets ranks 四川's organisation): people name the place they switch to."""
+    return top.jurisdiction in LOCAL and context.region in LOCAL and top.jurisdiction != context.region and detect_region(text) is None
+
+
 def confident_alone(match, context: Context) -> bool:
     """A message that is a complete question of its own: ranked alone, one intent (another than the
     context's) is sure of it, and the message is long enough to say something by itself."""
     if match is None or match.top is None:
         return False
     top = match.top
+    if elsewhere_unnamed(match.text, top, context):
+        return False
     return (
         top.intent != context.intent
         and top.confidence >= ALONE_CONFIDENCE

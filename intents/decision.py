@@ -79,12 +79,13 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
     top = match.top
     if top is None or not match.text:
         return Decision(REJECT)
-    if match.informative <= 1 and top.features.get("fuzz", 0.0) < 0.8:
-        return Decision(REJECT)  # one meaningful character (好, 嗯, ok): only a near-exact question
+    if match.informative <= 1 and top.features.get("fuzz", 0.0) < 0.8 and not (top.kind != "policy" and top.confidence >= thresholds["answer"]):
+        # one meaningful character (好, 嗯, ok): only a near-exact question, or sure small talk (你们能干啥)
+        return Decision(REJECT)
     if top.kind == "policy" and bare_amount(match.text):
         return Decision(ASK_ITEM, top)  # 80万, 我们去年花了120万: no item named, no estimate guessed
-    if not in_scope(match, thresholds):
-        return Decision(REJECT)
+    if not in_scope(match, thresholds) or top.confidence < thresholds.get("unsure", 0.0):
+        return Decision(REJECT)  # (unsure: no intent is even a fair guess, 营口哪有卖渔具的)
     policy = [c for c in match.candidates if c.kind == "policy" or c is top]
     runners = [c for c in policy[1:] if c.confidence >= thresholds.get("suggestion", 0.1)]
     if match.bare_topic and match.region is None and top.confidence < thresholds.get("sure", 1.0):

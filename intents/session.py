@@ -15,6 +15,7 @@ from pathlib import Path
 from intents.context import (
     AMOUNT,
     ANSWERED,
+    ASPECT,
     CLAUSE,
     MATERIALS,
     MODIFIERS,
@@ -59,9 +60,10 @@ QUESTIONS_USED = 4
 SIBLING_KIND, SIBLING_PLACE, SIBLING_DOCUMENT = 0.2, 0.1, 0.1
 # a summary across places is no sibling of one document's part (物流方面说了啥 after the 商务部 opinion)
 SIBLING_SUMMARY = 0.1
-IN_PLACE = 0.85
+IN_PLACE, IN_PLACE_ITEM = 0.85, 0.99
 COUNTERPARTS = Path(__file__).with_name("counterparts.yaml")
 OVERVIEW = "overview"
+QUESTION_WORDS = re.compile(r"咋|怎么|怎样|如何|啥|什么|哪些|哪|吗|呢|么|多少|几|是否|能否|有没有|给不给|有|没")
 DOCUMENT_KEYS = frozenset({"#商务部", "#综试区"})  # name a document, not a subject
 
 
@@ -182,19 +184,15 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
 def asked_elsewhere_in_place(responder, match, context: Context, intent):
     """The intent of the context's place that the message, ranked in that place alone, is sure of
     when it is not the context's (有效期到啥时候 / 谁负责解释 after 高新区政策依据: the place has an
-    intent for just that), None otherwise. Not after a support item with a calculator: there the
-    aspect questions (一次性？明年还有吗) are the item's own."""
+    intent for just that), None otherwise. After a support item with a calculator the
+    aspect questions (一次性？明年还有吗) are the item's own: only a message the place's ranking
+    is all but certain of goes elsewhere (誰負責解釋)."""
     place = intent.jurisdiction if intent.jurisdiction in LOCAL else None
-    if match is None or place is None or not match.text or calc_item(intent):
-        return None  # 一次性？ / 能连续给几年 after a support item: an aspect of that item
+    if match is None or place is None or not match.text:
+        return None
     top = responder.matcher.rank(match.text, region=place, limit=3).top
-    if (
-        top is None
-        or top.intent == intent.id
-        or top.kind != "policy"
-        or top.jurisdiction != place
-        or top.confidence < IN_PLACE
-    ):
+    wanted = IN_PLACE_ITEM if calc_item(intent) else IN_PLACE
+    if top is None or top.intent == intent.id or top.kind != "policy" or top.jurisdiction != place or top.confidence < wanted:
         return None
     return responder.by_id[top.intent]
 
@@ -255,7 +253,8 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     (title and questions) scored against the context intent's title and questions, with places
     taken out, and a little of the user's own question and of what the message adds (方案)."""
     matcher = responder.matcher
-    leads = bool(words) and (len(words) > 2 or bool(key_terms(canonical(words)) - PLACE_KEYS))
+    topic = QUESTION_WORDS.sub("", ASPECT.sub("", words))  # 具体咋落实 adds no topic: 具体, 咋 are no subject
+    leads = bool(topic) and (len(topic) > 2 or bool(key_terms(canonical(topic)) - PLACE_KEYS))
     counterpart = None if leads else counterpart_in(responder, intent, region, asked=context.text)
     if counterpart is not None:  # 四川呢 after 高新区产业园: 四川's own intent on industrial parks
         return counterpart
