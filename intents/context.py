@@ -108,7 +108,7 @@ SURE_ALONE = 0.9  # without 那…/…呢, a message the ranking alone is this s
 SMALL_PROFIT = re.compile(r"小型微利|小微")
 DEFINED_ALONE = 0.6
 DEFINITION = re.compile(
-    r"是什么|是个什么|是啥|是个啥|是干嘛|是干什么|啥是|什么是|什么意思|啥意思|指什么|指的是|what is|what's|meaning of",
+    r"区别|不一样|不同|差别|差异|difference|是什么|是个什么|是啥|是个啥|是干嘛|是干什么|啥是|什么是|什么意思|啥意思|指什么|指的是|what is|what's|meaning of",
     re.IGNORECASE,
 )
 # (the text is normalised: 一年 may read 1年)

@@ -54,12 +54,13 @@ def test_the_raw_file_has_only_known_keys() -> None:
 
 
 def test_follow_ups_answered_right_do_not_fall_below_the_measured_floor(dialogues) -> None:
-    """Floors just under the figures measured on 2026-11-30 (dev 88.7%, hold-out 84.2% of follow-up
-    turns right; complete questions as alone 98.6% and 84.6%)."""
+    """Floors just under the figures measured on 2026-11-30 with the dv5 and dv6 batches in (dev
+    90.0%, hold-out 87.7% of follow-up turns right; complete questions as alone 95.0% and 100%: on
+    dev, 4 of the 10 that differ are right in context and wrong alone)."""
     responder = get_responder()
     dev = score(responder, [d for d in dialogues if d.part == "dev"])
     holdout = score(responder, [d for d in dialogues if d.part == "holdout"])
-    assert dev["follow_up_right"] >= 0.88 and dev["complete_same_as_alone"] >= 0.98, dev["by_follow"]
-    assert holdout["follow_up_right"] >= 0.83 and holdout["complete_same_as_alone"] >= 0.84, holdout["by_follow"]
+    assert dev["follow_up_right"] >= 0.89 and dev["complete_same_as_alone"] >= 0.94, dev["by_follow"]
+    assert holdout["follow_up_right"] >= 0.86 and holdout["complete_same_as_alone"] >= 0.92, holdout["by_follow"]
     alone = score(responder, [d for d in dialogues if d.part == "dev"], with_context=False)
     assert dev["follow_up_right"] - alone["follow_up_right"] >= 0.3  # each turn alone: the context adds that much

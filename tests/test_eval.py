@@ -131,10 +131,10 @@ def test_dev_set_accuracy_does_not_fall_below_the_measured_floor() -> None:
         pytest.skip(f"the FAQ does not have every intent the dev set names yet: {missing[:5]}")
     report = evaluate(faq, items, baselines=False)
     m = report["matcher"]
-    # Floors just under the figures measured on 2026-11-30 (issue 12's decision policy: answered
-    # right 91.5%, wrong 2.5%, asked back 6.1%; top-1 94.8%, top-3 97.8%, rejection 97.8%), so no
-    # change may lose accuracy; the old policy, in the same run, answered 75.8%.
-    assert m["top1"] >= 0.945 and m["top3"] >= 0.975 and m["oos_rejection"] >= 0.97, render(report)
+    # Floors just under the figures measured on 2026-11-30 with the dev3 batch in (issue 12's
+    # decision policy: answered right 91.4%, wrong 2.4%, asked back 5.5%; top-1 94.7%, top-3 97.9%,
+    # rejection 96.8%), so no change may lose accuracy; the old policy, in the same run, answered 75.5%.
+    assert m["top1"] >= 0.945 and m["top3"] >= 0.975 and m["oos_rejection"] >= 0.96, render(report)
     assert m["answered_correct"] >= 0.91 and m["answered_wrong"] <= 0.03 and m["clarify_rate"] <= 0.07, render(report)
     assert report["legacy_policy"]["answered_correct"] < m["answered_correct"] - 0.1, render(report)
 
