@@ -60,7 +60,7 @@ QUESTIONS_USED = 4
 SIBLING_KIND, SIBLING_PLACE, SIBLING_DOCUMENT = 0.2, 0.1, 0.1
 # a summary across places is no sibling of one document's part (物流方面说了啥 after the 商务部 opinion)
 SIBLING_SUMMARY = 0.1
-IN_PLACE, IN_PLACE_ITEM = 0.85, 0.99
+IN_PLACE, IN_PLACE_ITEM = 0.8, 0.99
 COUNTERPARTS = Path(__file__).with_name("counterparts.yaml")
 OVERVIEW = "overview"
 QUESTION_WORDS = re.compile(r"咋|怎么|怎样|如何|啥|什么|哪些|哪|吗|呢|么|多少|几|是否|能否|有没有|给不给|有|没")
