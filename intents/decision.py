@@ -79,8 +79,10 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
     top = match.top
     if top is None or not match.text:
         return Decision(REJECT)
-    if match.informative <= 1 and top.features.get("fuzz", 0.0) < 0.8 and not (top.kind != "policy" and top.confidence >= thresholds["answer"]):
-        # one meaningful character (好, 嗯, ok): only a near-exact question, or sure small talk (你们能干啥)
+    small_talk = top.kind != "policy" and top.confidence >= thresholds["answer"] and len(match.text) >= 4
+    if match.informative <= 1 and top.features.get("fuzz", 0.0) < 0.8 and not small_talk:
+        # one meaningful character (好, 嗯, ok): only a near-exact question, or a sentence of sure
+        # small talk (你们能干啥)
         return Decision(REJECT)
     if top.kind == "policy" and bare_amount(match.text):
         return Decision(ASK_ITEM, top)  # 80万, 我们去年花了120万: no item named, no estimate guessed
