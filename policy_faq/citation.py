@@ -78,11 +78,32 @@ def _source_line(refs: tuple[str, ...]) -> str:
             groups.setdefault(ref.split(":", 1)[0], []).append(ref)
     if not groups:
         return ""
-    parts = [
-        document_label(group[0]) + "、".join(filter(None, (clause_label(r.split(":", 1)[1]) for r in group)))
-        for group in groups.values()
-    ]
+    parts = [document_label(group[0]) + clause_labels([r.split(":", 1)[1] for r in group]) for group in groups.values()]
     return "依据：" + "；".join(parts)
+
+
+def clause_labels(clause_ids: list[str]) -> str:
+    """第5条、适用范围; a run of numbered clauses as one range (第1—11条), short on a phone."""
+    labels, run = [], []
+
+    def close_run() -> None:
+        if len(run) > 2:
+            labels.append(f"第{run[0]}—{run[-1]}条")
+        else:
+            labels.extend(f"第{n}条" for n in run)
+        run.clear()
+
+    for clause_id in clause_ids:
+        if clause_id.isdigit() and (not run or int(clause_id) == run[-1] + 1):
+            run.append(int(clause_id))
+            continue
+        close_run()
+        if clause_id.isdigit():
+            run.append(int(clause_id))
+        elif clause_label(clause_id):
+            labels.append(clause_label(clause_id))
+    close_run()
+    return "、".join(labels)
 
 
 def source_button_label(ref: str) -> str:

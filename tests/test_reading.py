@@ -117,3 +117,19 @@ def test_replies_to_the_dev_and_hold_out_sets_keep_the_text_rules() -> None:
             if problems:
                 broken[item.q] = problems[:2]
     assert len(broken) == 0, list(broken.items())[:10]
+
+
+def test_a_run_of_clauses_is_named_as_a_range() -> None:
+    refs = tuple(f"dalian-gxq-2026:{n}" for n in range(1, 12)) + ("dalian-gxq-2026:scope",)
+    assert source_line(refs).endswith("（征求意见稿）第1—11条、适用范围")
+    assert source_line(("liaoning-2026:14", "liaoning-2026:15", "liaoning-2026:18")).endswith("》第14条、第15条、第18条")
+
+
+def test_a_reply_just_over_the_screen_is_not_cut_for_one_line() -> None:
+    lines = ["结论。", *(f"• 第{i:02d}项：" + "说明" * 9 for i in range(1, 12)), "• 最后一行，再补充几句说明。最后一行，再补充几句说明。"]
+    text = "\n".join(lines)
+    assert sum(map(len, lines[:-1])) <= SCREEN_CHARS < sum(map(len, lines))  # one short line over
+    assert split_for_phone(text) == (text, "")
+    longer = text + "\n" + "\n".join(f"• 又一项{i}：" + "说明" * 10 for i in range(4))
+    shown, rest = split_for_phone(longer)
+    assert rest and shown.endswith("……")

@@ -18,6 +18,7 @@ from policy_faq.citation import original_text, source_button_label
 
 SCREEN_CHARS = 300
 SCREEN_LINES = 14
+SMALL_REST = 80  # characters: a rest this short is shown, not cut off
 KEPT = 6  # the rests kept for 「查看更多」 of earlier replies
 MORE = "查看更多"
 TAIL = re.compile(r"^(依据：|注意：.|摘自：)")
@@ -44,7 +45,10 @@ def split_for_phone(text: str) -> tuple[str, str]:
         shown.append(line)
     else:  # pragma: no cover - the size check above returned already
         rest = []
-    return "\n".join([*shown, "……", *tail]), "\n".join(rest).strip()
+    rest_text = "\n".join(rest).strip()
+    if len(rest_text) <= SMALL_REST and len(rest) <= 2:
+        return text, ""  # a line or two more: better shown than behind a button
+    return "\n".join([*shown, "……", *tail]), rest_text
 
 
 def _size(lines: list[str]) -> int:
