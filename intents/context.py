@@ -43,6 +43,7 @@ PLACE_KEYS = frozenset({"#营口", "#盘锦", "#四川", "#辽宁", "#大连", "
 ASPECT_KEYS = frozenset(
     {"#标准"}
 )  # 具体标准有吗 asks an aspect (the standard of support), not about standardisation
+STANDARDS_TOPIC = re.compile(r"标准(?:方面|那条|那部分|建设|化|体系|制定|合作)")  # 标准方面呢: standardisation itself
 REGION_WORDS = {
     "dalian-gxq": "大连高新区",
     "liaoning": "辽宁",
@@ -211,6 +212,8 @@ def sure_alone(text: str, raw: str, match, context: Context) -> bool:
     top = match.top if match is not None else None
     if top is None or top.intent == context.intent or top.confidence < SURE_ALONE or MODIFIERS.search(text):
         return False
+    if top.kind != "policy" and ASPECT.search(text):
+        return False  # 到啥时候截止 near 你的数据截止到哪天: an aspect of the topic, not small talk
     if not residue(ASPECT.sub("", text)):
         return False  # 一次性？ asks an aspect and names nothing: of the topic just discussed
     if elsewhere_unnamed(text, top, context):
@@ -223,7 +226,7 @@ def _classify(
 ) -> FollowUp | None:
     if match.out_of_scope if match is not None else out_of_scope_cue(text):
         return None  # refused, whatever came before
-    keys = key_terms(text) - PLACE_KEYS - ASPECT_KEYS
+    keys = key_terms(text) - PLACE_KEYS - (frozenset() if STANDARDS_TOPIC.search(text) else ASPECT_KEYS)
     place = detect_region(text)
     if place is None and PROVINCE.search(text):
         place = PROVINCE_OF.get(context.region or "")
