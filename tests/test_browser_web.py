@@ -97,16 +97,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     stop_serve(process)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 def local_only(context, base: str) -> list[str]:
     """Refuse every request that does not go to the server under test; return the refused URLs."""
     refused: list[str] = []
