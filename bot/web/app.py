@@ -7,8 +7,11 @@ run everything in-process.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.log import EnquiryLog
-from bot.log_stats import count_open_handoffs
+from bot import tickets
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
 from bot.web import chat as chat_api
@@ -67,6 +70,39 @@ class WebState:
         await sender(message)
 
 
+DELIVER_SECONDS = 1.0
+HOUSEKEEPING_SECONDS = 3600.0
+
+
+async def deliver_tickets(state: WebState) -> None:
+    """While the server runs: hand Telegram users the staff replies written in the dashboard or
+    with the CLI, show those replies in the Telegram staff chat too, and close idle tickets and
+    erase old call-back numbers once an hour. (Web users collect theirs with /api/chat/poll.)"""
+    from bot.conversation import OutMessage
+    from bot.flows.handoff import staff_reachable
+
+    settings, db = state.settings, state.db
+    last_housekeeping = 0.0
+    while True:
+        try:
+            if time.monotonic() - last_housekeeping > HOUSEKEEPING_SECONDS:
+                last_housekeeping = time.monotonic()
+                await run_in_threadpool(tickets.housekeeping, db, settings.handoff_idle_days)
+            if state.telegram is not None:
+                for pending in await run_in_threadpool(tickets.take_pending, db, "telegram"):
+                    await state.forward(OutMessage(text=pending.for_user(), chat_id=pending.chat_id, channel="telegram"))
+                if staff_reachable(settings):
+                    for row in await run_in_threadpool(tickets.take_unmirrored, db):
+                        where = {"dashboard": "工作台", "cli": "命令行"}.get(row["via"], row["via"])
+                        text = f"【已回复】工单#{row['ticket_id']}({row['name']}, {where})\n{row['text']}"
+                        await state.forward(OutMessage(text=text, chat_id=str(settings.staff_chat_id), channel="telegram"))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - logged; the next round tries again
+            log.exception("ticket delivery failed")
+        await asyncio.sleep(DELIVER_SECONDS)
+
+
 def session_key(settings: Settings) -> str:
     """CBEC_SECRET signs staff sessions; while it is the published default, a random key does
     instead (sessions then end with the process, but nobody can forge one)."""
@@ -98,12 +134,19 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         else:
             state.chat = chat
         state.faq_ops = FaqOperations(database)
-        state.metrics.track(lambda: database.queue_depth, lambda: count_open_handoffs(database))
+        state.metrics.track(
+            lambda: database.queue_depth, lambda: tickets.count_open(database), lambda: tickets.oldest_open_age(database)
+        )
         app.state.web = state
         sql_app.asgi = make_datasette(database.path).app()
+        courier = asyncio.create_task(deliver_tickets(state)) if chat is None else None
         try:
             yield
         finally:
+            if courier is not None:
+                courier.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await courier
             if state.telegram is not None:
                 await state.telegram.stop()
             if state.log is not None:
