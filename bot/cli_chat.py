@@ -56,11 +56,10 @@ def render(messages: Sequence, out: TextIO) -> list[tuple[str, str]]:
 
 
 def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
+    from bot import tickets
     from bot.conversation import InboundEvent, build_conversation
     from bot.db import Database
     from bot.log import EnquiryLog
-
-    from bot import tickets
 
     # No Telegram bot runs in this process to carry a hand-off to the staff chat: the ticket
     # is still opened, and staff answer it from the dashboard or `cbec-bot handoff reply`.

@@ -6,8 +6,8 @@ import io
 import os
 import sqlite3
 import subprocess
-import time
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,14 +23,14 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from bot import tickets
 from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.log import EnquiryLog
-from bot import tickets
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
 from bot.web import chat as chat_api
-from bot.web import dashboard, operator
+from bot.web import dashboard, handoffs, operator
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
 from bot.web.chat import ChatHandler
 from bot.web.outbox import Outbox
@@ -168,6 +168,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(chat_api.router)
     app.include_router(dashboard.router)
     app.include_router(operator.router)
+    app.include_router(handoffs.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     sql_app = _SqlApp()
