@@ -99,12 +99,12 @@ class Core:
     @staticmethod
     def _note(turn: Turn, replies: list[OutMessage]) -> None:
         """The conversation so far, redacted, for a ticket (not the call-back number's turn)."""
-        if turn.private:
-            return
+        if turn.private or turn.text.startswith("/") or turn.event.button in ("menu", "tk:phone", "tk:nophone"):
+            return  # commands, the menu and the call-back prompt say nothing about the question
         if turn.event.kind == "text" and turn.text:
             turn.state.note("user", turn.text)
         shown = next((m.text for m in replies if m.chat_id is None), "")
-        if shown and turn.event.button not in ("tk:phone",):
+        if shown:
             turn.state.note("bot", shown.split("\n", 1)[0] if len(shown) > 300 else shown)
 
     def _route(self, turn: Turn) -> list[OutMessage]:
