@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from bot import tickets
+from bot import ticket_delivery, tickets
 from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.log import EnquiryLog
@@ -70,39 +69,6 @@ class WebState:
         await sender(message)
 
 
-DELIVER_SECONDS = 1.0
-HOUSEKEEPING_SECONDS = 3600.0
-
-
-async def deliver_tickets(state: WebState) -> None:
-    """While the server runs: hand Telegram users the staff replies written in the dashboard or
-    with the CLI, show those replies in the Telegram staff chat too, and close idle tickets and
-    erase old call-back numbers once an hour. (Web users collect theirs with /api/chat/poll.)"""
-    from bot.conversation import OutMessage
-    from bot.flows.handoff import staff_reachable
-
-    settings, db = state.settings, state.db
-    last_housekeeping = 0.0
-    while True:
-        try:
-            if time.monotonic() - last_housekeeping > HOUSEKEEPING_SECONDS:
-                last_housekeeping = time.monotonic()
-                await run_in_threadpool(tickets.housekeeping, db, settings.handoff_idle_days)
-            if state.telegram is not None:
-                for pending in await run_in_threadpool(tickets.take_pending, db, "telegram"):
-                    await state.forward(OutMessage(text=pending.for_user(), chat_id=pending.chat_id, channel="telegram"))
-                if staff_reachable(settings):
-                    for row in await run_in_threadpool(tickets.take_unmirrored, db):
-                        where = {"dashboard": "工作台", "cli": "命令行"}.get(row["via"], row["via"])
-                        text = f"【已回复】工单#{row['ticket_id']}({row['name']}, {where})\n{row['text']}"
-                        await state.forward(OutMessage(text=text, chat_id=str(settings.staff_chat_id), channel="telegram"))
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - logged; the next round tries again
-            log.exception("ticket delivery failed")
-        await asyncio.sleep(DELIVER_SECONDS)
-
-
 def session_key(settings: Settings) -> str:
     """CBEC_SECRET signs staff sessions; while it is the published default, a random key does
     instead (sessions then end with the process, but nobody can forge one)."""
@@ -139,7 +105,9 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         )
         app.state.web = state
         sql_app.asgi = make_datasette(database.path).app()
-        courier = asyncio.create_task(deliver_tickets(state)) if chat is None else None
+        courier = None
+        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
+            courier = asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None)))
         try:
             yield
         finally:
