@@ -22,6 +22,7 @@ COMMANDS = {
     "serve": "bot.cli_serve:serve",
     "staff": "bot.cli_serve:staff",
     "db": "bot.cli_serve:db",
+    "handoff": "bot.cli_handoff:handoff",
 }
 
 
