@@ -23,6 +23,7 @@ COMMANDS = {
     "staff": "bot.cli_serve:staff",
     "db": "bot.cli_serve:db",
     "handoff": "bot.cli_handoff:handoff",
+    "report": "bot.cli_report:report",
 }
 
 

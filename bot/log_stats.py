@@ -262,3 +262,37 @@ def china_time(utc_text: str | None) -> str:
         return ""
     moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
     return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+SESSION_GAP = timedelta(minutes=30)
+
+
+def session_of(db: Database, enquiry_id: str, gap: timedelta = SESSION_GAP) -> list[dict[str, Any]]:
+    """The whole conversation an enquiry belongs to: the same user's enquiries on the same channel
+    with no pause longer than ``gap`` between two of them, oldest first, each with its vote.
+    Empty when the enquiry is not in the log."""
+    found = db.query("SELECT user_key, channel, time FROM enquiries WHERE id = ?", [enquiry_id])
+    if not found:
+        return []
+    anchor = found[0]
+    moment = datetime.fromisoformat(anchor["time"].replace("Z", "+00:00"))
+    window = [(moment + delta).strftime("%Y-%m-%dT%H:%M:%S.000Z") for delta in (-timedelta(days=1), timedelta(days=1))]
+    rows = db.query(
+        """SELECT e.id, e.time, e.channel, e.region, e.text, e.kind, e.intent, e.confidence, e.top3, e.sources,
+                  e.latency_ms, (SELECT sum(value) FROM feedback f WHERE f.enquiry_id = e.id) AS feedback
+           FROM enquiries e WHERE e.user_key = ? AND e.channel = ? AND e.time >= ? AND e.time <= ?
+           ORDER BY e.time, e.id""",
+        [anchor["user_key"], anchor["channel"], *window],
+    )
+    index = next(i for i, row in enumerate(rows) if row["id"] == enquiry_id)
+
+    def moment_of(row: dict[str, Any]) -> datetime:
+        return datetime.fromisoformat(row["time"].replace("Z", "+00:00"))
+
+    first = index
+    while first > 0 and moment_of(rows[first]) - moment_of(rows[first - 1]) <= gap:
+        first -= 1
+    last = index
+    while last + 1 < len(rows) and moment_of(rows[last + 1]) - moment_of(rows[last]) <= gap:
+        last += 1
+    return rows[first : last + 1]

@@ -196,6 +196,9 @@ def overview(request: Request, user: Staff) -> HTMLResponse:
     per_day = stats.enquiries_per_day(db, scope)
     regions = stats.count_by(db, scope, "region")
     channels = stats.count_by(db, scope, "channel")
+    from bot import report as demand_report
+
+    report = demand_report.build(db, scope, catalog)
     return render(
         request,
         "overview.html",
@@ -221,6 +224,7 @@ def overview(request: Request, user: Staff) -> HTMLResponse:
         matrix_regions=[region for region, _ in regions],
         recent=stats.list_enquiries(db, scope, stats.ListQuery(limit=10))[0],
         catalog=catalog,
+        report=report,
     )
 
 
@@ -295,3 +299,55 @@ def export_json(request: Request, user: Staff) -> Response:
                  "cache-control": "no-store"},  # fmt: skip
     )
 
+
+
+# -- 企业诉求分析: the demand report on the dashboard and as files (issue 16) ----------------------
+def _report(request: Request):
+    from bot import report as demand_report
+
+    scope, chosen = scope_from(request)
+    return demand_report, demand_report.build(request.app.state.web.db, scope, intent_catalog()), chosen
+
+
+@router.get("/report")
+def report_page(request: Request, user: Staff) -> HTMLResponse:
+    module, built, chosen = _report(request)
+    return render(request, "report.html", user=user, chosen=chosen, qs=_query_string(chosen), report=built,
+                  body=module.fragment(built))  # fmt: skip
+
+
+@router.get("/report.{form}")
+def report_file(request: Request, form: str, user: Staff) -> Response:
+    if form not in {"html", "csv", "pdf"}:
+        return Response("不支持的格式。", status_code=404, media_type="text/plain; charset=utf-8")
+    module, built, _ = _report(request)
+    try:
+        body = module.render(built, form)
+    except module.PdfUnavailable as error:
+        return Response(str(error), status_code=503, media_type="text/plain; charset=utf-8")
+    media = {"html": "text/html; charset=utf-8", "csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}[form]
+    name = f"cbec-report-{built.scope.start.isoformat()}-{built.scope.end.isoformat()}.{form}"
+    return Response(body, media_type=media, headers={"content-disposition": f'attachment; filename="{name}"',
+                                                     "cache-control": "no-store"})  # fmt: skip
+
+
+# -- one enquiry's whole conversation (issue 16) ------------------------------------------------
+@router.get("/enquiries/{enquiry_id}")
+def conversation(request: Request, enquiry_id: str, user: Staff) -> HTMLResponse:
+    from bot.redact import redact
+    from policy_faq.citation import source_line
+
+    if not all(ch.isalnum() or ch in "-_" for ch in enquiry_id):
+        enquiry_id = ""
+    rows = stats.session_of(request.app.state.web.db, enquiry_id[:64]) if enquiry_id else []
+    for row in rows:
+        row["text"] = redact(row["text"] or "")
+        row["top3"] = json.loads(row["top3"] or "[]")
+        row["sources"] = json.loads(row["sources"] or "[]")
+        try:
+            row["basis"] = source_line(row["sources"]) if row["sources"] else ""
+        except Exception:  # noqa: BLE001 - an unknown clause: only the ids, in the details
+            row["basis"] = ""
+    status = 200 if rows else 404
+    return render(request, "conversation.html", status, user=user, rows=rows, chosen_id=enquiry_id,
+                  catalog=intent_catalog())  # fmt: skip
