@@ -105,6 +105,12 @@ class Figure:
         return f"{arrow}{size:.2f}秒" if self.unit == "秒" else f"{arrow}{size:.1f}{self.unit}"
 
     @property
+    def change_text(self) -> str:
+        """「较上期↑3.5个百分点」, or 「上期无数据」 alone."""
+        change = self.change
+        return change if change.endswith("无数据") else "较上期" + change
+
+    @property
     def tone(self) -> str:
         """better, worse or same, for the colour of the change."""
         delta = self.delta
@@ -405,7 +411,7 @@ def csv_text(report: Report) -> str:
     writer.writerow(("期间", "本期", report.scope.start.isoformat() + "至" + report.scope.end.isoformat(),
                      report.previous.start.isoformat() + "至" + report.previous.end.isoformat(), report.filters))  # fmt: skip
     for figure in report.figures:
-        writer.writerow(("概况", figure.label, figure.shown, figure.previous_shown, figure.change))
+        writer.writerow(("概况", figure.label, figure.shown, figure.previous_shown, figure.change_text))
     for monday, n, direct in report.weeks:
         writer.writerow(("每周趋势", f"{monday.isoformat()}起", n, "", f"直接解答{direct}条"))
     for section, shares in (("主题", report.topics), ("地区", report.regions), ("渠道", report.channels)):

@@ -191,7 +191,7 @@ def test_phone_chat_then_staff_finds_the_enquiry(server: dict, browser) -> None:
         page.reload()
     expect(page.locator("#recent")).to_contain_text(redacted)
     assert int(page.locator("#total").inner_text()) >= 2
-    expect(page.locator("svg.chart")).to_be_visible()
+    expect(page.locator('svg.chart[aria-label="每日咨询量"]')).to_be_visible()
     expect(page.locator("#split")).to_contain_text("网页")
     assert PHONE not in page.content()
     shot(page, "05-staff-overview.png")

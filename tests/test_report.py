@@ -97,7 +97,7 @@ def _figures_in_html(page: str) -> dict[str, tuple[str, str]]:
     found = {}
     for key, block in re.findall(r'<div class="figure" data-key="([a-z_]+)">(.*?)</div>', page, re.DOTALL):
         value = re.search(r'<strong class="value">(.*?)</strong>', block).group(1)
-        change = re.search(r'<span class="change [a-z]+">较上期(.*?)</span>', block).group(1)
+        change = re.search(r'<span class="change [a-z]+">(.*?)</span>', block).group(1)
         found[key] = (htmllib.unescape(value), htmllib.unescape(change))
     return found
 

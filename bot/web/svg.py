@@ -118,7 +118,7 @@ def heat_map(rows: list[str], columns: list[str], values: dict[tuple[str, str], 
     peak = max(values.values(), default=0) or 1
     parts = [
         f'<svg class="chart heat-map" role="img" aria-label="{escape(title)}" viewBox="0 0 {width:.0f} {height}" '
-        f'width="100%" xmlns="http://www.w3.org/2000/svg" {FONT} font-size="11">',
+        f'width="{width:.0f}" height="{height}" xmlns="http://www.w3.org/2000/svg" {FONT} font-size="11">',
         f"<title>{escape(title)}</title>",
     ]
     for c, column in enumerate(columns):
