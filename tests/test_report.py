@@ -224,3 +224,25 @@ def test_a_row_opens_its_whole_conversation(dashboard) -> None:
     assert "依据：《大连高新区促进跨境电商产业高质量发展若干政策》（征求意见稿）第5条" in thread
     assert "所选咨询" in thread
     assert client.get("/staff/enquiries/nope").status_code == 404
+
+
+def test_report_text_keeps_full_width_punctuation(seeded) -> None:
+    from policy_faq.typography import offences
+
+    db, _, _ = seeded
+    page = demand_report.html(demand_report.build(db, NOVEMBER, intent_catalog()))
+    page = re.sub(r"<(style|title)[^>]*>.*?</\1>", "", page, flags=re.DOTALL)
+    lines = [line.strip() for line in htmllib.unescape(re.sub(r"<[^>]+>", "\n", page)).splitlines() if line.strip()]
+    assert len(lines) > 100
+    assert [(line, offences(line)) for line in lines if offences(line)] == []
+    csv_lines = demand_report.csv_text(demand_report.build(db, NOVEMBER, intent_catalog())).splitlines()
+    assert [line for line in csv_lines if any(offences(cell) for cell in line.split(","))] == []
+
+
+def test_report_command_refuses_bad_dates(seeded) -> None:
+    _, _, path = seeded
+    env = {"CBEC_DB": str(path), "CBEC_SECRET": "report-test", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    for args, message in ((["--from", "2026-11-30", "--to", "2026-11-01"], "不能早于"),
+                          (["--from", "11/01/2026", "--to", "2026-11-30"], "日期格式")):  # fmt: skip
+        done = subprocess.run([*CBEC_BOT, "report", *args], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 2 and message in done.stderr, done.stderr
