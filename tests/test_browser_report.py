@@ -82,6 +82,9 @@ def test_overview_report_and_conversation_fit_the_screen(server: str, browser, w
     shot(page, f"report-page-{width}.png")
 
     page.goto(f"{base}/staff/enquiries?{PERIOD}&kind=clarify")
+    fits()
+    assert not re.search(r"gxq-|overseas-warehouse|dalian-gxq", page.locator("#enquiries").inner_text())
+    shot(page, f"report-list-{width}.png")
     page.locator("#enquiries tbody tr a").first.click()
     expect(page.locator("#conversation")).to_contain_text("答复：追问")
     expect(page.locator("#conversation")).to_contain_text("置信度：0.35")

@@ -237,6 +237,7 @@ def enquiries(request: Request, user: Staff) -> HTMLResponse:
     for row in rows:
         row["top3"] = json.loads(row["top3"] or "[]")
         row["sources"] = json.loads(row["sources"] or "[]")
+        row["basis"] = _basis(row["sources"])
     page = query.offset // (query.limit or 1) + 1
     filters = {"q": query.search, "kind": query.kind or "", "intent": query.intent or "",
                "unanswered": "1" if query.unanswered_only else ""}  # fmt: skip
@@ -254,6 +255,18 @@ def enquiries(request: Request, user: Staff) -> HTMLResponse:
         period_qs=_query_string(chosen),
         catalog=intent_catalog(),
     )
+
+
+def _basis(refs: list[str]) -> str:
+    """「《…若干政策》（征求意见稿）第5条」 for clause ids (the ids stay in the exports)."""
+    if not refs:
+        return ""
+    from policy_faq.citation import source_line
+
+    try:
+        return source_line(refs).removeprefix("依据：")
+    except Exception:  # noqa: BLE001 - an id the corpus no longer has
+        return "（条款已不在现行文件中）"
 
 
 def _export_rows(request: Request) -> Iterator[dict[str, Any]]:
@@ -335,7 +348,6 @@ def report_file(request: Request, form: str, user: Staff) -> Response:
 @router.get("/enquiries/{enquiry_id}")
 def conversation(request: Request, enquiry_id: str, user: Staff) -> HTMLResponse:
     from bot.redact import redact
-    from policy_faq.citation import source_line
 
     if not all(ch.isalnum() or ch in "-_" for ch in enquiry_id):
         enquiry_id = ""
@@ -344,10 +356,7 @@ def conversation(request: Request, enquiry_id: str, user: Staff) -> HTMLResponse
         row["text"] = redact(row["text"] or "")
         row["top3"] = json.loads(row["top3"] or "[]")
         row["sources"] = json.loads(row["sources"] or "[]")
-        try:
-            row["basis"] = source_line(row["sources"]) if row["sources"] else ""
-        except Exception:  # noqa: BLE001 - an unknown clause: only the ids, in the details
-            row["basis"] = ""
+        row["basis"] = "依据：" + _basis(row["sources"]) if row["sources"] else ""
     status = 200 if rows else 404
     return render(request, "conversation.html", status, user=user, rows=rows, chosen_id=enquiry_id,
                   catalog=intent_catalog())  # fmt: skip
