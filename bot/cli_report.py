@@ -36,6 +36,8 @@ def report(settings, start: date, end: date, form: str, out: Path | None, region
         raise click.UsageError("--to 不能早于 --from。")
     if form == "pdf" and out is None and sys.stdout.isatty():
         raise click.UsageError("PDF请用 --out 指定文件。")
+    if not Path(settings.db).exists():
+        raise click.ClickException(f"没有找到数据库{settings.db}（CBEC_DB）。")
     db = Database(Path(settings.db))
     try:
         built = demand_report.build(db, Scope(start, end, region, channel))

@@ -167,6 +167,9 @@ def test_report_files_agree_with_the_dashboard(dashboard, tmp_path: Path) -> Non
     download = client.get(f"/staff/report.csv?{PERIOD}")
     assert download.status_code == 200 and download.content == outputs["csv"]
     assert _figures_in_html(client.get(f"/staff/report.html?{PERIOD}").text) == shown
+    printed = client.get(f"/staff/report.pdf?{PERIOD}")
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
+    assert printed.headers["content-type"] == "application/pdf"
 
 
 def test_pages_are_chinese_without_raw_ids(dashboard) -> None:
@@ -246,3 +249,7 @@ def test_report_command_refuses_bad_dates(seeded) -> None:
                           (["--from", "11/01/2026", "--to", "2026-11-30"], "日期格式")):  # fmt: skip
         done = subprocess.run([*CBEC_BOT, "report", *args], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 2 and message in done.stderr, done.stderr
+    missing = subprocess.run([*CBEC_BOT, "report", "--from", "2026-11-01", "--to", "2026-11-30"], capture_output=True,
+                             text=True, env={**env, "CBEC_DB": str(path.parent / "none.db")}, timeout=60)  # fmt: skip
+    assert missing.returncode == 1 and "没有找到数据库" in missing.stderr
+    assert not (path.parent / "none.db").exists()
