@@ -25,6 +25,10 @@ class Metrics:
         )
         self.log_queue_depth = Gauge("cbec_log_queue_depth", "Database writes waiting in the queue", registry=self.registry)
         self.open_handoffs = Gauge("cbec_open_handoffs", "Hand-offs to a person not yet answered", registry=self.registry)
+        self.rate_limited = Counter(
+            "cbec_rate_limited", "Web chat messages refused by flood control, by limit (session or client)", ["scope"],
+            registry=self.registry,
+        )
         self.faq_reloads = Counter("cbec_faq_reloads", "FAQ reloads, by outcome", ["outcome"], registry=self.registry)
 
     def observe(self, kind: str, channel: str, seconds: float) -> None:
