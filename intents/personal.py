@@ -11,7 +11,7 @@ Chinese numerals (一三八…, 幺 and 〇 included, also 壹贰叁…), digit 
 or with +86 / 0086 in front: the half-width copy also maps each numeral to its digit.
 
 ``clean`` removes what a reader cannot see but a display obeys: bidi controls (U+202E…),
-zero-width characters, other format and control characters, and lone surrogates. ``redact``
+zero-width characters and other format characters, and lone surrogates. ``redact``
 cleans first, so nothing logged or shown can reorder or hide text.
 """
 
@@ -36,16 +36,16 @@ _HALF_WIDTH = (
     | {ord(k): ord(v) for k, v in _NUMERALS.items()}
 )
 
-# Bidi controls, zero-width and other format characters (Unicode category Cf), C0/C1 controls
-# but tab and line breaks, and lone surrogates.
+# Bidi controls, zero-width and other format characters (Unicode category Cf), and lone
+# surrogates. Control characters stay: the conversation core refuses them with a clear reply.
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f]"
 )
 
 
 def clean(text: str) -> str:
-    """``text`` without bidi controls, zero-width characters, control characters and lone surrogates."""
+    """``text`` without bidi controls, zero-width and other format characters, and lone surrogates."""
     return _INVISIBLE.sub("", text) if text else text
 
 
