@@ -104,19 +104,6 @@ class LoginThrottle:
                 self._failures.setdefault(key, []).append(now)
         return keys
 
-    def allowed(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return all(len(self._recent(key, now)) < self._limit for key in keys)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._failures) > 10_000:
-                self._failures.clear()
-            for key in keys:
-                self._failures.setdefault(key, []).append(now)
-
     def succeeded(self, keys: tuple[str, str]) -> None:
         """The password was right: the account's failures from this client are forgiven and the
         slot ``attempt`` took from the client's count is given back."""
