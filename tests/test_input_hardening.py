@@ -203,6 +203,8 @@ def test_the_server_log_holds_no_planted_phone_number(server) -> None:
         if line.startswith("{"):
             json.loads(line)  # every line is one JSON object
     assert PHONE not in log and "一三九一二三四五六七八" not in log
+    assert "电话[手机号]" not in log and "海外仓补贴" not in log  # no user text at all, even redacted
+    print("\nserver log:", len(log), "bytes,", len(log.splitlines()), "lines")
     assert len(log) < 200_000  # a 16 MB body does not grow the log
     db = Database(db_path)
     try:
