@@ -48,3 +48,9 @@ def test_staff_remove_says_what_it_did(tmp_path: Path) -> None:
     assert removed.returncode == 0 and "removed 'bob'" in removed.stderr and "sessions have ended" in removed.stderr
     again = _run(["staff", "remove", "bob"], tmp_path)
     assert again.returncode == 1 and "no login 'bob'" in again.stderr
+
+
+def test_a_wrong_trusted_proxy_is_named_in_one_line(tmp_path: Path) -> None:
+    result = _run(["serve"], tmp_path, CBEC_TRUSTED_PROXIES="127.0.0.1,nginx.local")
+    assert result.returncode == 2 and "CBEC_TRUSTED_PROXIES" in result.stderr and "'nginx.local'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
