@@ -23,6 +23,7 @@ COMMANDS = {
     "staff": "bot.cli_serve:staff",
     "secret": "bot.cli_serve:secret",
     "db": "bot.cli_serve:db",
+    "handoff": "bot.cli_handoff:handoff",
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -16,6 +17,7 @@ import click
 from bot.settings import Settings
 
 CHANNEL = "cli"
+REPLY_POLL_SECONDS = 2.0
 # control characters (ESC starts a terminal escape sequence) other than tab and line break
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -54,15 +56,33 @@ def render(messages: Sequence, out: TextIO) -> list[tuple[str, str]]:
 
 
 def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
+    from bot import tickets
     from bot.conversation import InboundEvent, build_conversation
     from bot.db import Database
     from bot.log import EnquiryLog
 
-    # No Telegram bot runs in this process to carry a hand-off to the staff chat and the reply
-    # back: the core must then tell the user so instead of promising an answer.
+    # No Telegram bot runs in this process to carry a hand-off to the staff chat: the ticket
+    # is still opened, and staff answer it from the dashboard or `cbec-bot handoff reply`.
     settings = settings.model_copy(update={"telegram_token": None})
     db = Database(settings.db)
     log = EnquiryLog(db, settings.secret.get_secret_value())
+    printing = threading.Lock()
+    stop = threading.Event()
+
+    def staff_replies() -> None:
+        """Ticket replies written for this user since (dashboard, CLI or staff chat)."""
+        for pending in tickets.take_pending(db, CHANNEL, user):
+            with printing:
+                out.write(plain(pending.for_user()) + "\n\n")
+                out.flush()
+
+    def watch() -> None:  # an interactive terminal shows a reply while waiting for input
+        while not stop.wait(REPLY_POLL_SECONDS):
+            try:
+                staff_replies()
+            except Exception:  # noqa: BLE001 - the next prompt tries again
+                pass
+
     try:
         conversation = build_conversation(settings=settings, db=db, recorder=log)
         interactive = lines.isatty()
@@ -75,7 +95,10 @@ def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
             return render(conversation.handle(event), out)
 
         choices = send("/start")
+        if interactive:
+            threading.Thread(target=watch, name="cbec-chat-replies", daemon=True).start()
         while True:
+            staff_replies()
             if interactive:
                 out.write("> ")
                 out.flush()
@@ -96,6 +119,7 @@ def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        stop.set()
         log.close()
         db.close()
     if interactive:

@@ -7,6 +7,7 @@ the enquiry log hands over and writes its last rows before the process exits wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -80,7 +81,13 @@ async def run(settings: Settings) -> None:
         except Exception as error:
             raise StartFailed(error) from error
         log.info("Telegram bot running; SIGTERM or Ctrl-C stops it")
+        from bot import ticket_delivery
+
+        courier = asyncio.create_task(ticket_delivery.run(settings, db, lambda: bot.send))
         await stopping.wait()
+        courier.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await courier
         log.info("stopping the Telegram bot")
         await bot.stop()
     finally:

@@ -24,7 +24,10 @@ class Metrics:
             registry=self.registry,
         )
         self.log_queue_depth = Gauge("cbec_log_queue_depth", "Database writes waiting in the queue", registry=self.registry)
-        self.open_handoffs = Gauge("cbec_open_handoffs", "Hand-offs to a person not yet answered", registry=self.registry)
+        self.open_handoffs = Gauge("cbec_open_handoffs", "Hand-off tickets open (not yet answered)", registry=self.registry)
+        self.oldest_handoff = Gauge(
+            "cbec_oldest_open_handoff_seconds", "How long the oldest open hand-off ticket has waited", registry=self.registry
+        )
         self.rate_limited = Counter(
             "cbec_rate_limited", "Web chat messages refused by flood control, by limit (session or client)", ["scope"],
             registry=self.registry,
@@ -35,10 +38,14 @@ class Metrics:
         self.enquiries.labels(kind=kind, channel=channel).inc()
         self.handling_seconds.labels(channel=channel).observe(seconds)
 
-    def track(self, queue_depth: Callable[[], float], open_handoffs: Callable[[], float]) -> None:
+    def track(
+        self, queue_depth: Callable[[], float], open_handoffs: Callable[[], float],
+        oldest_handoff: Callable[[], float] = lambda: 0.0,
+    ) -> None:  # fmt: skip
         """Read the gauges at scrape time from the live sources."""
         self.log_queue_depth.set_function(queue_depth)
         self.open_handoffs.set_function(open_handoffs)
+        self.oldest_handoff.set_function(oldest_handoff)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

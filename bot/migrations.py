@@ -193,6 +193,53 @@ def _state_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+# -- hand-off tickets (bot/tickets.py, issue 14) ----------------------------------------------
+# One ticket per hand-off, whatever the channel. ``chat_id`` routes the reply (as in
+# conversation_handoffs); ``transcript`` is the conversation so far, redacted; the call-back
+# number is kept here only and erased 30 days after the ticket closes. Staff replies and what
+# the user adds are ticket_messages; ``delivered_at`` is set once the user's channel took a staff
+# reply, ``mirrored_at`` once the Telegram staff chat was shown a reply written elsewhere.
+@migration("tickets-0001-tables")
+def _tickets_tables(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY,
+            handoff_id TEXT UNIQUE NOT NULL,
+            channel TEXT NOT NULL,
+            chat_id TEXT NOT NULL,
+            user_key TEXT NOT NULL,
+            region TEXT,
+            intents TEXT NOT NULL DEFAULT '[]',
+            transcript TEXT NOT NULL DEFAULT '[]',
+            state TEXT NOT NULL CHECK (state IN ('open', 'answered', 'closed')),
+            opened_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            answered_at TEXT,
+            answered_by TEXT,
+            closed_at TEXT,
+            closed_by TEXT,
+            callback_phone TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX tickets_state ON tickets (state, opened_at)")
+    db.execute("CREATE INDEX tickets_chat ON tickets (channel, chat_id, state)")
+    db.execute(
+        """CREATE TABLE ticket_messages (
+            id INTEGER PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+            time TEXT NOT NULL,
+            author TEXT NOT NULL CHECK (author IN ('user', 'staff')),
+            name TEXT,
+            via TEXT,
+            text TEXT NOT NULL,
+            delivered_at TEXT,
+            mirrored_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id, id)")
+    db.execute("CREATE INDEX ticket_messages_pending ON ticket_messages (author, delivered_at)")
+
+
 # -- staff sessions ended by logging out (bot/web/auth.py, issue 15) ------------------------------
 # A session cookie whose id is here no longer logs in; rows older than the cookie's 12 h are moot.
 @migration("log-0003-staff-sessions-ended")

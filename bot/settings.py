@@ -60,6 +60,35 @@ class Settings(BaseSettings):
         description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Level of the JSON logs.")
+    handoff_hours: str | None = Field(
+        None,
+        description="Staff working hours for hand-offs, `DAYS HH:MM-HH:MM [ZONE]` (bot/service_hours.py), "
+        "e.g. `mon-fri 09:00-17:00 Asia/Shanghai`; empty: no answer time is promised.",
+    )
+    handoff_contact: str | None = Field(
+        None, description="Contact line users are given with a hand-off, e.g. the service centre's phone."
+    )
+    handoff_idle_days: int = Field(14, ge=1, description="Days an answered hand-off ticket stays idle before it closes.")
+
+    @field_validator("handoff_hours", "handoff_contact", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("handoff_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        if value is not None:
+            from bot.service_hours import parse_hours
+
+            parse_hours(value)  # raises ValueError saying what is wrong
+        return value
+
+    @property
+    def service_hours(self):
+        from bot.service_hours import parse_hours
+
+        return parse_hours(self.handoff_hours) if self.handoff_hours else None
 
     @field_validator("faq_dir", mode="before")
     @classmethod

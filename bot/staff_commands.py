@@ -14,6 +14,7 @@ from datetime import date
 from bot import log_stats as stats
 from bot.db import Database
 from bot.settings import Settings
+from bot.tickets import count_open
 
 COMMANDS = ("stats", "unanswered", "top", "reload")
 DEFAULT_DAYS = 7
@@ -53,7 +54,7 @@ def stats_text(db: Database, days: int = DEFAULT_DAYS, today: date | None = None
     votes = stats.feedback(db, scope)
     ratio = f"(好评率 {votes.ratio:.0%})" if votes.ratio is not None else ""
     lines.append(f"评价:👍 {votes.up} / 👎 {votes.down}{ratio}")
-    lines.append(f"待处理转人工:{stats.count_open_handoffs(db)}")
+    lines.append(f"待处理转人工:{count_open(db)}")  # tickets waiting for a reply (bot/tickets.py)
     if days <= 14 and total:
         lines.append("每日:" + " ".join(f"{day:%m-%d} {n}" for day, n in per_day))
     return "\n".join(lines)

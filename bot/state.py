@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from bot.db import Database
 
 RECENT = 5  # messages a hand-off shows the staff
+TRANSCRIPT = 16  # lines of the conversation (user and assistant) a ticket carries
 
 
 @dataclass
@@ -28,6 +29,16 @@ class UserState:
     handoff_until: float = 0.0  # epoch seconds when it stops being open
     context: dict[str, Any] | None = None  # what follow-ups are read against (intents/context.py)
     more: dict[str, str] = field(default_factory=dict)  # 「查看更多」: the rest of recent long replies
+    transcript: list[dict[str, str]] = field(default_factory=list)  # the conversation so far, redacted (a ticket's copy)
+    asked: list[list[str]] = field(default_factory=list)  # [intent id, title] of the last answers
+    downvotes: int = 0  # 👎 in a row: after two a ticket is offered
+    awaiting_phone: int | None = None  # the ticket whose call-back number the next message gives
+
+    def note(self, who: str, text: str) -> None:
+        from bot.redact import redact
+
+        if text:
+            self.transcript = [*self.transcript, {"who": who, "text": redact(text)[:300]}][-TRANSCRIPT:]
 
     def remember(self, text: str) -> None:
         from bot.redact import redact

@@ -39,3 +39,15 @@ def chat(tmp_path: Path) -> Iterator[Chat]:
     chat = Chat(tmp_path / "cbec.db")
     yield chat
     chat.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's /usr/bin/chromium) for the browser tests of one module."""
+    from playwright.sync_api import sync_playwright
+    from test_browser_web import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

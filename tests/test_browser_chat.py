@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_browser_web import CHROMIUM, CHROMIUM_ARGS, local_only, start_serve, stop_serve
+from test_browser_web import CHROMIUM, local_only, start_serve, stop_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "browser"
@@ -52,16 +52,6 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     process, url = start_serve(tmp_path_factory.mktemp("serve-chat"))
     yield url
     stop_serve(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def open_chat(browser, base: str, height: int = 844):

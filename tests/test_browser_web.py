@@ -52,14 +52,18 @@ def serve_env() -> dict[str, str]:
     return env
 
 
-def start_serve(workdir: Path) -> tuple[subprocess.Popen, str]:
-    """`cbec-bot serve` in ``workdir`` on a free port, once /healthz answers; (process, base URL)."""
-    port = free_port()
-    output = workdir / "serve.log"
+def start_serve(
+    workdir: Path, port: int | None = None, env: dict[str, str] | None = None, log_name: str = "serve.log"
+) -> tuple[subprocess.Popen, str]:
+    """`cbec-bot serve` in ``workdir`` on ``port`` (a free one by default), once /healthz
+    answers; (process, base URL). Its output goes to ``workdir / log_name``."""
+    port = port or free_port()
+    output = workdir / log_name
     with output.open("wb") as sink:
         process = subprocess.Popen(
-            [*CBEC_BOT, "serve", "--port", str(port)], cwd=workdir, env=serve_env(), stdout=sink, stderr=subprocess.STDOUT
-        )
+            [*CBEC_BOT, "serve", "--port", str(port)], cwd=workdir, env=env or serve_env(), stdout=sink,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -95,16 +99,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     info = {"base": base, "workdir": workdir, "process": process}
     yield info
     stop_serve(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def local_only(context, base: str) -> list[str]:
@@ -162,7 +156,7 @@ def test_phone_chat_then_staff_finds_the_enquiry(server: dict, browser) -> None:
         expect(bot_messages).to_have_count(before + 1, timeout=15_000)
     page.click("#menu")
     expect(bot_messages.last).to_be_visible()
-    page.wait_for_function("document.getElementById('send').disabled === false")
+    expect(page.locator("#send")).to_be_enabled(timeout=15_000)  # (a string predicate needs eval, which the CSP refuses)
     # The page fits the phone: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "03-chat-buttons.png")

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,15 +66,41 @@ def test_users_are_kept_apart(tmp_path: Path) -> None:
     assert "当前：四川" in alice.stdout
 
 
-def test_no_handoff_is_promised_in_the_terminal(tmp_path: Path) -> None:
-    env_extra = ["--user", "carol"]
-    done = subprocess.run(
-        [*CBEC_BOT, "chat", *env_extra], input="转人工\n", capture_output=True, text=True, timeout=120,
-        env={**os.environ, "CBEC_DB": str(tmp_path / "chat.db"), "CBEC_SECRET": "test-secret", "PYTHONPATH": str(ROOT),
-             "CBEC_STAFF_CHAT_ID": "-100", "CBEC_TELEGRAM_TOKEN": "123:abc"},
+def test_a_handoff_in_the_terminal_is_a_ticket_answered_in_the_terminal(tmp_path: Path) -> None:
+    """No Telegram bot runs in `cbec-bot chat`: nothing is sent to a staff chat, the ticket is
+    opened, and a reply given with `cbec-bot handoff reply` shows at the next prompt."""
+    env = {**os.environ, "CBEC_DB": str(tmp_path / "chat.db"), "CBEC_SECRET": "test-secret", "PYTHONPATH": str(ROOT),
+           "CBEC_STAFF_CHAT_ID": "-100", "CBEC_TELEGRAM_TOKEN": "123:abc"}  # fmt: skip
+    chat = subprocess.Popen(
+        [*CBEC_BOT, "chat", "--user", "carol"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env,
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert "没有配置人工客服通道" in done.stdout and "[发往" not in done.stdout
+    assert chat.stdin is not None
+    chat.stdin.write("转人工\n")
+    chat.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "chat.db").exists() or not _tickets(tmp_path / "chat.db"):
+        assert time.monotonic() < deadline, "no ticket was opened"
+        time.sleep(0.1)
+    replied = subprocess.run(
+        [*CBEC_BOT, "handoff", "reply", "1", "您好，终端这边也能收到回复。", "--as", "王老师"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert replied.returncode == 0, replied.stderr
+    stdout, stderr = chat.communicate("/menu\n", timeout=120)
+    assert chat.returncode == 0, stderr
+    assert "没有配置人工客服通道" not in stdout and "[发往" not in stdout and "工单编号#1" in stdout
+    assert "人工客服回复（工单#1）：\n您好，终端这边也能收到回复。" in stdout
+
+
+def _tickets(path: Path) -> list:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(path) as conn:
+            return conn.execute("SELECT id FROM tickets").fetchall()
+    except sqlite3.Error:
+        return []
 
 
 def test_the_terminal_keeps_lines_and_bullets_and_drops_control_characters() -> None:

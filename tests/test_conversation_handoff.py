@@ -7,22 +7,28 @@ from pathlib import Path
 
 from conversation_driver import STAFF_CHAT, STAFF_USER, Chat
 
+from bot import tickets
 from bot.conversation import InboundEvent
 
 
-def test_without_a_staff_chat_the_user_is_told_plainly(tmp_path: Path) -> None:
+def test_without_a_staff_chat_the_handoff_is_a_ticket_and_promises_only_what_is_true(tmp_path: Path) -> None:
     chat = Chat(tmp_path / "cbec.db")
     try:
         chat.say("/region")
         chat.press("大连高新区")
+        chat.say("海外仓补贴怎么申请")
         chat.say("/human")
-        assert "没有配置人工客服通道" in chat.text and "高新区投资促进局" in chat.text
+        assert "没有配置人工客服通道" not in chat.text and "尽快" not in chat.text
+        assert "已为您转人工，工单编号#1。" in chat.text and "无法告诉您确切的回复时间" in chat.text
+        assert "高新区投资促进局" in chat.text and "同一浏览器再打开本页" in chat.text
         assert all(m.chat_id is None and m.relay_key is None for m in chat.last)
-        chat.say("/region")
-        chat.press("其他")
-        chat.say("转人工")
-        assert "没有配置人工客服通道" in chat.text and "商务主管部门" in chat.text
-        assert chat.rows("SELECT count(*) AS n FROM handoffs") == [{"n": 0}]
+        assert [b.label for b in chat.buttons()] == ["留下电话，请工作人员回电", "返回菜单"]
+        [ticket] = chat.rows("SELECT * FROM tickets")
+        assert (ticket["channel"], ticket["region"], ticket["state"]) == ("web", "dalian-gxq", "open")
+        assert "海外仓补贴怎么申请" in ticket["transcript"] and ticket["intents"] != "[]"
+        chat.say("转人工")  # asked again: the same ticket
+        assert "已经转给工作人员（工单#1）" in chat.text
+        assert chat.rows("SELECT count(*) AS n FROM tickets") == [{"n": 1}]
     finally:
         chat.close()
 
@@ -31,7 +37,7 @@ def test_a_staff_chat_without_a_telegram_bot_to_reach_it_is_not_promised(tmp_pat
     chat = Chat(tmp_path / "cbec.db", staff_chat_id=STAFF_CHAT, telegram_token=None)
     try:
         chat.say("/human")
-        assert "没有配置人工客服通道" in chat.text and all(m.chat_id is None for m in chat.last)
+        assert "工单编号#1" in chat.text and all(m.chat_id is None for m in chat.last)
     finally:
         chat.close()
 
@@ -46,10 +52,10 @@ def test_round_trip_through_the_staff_chat_to_a_web_user(tmp_path: Path) -> None
         assert (to_staff.chat_id, to_staff.channel) == (str(STAFF_CHAT), "telegram") and to_staff.relay_key
         assert "网页聊天" in to_staff.text and "海外仓补贴怎么申请" in to_staff.text
         assert "13812345678" not in to_staff.text and "[手机号]" in to_staff.text
-        assert told.chat_id is None and "工作人员会在这里回复您" in told.text
+        assert told.chat_id is None and "工单编号#1" in told.text and "工单#1" in to_staff.text
         chat.conversation.forwarded(to_staff.relay_key, "9001")  # the adapter sent it as message 9001
         chat.say("/human")  # asked again: no second hand-off
-        assert "已经为您转接人工" in chat.text and all(m.chat_id is None for m in chat.last)
+        assert "已经转给工作人员" in chat.text and all(m.chat_id is None for m in chat.last)
 
         chat.say("海外仓去年花了80万，高新区能补多少")  # answered, and the staff see it too
         answer, added = chat.last
@@ -60,16 +66,21 @@ def test_round_trip_through_the_staff_chat_to_a_web_user(tmp_path: Path) -> None
         chat.conversation.forwarded(added.relay_key, "9002")
 
         chat.staff_reply("您好,海外仓补贴请准备费用凭证,向高新区投资促进局申报。", to_message_id="9002")
-        relayed, confirmation = chat.last
-        assert (relayed.chat_id, relayed.channel) == ("web-session-1", "web")
-        assert relayed.text == "人工客服回复：\n您好,海外仓补贴请准备费用凭证,向高新区投资促进局申报。"
-        assert confirmation.chat_id is None and "已转给用户" in confirmation.text
+        [confirmation] = chat.last  # the web page collects the reply from the ticket (its poll)
+        assert confirmation.chat_id is None and "已转给用户（工单#1）" in confirmation.text
+        [pending] = tickets.take_pending(chat.db, "web", "web-session-1")
+        assert pending.for_user() == "人工客服回复（工单#1）：\n您好,海外仓补贴请准备费用凭证,向高新区投资促进局申报。"
+        assert tickets.take_pending(chat.db, "web", "web-session-1") == []  # delivered once
+        [ticket] = chat.rows("SELECT state, answered_by FROM tickets")
+        assert ticket == {"state": "answered", "answered_by": "王老师"}
+        thread = chat.rows("SELECT author, text FROM ticket_messages ORDER BY id")
+        assert [m["author"] for m in thread] == ["user", "staff"] and "能补多少" in thread[0]["text"]
         rows = chat.rows("SELECT id, channel, summary, answered_by, answered_at FROM handoffs")
         assert len(rows) == 1 and rows[0]["id"] == to_staff.relay_key and rows[0]["channel"] == "web"
         assert rows[0]["answered_by"] == "王老师" and rows[0]["answered_at"]
         assert "13812345678" not in rows[0]["summary"]
         chat.staff_reply("另外,申报截止时间以通知为准。", to_message_id="9001")  # the first message works too
-        assert chat.last[0].chat_id == "web-session-1"
+        assert "已转给用户" in chat.last[0].text and len(tickets.take_pending(chat.db, "web", "web-session-1")) == 1
     finally:
         chat.close()
     assert b"13812345678" not in (tmp_path / "cbec.db").read_bytes()
@@ -85,6 +96,8 @@ def test_handoff_from_a_suggestion_button_and_relay_back_to_telegram(tmp_path: P
         chat.conversation.forwarded(to_staff.relay_key, "77")
         chat.staff_reply("这个问题我们不负责,抱歉。", to_message_id="77")
         assert (chat.last[0].chat_id, chat.last[0].channel) == ("555", "telegram")
+        assert chat.last[0].text == "人工客服回复（工单#1）：\n这个问题我们不负责,抱歉。"
+        assert tickets.take_pending(chat.db, "telegram") == []  # handed over directly, not twice
         # staff talking among themselves, or replying to something else, is left alone
         chat.staff_reply("收到", to_message_id="78")
         assert chat.last == []
@@ -128,8 +141,11 @@ def test_additions_go_to_the_staff_only_while_the_handoff_is_open(tmp_path: Path
         now[0] += timedelta(hours=1)  # two and a half hours after: closed
         chat.say("9710是什么")
         assert [m.chat_id for m in chat.last] == [None]
-        chat.say("转人工")  # a new hand-off
-        assert chat.last[0].chat_id == str(STAFF_CHAT) and "9710是什么" in chat.last[0].text
-        assert chat.rows("SELECT count(*) AS n FROM handoffs") == [{"n": 2}]
+        chat.say("转人工")  # the ticket is still open: the same one, and additions reach the staff again
+        assert [m.chat_id for m in chat.last] == [None] and "已经转给工作人员（工单#1）" in chat.text
+        chat.say("9810是什么")
+        assert [m.chat_id for m in chat.last] == [None, str(STAFF_CHAT)]
+        assert chat.rows("SELECT count(*) AS n FROM tickets") == [{"n": 1}]
+        assert chat.rows("SELECT count(*) AS n FROM handoffs") == [{"n": 1}]
     finally:
         chat.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import tickets
 from bot.db import Database
 from bot.log import EnquiryLog
 from bot.log_stats import today_in_china
@@ -38,6 +39,8 @@ def db(tmp_path: Path):
         log.enquiry(channel="telegram", user_id="7", region="dalian-gxq", text=text, reply=reply, latency_ms=1)
     log.feedback(channel="telegram", user_id="7", enquiry_id="x", value=-1)
     log.handoff_opened(channel="telegram", user_id="7", handoff_id="h", summary="人工")
+    tickets.open_ticket(database, handoff_id="h", channel="telegram", chat_id="7", user_key="k", region="dalian-gxq",
+                        intents=[], transcript=[{"who": "user", "text": "人工"}])  # fmt: skip
     log.flush()
     yield database
     log.close()

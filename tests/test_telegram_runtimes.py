@@ -13,6 +13,7 @@ import pytest
 from fake_bot_api import NON_TEXT
 from telegram_harness import STAFF_CHAT, STAFF_USER, USER, running
 
+from bot import tickets
 from bot.conversation import Button, InboundEvent, OutMessage, build_conversation
 from bot.telegram_common import SLOW_DOWN
 
@@ -115,21 +116,22 @@ async def test_hand_off_round_trip_through_the_staff_chat(runtime: str, tmp_path
     async with running(runtime, tmp_path) as bot:
         await bot.say("海外仓补贴要什么材料")
         [told] = await bot.say("转人工")
-        assert "已为您转接人工" in told.text
+        assert "已为您转人工，工单编号#1。" in told.text and "回复会由本机器人发给您" in told.text
         [handoff] = await bot.api.wait_for(1, STAFF_CHAT)
         assert "【转人工】" in handoff.text and "海外仓补贴要什么材料" in handoff.text
         before = len(bot.api.sent(USER))
         bot.api.message("请准备费用凭证 <原件> & 合同", user=STAFF_USER, chat=STAFF_CHAT,
                         reply_to=handoff.message_id, name="王老师")  # fmt: skip
         [relayed] = (await bot.api.wait_for(before + 1, USER))[before:]
-        assert relayed.text == "人工客服回复：\n请准备费用凭证 &lt;原件&gt; &amp; 合同"
+        assert relayed.text == "人工客服回复（工单#1）：\n请准备费用凭证 &lt;原件&gt; &amp; 合同"
         [_, confirmation] = await bot.api.wait_for(2, STAFF_CHAT)
         assert "已转给用户" in confirmation.text
         rows = bot.rows("SELECT channel, answered_by FROM handoffs")
         assert rows == [{"channel": "telegram", "answered_by": "王老师"}]
+        assert bot.rows("SELECT state, answered_by FROM tickets") == [{"state": "answered", "answered_by": "王老师"}]
 
 
-async def test_a_staff_reply_to_a_web_user_goes_to_the_web_outbox(runtime: str, tmp_path: Path) -> None:
+async def test_a_staff_reply_to_a_web_user_goes_into_the_ticket_for_the_page(runtime: str, tmp_path: Path) -> None:
     async with running(runtime, tmp_path) as bot:
         web = build_conversation(settings=bot.bot.runtime.settings, db=bot.db, recorder=bot.log)
         replies = await asyncio.to_thread(web.handle, InboundEvent("web", "sess-9", "sess-9", text="转人工"))
@@ -140,8 +142,9 @@ async def test_a_staff_reply_to_a_web_user_goes_to_the_web_outbox(runtime: str, 
         assert "网页聊天" in handoff.text
         bot.api.message("您好,请留电话", user=STAFF_USER, chat=STAFF_CHAT, reply_to=handoff.message_id)
         await bot.api.wait_for(2, STAFF_CHAT)  # the confirmation comes after the relay
-        [relayed] = bot.outbox.take("sess-9")
-        assert relayed.text == "人工客服回复：\n您好,请留电话" and relayed.channel == "web"
+        assert bot.outbox.take("sess-9") == []  # not the memory outbox: the ticket keeps it across restarts
+        [relayed] = tickets.take_pending(bot.db, "web", "sess-9")
+        assert relayed.for_user() == "人工客服回复（工单#1）：\n您好,请留电话"
 
 
 async def test_staff_commands_answer_only_configured_staff_in_the_staff_chat(

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot import tickets
 from bot.db import Database
 from bot.log import EnquiryLog
 from bot.settings import load_settings
@@ -63,6 +64,10 @@ class FakeCore:
         self.log.enquiry(channel="web", user_id=session, region="dalian-gxq", text=question, reply=reply, latency_ms=2.0)
         if "人工" in question:
             self.log.handoff_opened(channel="web", user_id=session, handoff_id="h-" + session, summary=question)
+            tickets.open_ticket(
+                self.log.db, handoff_id="h-" + session, channel="web", chat_id=session, user_key="k-" + session,
+                region="dalian-gxq", intents=[], transcript=[{"who": "user", "text": question}],
+            )  # fmt: skip
             return [Out("已为您转人工。"), Out("新的转人工请求", chat_id="-100")]
         return [Out(f"答:{question}", ((Button("海外仓补贴", "gxq-overseas-warehouse-subsidy"), Button("菜单", "menu")),))]
 

@@ -161,7 +161,17 @@ def feedback(turn: Turn, argument: str) -> list[OutMessage]:
         channel=turn.event.channel, user_id=turn.event.user_id, enquiry_id=enquiry_id, value=value
     )
     if value > 0:
+        turn.state.downvotes = 0
         return [message("谢谢您的反馈！还有问题请直接输入。")]
+    turn.state.downvotes += 1
+    if turn.state.downvotes >= 2:  # two in a row: offer a person, do not force one
+        return [
+            message(
+                "抱歉，连续两条回答都没帮到您。要不要把问题转给服务中心的工作人员？"
+                "他们会看到我们的对话，并在这里回复您。您也可以换个说法继续问我。",
+                [[Button("转人工", "cmd:human")], [MENU_BUTTON]],
+            )
+        ]
     return [
         message(
             "谢谢反馈，我们会改进这条回答。需要人工帮助可以点「转人工」。", [[Button("转人工", "cmd:human")]]

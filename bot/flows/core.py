@@ -40,6 +40,7 @@ BUTTONS: dict[str, Handler] = {
     "cl": menu.show_checklist,
     "rg": answer.other_place,
     "more": reading.show_more,
+    "tk": lambda turn, what: (handoff.no_phone if what == "nophone" else handoff.ask_phone)(turn, what),
     "src": reading.show_source,
     "cmd": lambda turn, name: COMMANDS.get(name, menu.show_menu)(turn, ""),
 }
@@ -90,17 +91,37 @@ class Core:
             turn = Turn(event, self.services.store.load(user_key), user_key, self.services)
             before = turn.state.to_json()
             replies = self._route(turn)
+            self._note(turn, replies)
             if turn.state.to_json() != before:
                 self.services.store.save(user_key, turn.state)
         return replies
+
+    @staticmethod
+    def _note(turn: Turn, replies: list[OutMessage]) -> None:
+        """The conversation so far, redacted, for a ticket (not the call-back number's turn)."""
+        if turn.private or turn.text.startswith("/") or turn.event.button in ("menu", "tk:phone", "tk:nophone"):
+            return  # commands, the menu and the call-back prompt say nothing about the question
+        if turn.event.kind == "text" and turn.text:
+            turn.state.note("user", turn.text)
+        shown = next((m.text for m in replies if m.chat_id is None), "")
+        if shown:
+            turn.state.note("bot", shown.split("\n", 1)[0] if len(shown) > 300 else shown)
 
     def _route(self, turn: Turn) -> list[OutMessage]:
         event = turn.event
         if event.kind == "button":
             prefix, _, argument = (event.button or "").partition(":")
+            if prefix != "tk":
+                turn.state.awaiting_phone = None
             return BUTTONS.get(prefix, menu.show_menu)(turn, argument)
         text = guard.clean(event.text or "")
         turn.event = replace(event, text=text)
+        if turn.state.awaiting_phone is not None and not text.startswith("/"):
+            taken = handoff.take_phone(turn)
+            if taken is not None:
+                turn.private = True  # the number stays out of the transcript, the log and the state
+                return taken
+        turn.state.awaiting_phone = None
         if text.startswith("/"):
             head, _, argument = text.partition(" ")
             name = head[1:].split("@", 1)[0].lower()

@@ -44,6 +44,7 @@ class Turn:
     state: UserState
     user_key: str
     services: Services
+    private: bool = False  # a call-back number: nothing of this turn is noted or logged
 
     @property
     def region(self) -> str | None:
@@ -70,6 +71,9 @@ class Turn:
                 question, context, region=self.region, now=now, today=self.services.today()
             )
         self.state.context = context.as_dict() if context is not None else None
+        if reply.intent and reply.kind in ("answer", "calculation", "checklist", "excerpt"):
+            title = getattr(responder.by_id.get(reply.intent), "title", reply.intent)
+            self.state.asked = [*[a for a in self.state.asked if a[0] != reply.intent], [reply.intent, title]][-5:]
         latency_ms = (time.perf_counter() - started) * 1000
         enquiry_id = self.services.recorder.enquiry(
             channel=self.event.channel, user_id=self.event.user_id, region=self.region,

@@ -7,6 +7,8 @@ run everything in-process.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -21,14 +23,14 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from bot import ticket_delivery, tickets
 from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.log import EnquiryLog
-from bot.log_stats import count_open_handoffs
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
 from bot.web import chat as chat_api
-from bot.web import dashboard, operator
+from bot.web import dashboard, handoffs, operator
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
 from bot.web.chat import ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
@@ -102,12 +104,21 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         else:
             state.chat = chat
         state.faq_ops = FaqOperations(database)
-        state.metrics.track(lambda: database.queue_depth, lambda: count_open_handoffs(database))
+        state.metrics.track(
+            lambda: database.queue_depth, lambda: tickets.count_open(database), lambda: tickets.oldest_open_age(database)
+        )
         app.state.web = state
         sql_app.asgi = make_datasette(database.path).app()
+        courier = None
+        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
+            courier = asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None)))
         try:
             yield
         finally:
+            if courier is not None:
+                courier.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await courier
             if state.telegram is not None:
                 await state.telegram.stop()
             if state.log is not None:
@@ -129,6 +140,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(chat_api.router)
     app.include_router(dashboard.router)
     app.include_router(operator.router)
+    app.include_router(handoffs.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit)

@@ -125,13 +125,25 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
         else:  # e.g. a hand-off notice for the staff chat
             await web.forward(message)
     replies.extend(to_reply(message) for message in web.outbox.take(body.session))
+    replies.extend(await run_in_threadpool(staff_replies, web.db, body.session))
     return ChatResponse(replies=replies)
 
 
 @router.post("/chat/poll", response_model=ChatResponse, summary="Fetch messages sent to this session since")
 async def poll(body: PollRequest, request: Request) -> ChatResponse:
-    """Messages that reached this web session outside a reply, such as a staff member answering a hand-off."""
-    return ChatResponse(replies=[to_reply(message) for message in request.app.state.web.outbox.take(body.session)])
+    """Messages that reached this web session outside a reply, such as a staff member answering
+    a hand-off (kept in the database until this session collects them, across restarts)."""
+    web = request.app.state.web
+    replies = [to_reply(message) for message in web.outbox.take(body.session)]
+    replies.extend(await run_in_threadpool(staff_replies, web.db, body.session))
+    return ChatResponse(replies=replies)
+
+
+def staff_replies(db: Any, session: str) -> list[ChatReply]:
+    """Ticket replies (bot/tickets.py) written for this session and not yet shown."""
+    from bot import tickets
+
+    return [ChatReply(text=pending.for_user()) for pending in tickets.take_pending(db, "web", session)]
 
 
 Forward = Callable[[Any], Any]

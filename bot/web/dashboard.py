@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 
 from bot import log_stats as stats
+from bot import tickets
 from bot.web.auth import COOKIE, MAX_AGE
 from bot.web.catalog import intent_catalog
 from bot.web.passwords import StaffUser
@@ -69,6 +70,10 @@ def login_redirect(request: Request, error: LoginRequired) -> Response:
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    if context.get("user") is not None:  # the 转人工 badge in the menu: tickets waiting for a reply
+        from bot.tickets import count_open
+
+        context.setdefault("open_tickets", count_open(request.app.state.web.db))
     html = TEMPLATES.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
 
@@ -211,7 +216,7 @@ def overview(request: Request, user: Staff) -> HTMLResponse:
         unanswered=stats.unanswered(db, scope, 15),
         low_confidence=stats.low_confidence(db, scope, 15),
         votes=stats.feedback(db, scope),
-        handoffs=stats.open_handoffs(db, scope),
+        handoffs=tickets.list_tickets(db, "open", "oldest", limit=50),
         demand=stats.calculator_demand(db, scope),
         regions=regions,
         channels=channels,

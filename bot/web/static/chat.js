@@ -185,8 +185,9 @@
   });
   menu.addEventListener("click", function () { if (!busy) post({ button: "menu" }, "菜单", true); });
 
-  // Messages staff send later (a hand-off being answered).
-  setInterval(function () {
+  // Messages staff send later (a hand-off being answered): asked for every 2 s while the page is
+  // shown, and at once when it opens (a reply written while it was closed).
+  function poll() {
     if (document.hidden || busy) return;
     fetch("/api/chat/poll", {
       method: "POST",
@@ -196,7 +197,9 @@
       .then(function (response) { return response.ok ? response.json() : { replies: [] }; })
       .then(function (data) { if (data.replies && data.replies.length) showReplies(data.replies, true); })
       .catch(function () { /* try again later */ });
-  }, 15000);
+  }
+  setInterval(poll, 2000);
+  document.addEventListener("visibilitychange", poll);
 
   if (history.length) {
     // A reply's buttons are live until the user moved on (typed, or pressed a button that closes).
@@ -211,6 +214,7 @@
       }
     });
     if (lastBot) scrollToReply(lastBot); else scrollDown();
+    poll();
   } else {
     post({ text: "/start" });
   }
