@@ -21,6 +21,7 @@ COMMANDS = {
     "telegram": "bot.cli_telegram:telegram",
     "serve": "bot.cli_serve:serve",
     "staff": "bot.cli_serve:staff",
+    "secret": "bot.cli_serve:secret",
     "db": "bot.cli_serve:db",
     "handoff": "bot.cli_handoff:handoff",
     "report": "bot.cli_report:report",

@@ -15,6 +15,27 @@ import click
 
 from bot.settings import Settings
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def refuse_weak_secret(settings: Settings, *, public: bool) -> None:
+    """Stop with one line when CBEC_SECRET is weak and the service is reachable from outside (a
+    host other than loopback, or Telegram): pseudonyms and staff sessions hang on it."""
+    from bot.cli import BadSetting
+
+    reason = settings.weak_secret
+    if reason and (public or settings.telegram_token is not None):
+        where = "Telegram is on" if settings.telegram_token is not None else "the server listens beyond loopback"
+        raise BadSetting(f"{reason} and {where}: set 32+ random bytes, e.g. export CBEC_SECRET=$(cbec-bot secret)")
+
+
+@click.command()
+def secret() -> None:
+    """Print a new random CBEC_SECRET."""
+    import secrets
+
+    click.echo(secrets.token_urlsafe(48))
+
 
 @click.command()
 @click.option("--host", default=None, help="Address to listen on [default: CBEC_HOST or 127.0.0.1].")
@@ -33,11 +54,10 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         parse_staff_users(settings.staff_users)
     except ValueError as error:
         raise BadSetting(f"bad setting: {error}") from None
-    configure_logging(settings.log_level)
     host = host or settings.host
     port = port or settings.port
-    if settings.secret.get_secret_value() == "change-me-in-production" and host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo("warning: CBEC_SECRET is the default; set a random secret before exposing the server", err=True)
+    refuse_weak_secret(settings, public=host not in LOOPBACK)
+    configure_logging(settings.log_level)
     click.echo(f"cbec-bot: web chat on http://{host}:{port}/ · dashboard /staff · database {settings.db}", err=True)
     # uvicorn drains requests and runs the lifespan shutdown (log queue written) on SIGTERM, then
     # raises the signal again; ending with status 0 then tells systemd/docker the stop was clean.
@@ -48,7 +68,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
         port=port,
         log_config=None,  # keep our JSON logs
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.proxies,  # CBEC_TRUSTED_PROXIES
         timeout_graceful_shutdown=10,
     )
 
@@ -93,6 +113,30 @@ def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) ->
     click.echo(f"added {role} {name!r} to {settings.db}; it can log in at /staff now.", err=True)
     click.echo("For CBEC_STAFF_USERS (entries separated by ';'):", err=True)
     click.echo(user.entry)
+
+
+@staff.command("remove")
+@click.argument("name")
+@click.pass_obj
+def staff_remove(settings: Settings, name: str) -> None:
+    """Remove a dashboard login added with `staff add`; its sessions end at once."""
+    from bot.db import Database
+    from bot.web.passwords import parse_staff_users
+
+    db = Database(settings.db)
+    try:
+        removed = db.execute_write_fn(
+            lambda d: d.execute("DELETE FROM staff_users WHERE name = ?", [name]).rowcount
+        ).result(60)
+    finally:
+        db.close()
+    configured = name in parse_staff_users(settings.staff_users)
+    if removed:
+        click.echo(f"removed {name!r} from {settings.db}; its sessions have ended.", err=True)
+    if configured:
+        raise click.ClickException(f"{name!r} is also in CBEC_STAFF_USERS: remove the entry there and restart")
+    if not removed:
+        raise click.ClickException(f"no login {name!r} in {settings.db}")
 
 
 @click.group()

@@ -37,6 +37,9 @@ def telegram(settings: Settings, runtime: str | None, mode: str | None) -> None:
         raise BadSetting("CBEC_TELEGRAM_TOKEN is not set: get a bot token from @BotFather and export it")
     if settings.telegram_mode == "webhook" and settings.webhook_secret is None:
         raise BadSetting("webhook mode needs CBEC_WEBHOOK_SECRET (Telegram sends it with every update)")
+    from bot.cli_serve import refuse_weak_secret
+
+    refuse_weak_secret(settings, public=True)
     configure_logging(settings.log_level)
     click.echo(
         f"cbec-bot: Telegram bot ({settings.telegram_runtime}, {settings.telegram_mode}) via "

@@ -17,7 +17,7 @@ bot/state.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 CHANNELS = ("telegram", "web", "cli")
@@ -66,7 +66,13 @@ class Conversation:
         self._core = Core(settings=settings, db=db, recorder=recorder, responder=responder, clock=clock)
 
     def handle(self, event: InboundEvent) -> list[OutMessage]:
-        """Every reply to ``event``; never raises (a failure becomes an apology)."""
+        """Every reply to ``event``; never raises (a failure becomes an apology). Bidi controls,
+        zero-width characters and lone surrogates are removed first, on every channel."""
+        from intents.personal import clean
+
+        event = replace(event, text=clean(event.text) if event.text else event.text,
+                        button=clean(event.button) if event.button else event.button,
+                        user_name=clean(event.user_name) if event.user_name else event.user_name)  # fmt: skip
         return self._core.handle(event)
 
     def forwarded(self, relay_key: str, message_id: str) -> None:

@@ -28,6 +28,10 @@ class Metrics:
         self.oldest_handoff = Gauge(
             "cbec_oldest_open_handoff_seconds", "How long the oldest open hand-off ticket has waited", registry=self.registry
         )
+        self.rate_limited = Counter(
+            "cbec_rate_limited", "Web chat messages refused by flood control, by limit (session or client)", ["scope"],
+            registry=self.registry,
+        )
         self.faq_reloads = Counter("cbec_faq_reloads", "FAQ reloads, by outcome", ["outcome"], registry=self.registry)
 
     def observe(self, kind: str, channel: str, seconds: float) -> None:

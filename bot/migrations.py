@@ -238,3 +238,16 @@ def _tickets_tables(db: sqlite_utils.Database) -> None:
     )
     db.execute("CREATE INDEX ticket_messages_ticket ON ticket_messages (ticket_id, id)")
     db.execute("CREATE INDEX ticket_messages_pending ON ticket_messages (author, delivered_at)")
+
+
+# -- staff sessions ended by logging out (bot/web/auth.py, issue 15) ------------------------------
+# A session cookie whose id is here no longer logs in; rows older than the cookie's 12 h are moot.
+@migration("log-0003-staff-sessions-ended")
+def _log_staff_sessions_ended(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE staff_sessions_ended (
+            session_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            ended_at TEXT NOT NULL
+        )"""
+    )

@@ -46,9 +46,18 @@ class Settings(BaseSettings):
     default_region: Literal["dalian-gxq", "liaoning", "yingkou", "panjin", "sichuan", "other"] | None = Field(
         None, description="Region assumed when the user has not chosen one."
     )
-    flood_limit: int = Field(20, ge=1, description="Messages one user may send per minute before being asked to slow down.")
+    flood_limit: int = Field(
+        20, ge=1, description="Messages one user (Telegram) or web chat session may send per minute before being asked to slow down."
+    )
+    web_client_limit: int = Field(
+        300, ge=0, description="Web chat messages one client address may send per minute (all its sessions); 0: no limit."
+    )
     faq_dir: Path | None = Field(
         None, description="Folder of FAQ YAML files operators edit; default: the FAQ shipped in the package."
+    )
+    trusted_proxies: str = Field(
+        "127.0.0.1,::1",
+        description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed.",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Level of the JSON logs.")
     handoff_hours: str | None = Field(
@@ -92,6 +101,33 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        import ipaddress
+
+        for part in value.replace(" ", "").split(","):
+            if part and part != "*":
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(f"{part!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def proxies(self) -> list[str]:
+        return [part for part in self.trusted_proxies.replace(" ", "").split(",") if part]
+
+    @property
+    def weak_secret(self) -> str | None:
+        """Why CBEC_SECRET must not run a public service, or None when it may."""
+        secret = self.secret.get_secret_value()
+        if secret == Settings.model_fields["secret"].default.get_secret_value():
+            return "CBEC_SECRET is the published default"
+        if len(secret.encode()) < 32:
+            return f"CBEC_SECRET has {len(secret.encode())} bytes, fewer than 32"
+        return None
 
     @staticmethod
     def _ids(raw: str) -> frozenset[int]:

@@ -6,7 +6,13 @@ Replaced, each by a bracketed Chinese label so staff still see *that* something 
 mobile and landline phone numbers, 身份证号 (18- and 15-digit), 统一社会信用代码, e-mail addresses
 and bank-card numbers (16–19 digits, also written in groups). Full-width digits and letters
 (１３８…) are matched too: matching runs on a half-width copy of the text, which has the same
-length, so the spans found there are cut out of the original.
+length, so the spans found there are cut out of the original. So are phone numbers written in
+Chinese numerals (一三八…, 幺 and 〇 included, also 壹贰叁…), digit by digit with spaces or dashes,
+or with +86 / 0086 in front: the half-width copy also maps each numeral to its digit.
+
+``clean`` removes what a reader cannot see but a display obeys: bidi controls (U+202E…),
+zero-width characters and other format characters, and lone surrogates. ``redact``
+cleans first, so nothing logged or shown can reorder or hide text.
 """
 
 from __future__ import annotations
@@ -19,8 +25,37 @@ CREDIT_CODE = "[信用代码]"
 EMAIL = "[邮箱]"
 BANK_CARD = "[银行卡号]"
 
-# Full-width ASCII (U+FF01..U+FF5E) to half-width, and the ideographic space; 1:1 in length.
-_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Full-width ASCII (U+FF01..U+FF5E) to half-width, the ideographic space, and Chinese numerals to
+# digits; 1:1 in length.
+_NUMERALS = {"〇": "0", "零": "0", "幺": "1", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6",
+             "七": "7", "八": "8", "九": "9", "壹": "1", "贰": "2", "叁": "3", "肆": "4", "伍": "5", "陆": "6",
+             "柒": "7", "捌": "8", "玖": "9"}  # fmt: skip
+_HALF_WIDTH = (
+    {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+    | {0x3000: 0x20, 0x2014: 0x2D, 0x2013: 0x2D, 0x2012: 0x2D}
+    | {ord(k): ord(v) for k, v in _NUMERALS.items()}
+)
+
+# Bidi controls, zero-width and other format characters (Unicode category Cf), and lone
+# surrogates. Control characters stay: the conversation core refuses them with a clear reply.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U000e0000-\U000e007f]"
+)
+
+
+def clean(text: str) -> str:
+    """``text`` without bidi controls, zero-width and other format characters, and lone surrogates."""
+    return _INVISIBLE.sub("", text) if text else text
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (it cannot be written as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 # Not preceded / followed by a character that would make the match part of a longer token.
 _NO_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
@@ -63,11 +98,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # Bank cards: 16-19 digits in one run, or in groups of four separated by spaces or dashes.
     (re.compile(_NO_DIGIT_BEFORE + r"(?:\d{16,19}|\d{4}(?:[ \-]\d{4}){3}(?:[ \-]?\d{1,3})?)" + _NO_DIGIT_AFTER), BANK_CARD),
-    # Mobile numbers, optionally with +86 / 0086 / 86 and separators: 138 1234 5678, 138-1234-5678.
+    # Mobile numbers, optionally with +86 / 0086 / 86 and a space, dash or dot between any digits:
+    # 138 1234 5678, 138-1234-5678, 1 3 8 1 2 3 4 5 6 7 8, (+86)138…
     (
         re.compile(
             _NO_DIGIT_BEFORE
-            + r"(?:(?:\+|00)?86[ \-]?)?1[3-9]\d" + _SEP + r"\d{4}" + _SEP + r"\d{4}"
+            + r"(?:\(?(?:\+|00)?86\)?[ \-]?)?1" + _SEP + r"[3-9](?:" + _SEP + r"\d){9}"
             + _NO_DIGIT_AFTER
         ),
         PHONE,
@@ -91,11 +127,12 @@ _COMBINED = re.compile(
     "|".join(f"(?P<g{index}>{pattern.pattern})" for index, (pattern, _) in enumerate(_PATTERNS)), re.IGNORECASE
 )
 _LABELS = {f"g{index}": label for index, (_, label) in enumerate(_PATTERNS)}
-_CANDIDATE = re.compile(r"[0-9@０-９＠]")
+_CANDIDATE = re.compile("[0-9@０-９＠" + "".join(_NUMERALS) + "]")
 
 
 def redact(text: str) -> str:
-    """Return ``text`` with personal data replaced by labels such as ``[手机号]``."""
+    """Return ``text`` cleaned (``clean``) with personal data replaced by labels such as ``[手机号]``."""
+    text = clean(text)
     if not text or not _CANDIDATE.search(text):
         return text  # no digit and no @: nothing to redact (the common case, and cheap)
     probe = text.translate(_HALF_WIDTH)

@@ -75,3 +75,10 @@ def test_a_phone_number_typed_never_reaches_the_database_files(chat: Chat, tmp_p
     files = [p for p in tmp_path.glob("cbec.db*") if p.is_file()]
     assert any("[手机号]".encode() in p.read_bytes() for p in files)
     assert all(b"13812345678" not in p.read_bytes() for p in files)
+
+
+def test_bidi_controls_and_zero_width_characters_are_gone_on_every_channel(chat: Chat) -> None:
+    chat.say("\u202e海外仓\u200b花了80万\u2066能补多少\u2069")
+    assert "40万元" in chat.text
+    stored = chat.rows("SELECT text FROM enquiries")[0]["text"]
+    assert stored == "海外仓花了80万能补多少"

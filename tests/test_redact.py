@@ -63,3 +63,67 @@ def test_nested_values_are_redacted() -> None:
 @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), st.text(alphabet="海外仓补贴多少？", max_size=8))
 def test_any_mobile_number_inside_chinese_is_redacted(number: str, words: str) -> None:
     assert number not in redact(f"{words}{number}{words}")
+
+
+# -- phone numbers however they are written (issue 15) ------------------------------------------
+DIGIT_FORMS = {
+    "ascii": "0123456789",
+    "full width": "０１２３４５６７８９",
+    "numerals": "〇一二三四五六七八九",
+    "numerals with 零 and 幺": "零幺二三四五六七八九",
+    "capital numerals": "零壹贰叁肆伍陆柒捌玖",
+}
+
+
+@st.composite
+def written_phone(draw: st.DrawFn) -> tuple[str, str]:
+    """(the number's 11 digits, how a user wrote it): any digit form (mixed too), a separator
+    between the usual groups or between any two digits, optionally +86 / 0086 / (+86) in front."""
+    number = draw(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+    mixed = draw(st.booleans())
+    form = draw(st.sampled_from(sorted(DIGIT_FORMS)))
+    digits = [DIGIT_FORMS[draw(st.sampled_from(sorted(DIGIT_FORMS))) if mixed else form][int(d)] for d in number]
+    separator = draw(st.sampled_from(["", " ", "-", "－", "　", "—", "."]))
+    if draw(st.booleans()):  # 138 1234 5678
+        written = separator.join(["".join(digits[:3]), "".join(digits[3:7]), "".join(digits[7:])])
+    else:  # 1 3 8 1 2 3 4 5 6 7 8
+        written = separator.join(digits)
+    prefix = draw(st.sampled_from(["", "+86", "+86 ", "+86-", "0086", "0086 ", "(+86)", "（+86）", "86-", "＋８６ "]))
+    return number, prefix + written
+
+
+CONTEXT_BEFORE = ["", "电话", "我的手机号是", "联系方式：", "请打", "手机 ", "回电到"]
+CONTEXT_AFTER = ["", "，谢谢", "。", " 找张经理", "，海外仓补贴多少？", "（微信同号）"]
+
+
+def _digits(text: str) -> str:
+    table = {ord(c): str(i) for form in DIGIT_FORMS.values() for i, c in enumerate(form)}
+    return "".join(c for c in text.translate(table) if c.isdigit())
+
+
+@given(written_phone(), st.sampled_from(CONTEXT_BEFORE), st.sampled_from(CONTEXT_AFTER))
+def test_a_phone_number_however_written_is_redacted(phone: tuple[str, str], before: str, after: str) -> None:
+    number, written = phone
+    redacted = redact(f"{before}{written}{after}")
+    assert PHONE in redacted
+    assert number[3:] not in _digits(redacted), redacted  # not even the last 8 digits are left
+    assert redacted.startswith(before.rstrip() if before.endswith(" ") else before)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["第一条第二款", "一百二十万元", "第三十五条", "一二三四五", "二〇二六年一月一日", "补贴五十万，首单一百万", "九六一〇和九八一〇"],
+)
+def test_chinese_numerals_in_policy_questions_are_untouched(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\u202eb\u202c", "ab"), ("\u2066海外仓\u2069", "海外仓"), ("海\u200b外\u200c仓\u200d\ufeff", "海外仓"),
+        ("\u200e\u200f\u061c", ""), ("a\ud800b", "ab"), ("tab\tand\nline", "tab\tand\nline"), ("\x1b[31m红", "\x1b[31m红"),
+    ],
+)  # fmt: skip
+def test_invisible_and_reordering_characters_are_removed(text: str, expected: str) -> None:
+    assert redact(text) == expected

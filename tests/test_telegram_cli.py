@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from fake_bot_api import TOKEN, FakeBotApi
 
+STRONG = "a-secret-of-more-than-32-bytes-for-tests"
+
 CLI = str(Path(sys.executable).with_name("cbec-bot"))
 
 
@@ -22,7 +24,7 @@ CLI = str(Path(sys.executable).with_name("cbec-bot"))
 async def test_the_command_holds_a_conversation_and_stops_on_sigterm(runtime: str, tmp_path: Path) -> None:
     api = await FakeBotApi().start()
     database = tmp_path / "bot.db"
-    env = {**os.environ, "CBEC_DB": str(database), "CBEC_TELEGRAM_TOKEN": TOKEN, "CBEC_TELEGRAM_API_URL": api.url,
+    env = {**os.environ, "CBEC_DB": str(database), "CBEC_TELEGRAM_TOKEN": TOKEN, "CBEC_TELEGRAM_API_URL": api.url, "CBEC_SECRET": STRONG,
            "CBEC_TELEGRAM_RUNTIME": runtime}  # fmt: skip
     errors = open(tmp_path / "telegram.err", "w")  # noqa: SIM115 - closed below
     process = await asyncio.create_subprocess_exec(
@@ -65,7 +67,7 @@ def test_webhook_mode_without_a_secret_is_refused(tmp_path: Path) -> None:
 
 async def test_a_token_the_server_refuses_stops_it_with_a_clear_error(tmp_path: Path) -> None:
     api = await FakeBotApi().start()
-    env = {**os.environ, "CBEC_TELEGRAM_TOKEN": "999:not-the-right-token", "CBEC_TELEGRAM_API_URL": api.url}
+    env = {**os.environ, "CBEC_TELEGRAM_TOKEN": "999:not-the-right-token", "CBEC_TELEGRAM_API_URL": api.url, "CBEC_SECRET": STRONG}
     try:
         process = await asyncio.create_subprocess_exec(
             CLI, "telegram", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 from fake_bot_api import TOKEN, FakeBotApi
 
+STRONG = "a-secret-of-more-than-32-bytes-for-tests"
 ROOT = Path(__file__).resolve().parent.parent
 # `cbec-bot`, run on this checkout's code (the installed script may run another checkout's)
 CLI = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
@@ -45,7 +46,7 @@ async def test_serve_relays_between_the_web_chat_and_the_telegram_staff_chat(tmp
     api = await FakeBotApi().start()
     port = _free_port()
     env = {**os.environ, "CBEC_DB": str(tmp_path / "serve.db"), "CBEC_PORT": str(port), "PYTHONPATH": str(ROOT),
-           "CBEC_TELEGRAM_TOKEN": TOKEN, "CBEC_TELEGRAM_API_URL": api.url,
+           "CBEC_TELEGRAM_TOKEN": TOKEN, "CBEC_TELEGRAM_API_URL": api.url, "CBEC_SECRET": STRONG,
            "CBEC_STAFF_CHAT_ID": str(STAFF_CHAT), "CBEC_STAFF_USER_IDS": str(STAFF_USER)}  # fmt: skip
     errors = open(tmp_path / "serve.err", "w")  # noqa: SIM115 - closed below
     process = await asyncio.create_subprocess_exec(

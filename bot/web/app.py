@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +32,8 @@ from bot.settings import Settings
 from bot.web import chat as chat_api
 from bot.web import dashboard, handoffs, operator
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
-from bot.web.chat import ChatHandler
+from bot.web.chat import ChatHandler, ChatLimits
+from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
 from bot.web.runtime import build_chat, run_telegram
 from bot.web.sql import guarded, make_datasette
@@ -59,6 +61,7 @@ class WebState:
     metrics: Metrics = field(default_factory=Metrics)
     telegram: Any = None
     faq_ops: FaqOperations | None = None
+    chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
 
     async def forward(self, message: Any) -> None:
         """A message the web chat produced for another chat (the staff group): hand it to Telegram."""
@@ -91,6 +94,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             db=database,
             directory=StaffDirectory(settings.staff_users, database),
             signer=SessionSigner(session_key(settings)),
+            chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit),
         )
         if chat is None:
             state.log = EnquiryLog(database, settings.secret.get_secret_value())
@@ -138,6 +142,8 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(operator.router)
     app.include_router(handoffs.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     sql_app = _SqlApp()
     app.mount("/staff/sql", guarded(sql_app, _is_staff(app)))

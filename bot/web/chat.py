@@ -12,13 +12,35 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field, model_validator
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
+
+from intents.personal import clean, has_lone_surrogate
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["chat"])
 
 SESSION = r"^[A-Za-z0-9_-]{8,64}$"
+SLOW_DOWN = "您的消息发得有点快，请稍等一分钟再继续提问。"
+
+
+class ChatLimits:
+    """The web chat's flood control: messages per session (CBEC_FLOOD_LIMIT, as on Telegram) and
+    per client address (CBEC_WEB_CLIENT_LIMIT) in a minute."""
+
+    def __init__(self, per_session: int, per_client: int) -> None:
+        from bot.web.guard import RateLimit
+
+        self.session, self.client = RateLimit(per_session), RateLimit(per_client)
+
+    def check(self, session: str, client: str) -> str | None:
+        """None when the message may go on, else which limit it hit ("session" or "client")."""
+        if not self.client.allow(client):
+            return "client"
+        if not self.session.allow(session):
+            return "session"
+        return None
 
 
 class ChatHandler(Protocol):
@@ -40,6 +62,16 @@ class ChatRequest(BaseModel):
     session: str = Field(pattern=SESSION, description="Random id the page keeps for this browser (8-64 of A-Z a-z 0-9 _ -).")
     text: str | None = Field(None, max_length=2000, description="What the user typed.")
     button: str | None = Field(None, max_length=200, description="Value of the button the user pressed.")
+
+    @field_validator("text", "button")
+    @classmethod
+    def _visible(cls, value: str | None) -> str | None:
+        """Invalid Unicode is refused; bidi controls and zero-width characters are dropped."""
+        if value is None:
+            return None
+        if has_lone_surrogate(value):
+            raise ValueError("invalid unicode")
+        return clean(value)
 
     @model_validator(mode="after")
     def _one_of(self) -> ChatRequest:
@@ -74,11 +106,15 @@ def to_reply(message: Any) -> ChatReply:
 
 
 @router.post("/chat", response_model=ChatResponse, summary="Send one message to the assistant")
-async def chat(body: ChatRequest, request: Request) -> ChatResponse:
+async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONResponse:
     """Send what the user typed (`text`) or the button they pressed (`button`); get the assistant's replies."""
     web = request.app.state.web
     if web.chat is None:
-        return ChatResponse(replies=[ChatReply(text="助手正在启动或维护中,请稍后再试。")])
+        return ChatResponse(replies=[ChatReply(text="助手正在启动或维护中，请稍后再试。")])
+    limited = web.chat_limits.check(body.session, request.client.host if request.client else "-")
+    if limited is not None:
+        web.metrics.rate_limited.labels(scope=limited).inc()
+        return JSONResponse(ChatResponse(replies=[ChatReply(text=SLOW_DOWN)]).model_dump(), status_code=429)
     text = body.text.strip() if body.text else None
     messages = await run_in_threadpool(web.chat, body.session, text, body.button)
     replies = []

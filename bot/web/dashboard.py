@@ -26,6 +26,7 @@ from bot.web.auth import COOKIE, MAX_AGE
 from bot.web.catalog import intent_catalog
 from bot.web.passwords import StaffUser
 from bot.web.svg import bar_chart
+from intents.personal import clean, has_lone_surrogate
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 TEMPLATES.filters["china_time"] = stats.china_time
@@ -102,21 +103,22 @@ def login(
     request: Request, name: str = Form(""), password: str = Form(""), next: str = Form("/staff")
 ) -> Response:
     if not same_origin(request):
-        return render(request, "login.html", 403, next="/staff", error="请求来源不符,请刷新页面后重试。")
+        return render(request, "login.html", 403, next="/staff", error="请求来源不符，请刷新页面后重试。")
     web = request.app.state.web
-    name = name.strip()
-    keys = (f"name:{name}", f"client:{request.client.host if request.client else '-'}")
-    if not web.throttle.allowed(*keys):
-        return render(request, "login.html", 429, next=safe_next(next), error="尝试次数过多,请15分钟后再试。")
+    name = clean(name).strip()[:100]
+    if has_lone_surrogate(password):
+        password = ""  # cannot be anyone's password; checked like any wrong one
+    keys = web.throttle.attempt(name, request.client.host if request.client else "-")  # decided before the hash
+    if keys is None:
+        return render(request, "login.html", 429, next=safe_next(next), error="尝试次数过多，请15分钟后再试。")
     user = web.directory.authenticate(name, password)
     if user is None:
-        web.throttle.failed(*keys)
         return render(request, "login.html", 401, next=safe_next(next), error="用户名或密码不正确。")
-    web.throttle.succeeded(keys[0])
+    web.throttle.succeeded(keys)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         COOKIE,
-        request.app.state.web.signer.sign(user.name, user.role),
+        request.app.state.web.signer.sign(user.name, user.role, password_hash=user.password_hash),
         max_age=MAX_AGE,
         path="/staff",
         httponly=True,
@@ -130,6 +132,8 @@ def login(
 def logout(request: Request) -> Response:
     response = RedirectResponse("/staff/login", status_code=303)
     if same_origin(request):
+        web = request.app.state.web
+        web.directory.end_session(web.signer, request.cookies.get(COOKIE))
         response.delete_cookie(COOKIE, path="/staff")
     return response
 

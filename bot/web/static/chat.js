@@ -155,7 +155,7 @@
       body: JSON.stringify(payload),
     })
       .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
+        if (!response.ok && response.status !== 429) throw new Error("HTTP " + response.status);
         return response.json();
       })
       .then(function (data) { setBusy(false); showReplies(data.replies || [], true); })
