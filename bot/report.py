@@ -207,7 +207,7 @@ def figures(now: PeriodFigures, before: PeriodFigures) -> list[Figure]:
         Figure("fallback_rate", "未能回答率", now.share(now.fallback), before.share(before.fallback), "%", "down"),
         Figure("handoffs", "转人工", now.handoffs, if_any(before, before.handoffs), "条", "none"),
         Figure("handoff_wait", "转人工等待时间（中位数）", now.wait_minutes, before.wait_minutes, "分钟", "down"),
-        Figure("satisfaction", "👍占比", up_share(now), up_share(before), "%", "up"),
+        Figure("satisfaction", "好评率（👍占比）", up_share(now), up_share(before), "%", "up"),
         Figure("reply_time", "回复耗时（中位数）", now.reply_seconds, before.reply_seconds, "秒", "down"),
     ]
 
