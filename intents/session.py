@@ -61,6 +61,8 @@ SIBLING_KIND, SIBLING_PLACE, SIBLING_DOCUMENT = 0.2, 0.1, 0.1
 # a summary across places is no sibling of one document's part (物流方面说了啥 after the 商务部 opinion)
 SIBLING_SUMMARY = 0.1
 IN_PLACE, IN_PLACE_ITEM = 0.8, 0.99
+# what, after a support item, asks about the policy as a whole rather than the item
+ABOUT_THE_POLICY = re.compile(r"谁|解释|有效|正式|生效|截止|过期|征求意见|叠加|重复|同时|空壳|失信|不能报|不得|市里|省里|依据|who|valid|in force|draft")
 COUNTERPARTS = Path(__file__).with_name("counterparts.yaml")
 OVERVIEW = "overview"
 QUESTION_WORDS = re.compile(r"咋|怎么|怎样|如何|啥|什么|哪些|哪|吗|呢|么|多少|几|是否|能否|有没有|给不给|有|没")
@@ -190,6 +192,8 @@ def asked_elsewhere_in_place(responder, match, context: Context, intent):
     place = intent.jurisdiction if intent.jurisdiction in LOCAL else None
     if match is None or place is None or not match.text:
         return None
+    if calc_item(intent) and not ABOUT_THE_POLICY.search(match.text):
+        return None  # an aspect of the item (上限, 几年, 一次性): no second ranking needed
     top = responder.matcher.rank(match.text, region=place, limit=3).top
     wanted = IN_PLACE_ITEM if calc_item(intent) else IN_PLACE
     if top is None or top.intent == intent.id or top.kind != "policy" or top.jurisdiction != place or top.confidence < wanted:
