@@ -407,3 +407,22 @@ def test_default_secret_does_not_sign_sessions(monkeypatch: pytest.MonkeyPatch) 
     assert session_key(default) != default.secret.get_secret_value()
     assert session_key(default) != session_key(default)
     assert session_key(load_settings(secret="real-secret")) == "real-secret"
+
+
+def test_staff_sql_speaks_chinese_and_offers_canned_queries(env) -> None:
+    client, db, core = env
+    seed(client, core)
+    login(client)
+    assert "咨询日志的只读查询" in client.get("/staff/sql/").text
+    database = client.get("/staff/sql/web")
+    assert database.status_code == 200
+    assert "本周未能回答的咨询" in database.text and "各地区问得最多的问答" in database.text
+    table = client.get("/staff/sql/web/enquiries")
+    assert "每一条咨询" in table.text and "回复类型" in table.text  # the table and its columns described
+    by_region = client.get("/staff/sql/web/top-intents-by-region.json", params={"_shape": "array"})
+    assert by_region.status_code == 200
+    counted = {(row["地区"], row["问答"]): row["次数"] for row in by_region.json()}
+    answered = db.query("SELECT count(*) AS n FROM enquiries WHERE kind IN ('answer', 'calculation', 'checklist')")[0]["n"]
+    assert sum(counted.values()) == answered > 0
+    unanswered = client.get("/staff/sql/web/unanswered-this-week.json", params={"_shape": "array"})
+    assert unanswered.status_code == 200 and all(row["kind"] in ("fallback", "excerpt") for row in unanswered.json())

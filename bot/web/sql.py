@@ -18,13 +18,17 @@ from datasette import hookimpl
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from bot.web.sql_metadata import metadata
+
 LOG_TABLES = frozenset(
     {"enquiries", "feedback", "calculations", "calculation_items", "handoffs", "_migrations"}
 )
 BASE_URL = "/staff/sql/"
 
 
-def _authorizer(action: int, arg1: str | None, arg2: str | None, db_name: str | None, source: str | None) -> int:
+def _authorizer(
+    action: int, arg1: str | None, arg2: str | None, db_name: str | None, source: str | None
+) -> int:
     if action == sqlite3.SQLITE_ATTACH:
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_READ and arg1 and not arg1.startswith("sqlite_") and arg1 not in LOG_TABLES:
@@ -54,17 +58,17 @@ def make_datasette(db_path: Path) -> Datasette:
         with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as conn:
             names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         conn.close()
-        hidden |= {name: {"hidden": True} for name in names if name not in LOG_TABLES and not name.startswith("sqlite_")}
+        hidden |= {
+            name: {"hidden": True}
+            for name in names
+            if name not in LOG_TABLES and not name.startswith("sqlite_")
+        }
     except sqlite3.Error:
         pass
     datasette = Datasette(
         files=[str(db_path)],
         settings={"base_url": BASE_URL, "allow_download": False, "sql_time_limit_ms": 3000},
-        metadata={
-            "title": "cbec-bot 咨询日志(只读)",
-            "description": "Read-only view of the enquiry log. Texts are redacted, users pseudonymised.",
-            "databases": {db_path.stem: {"tables": hidden}},
-        },
+        metadata=metadata(db_path.stem, hidden),
     )
     datasette._cbec_log_database = db_path.stem  # type: ignore[attr-defined]
     return datasette
@@ -73,7 +77,9 @@ def make_datasette(db_path: Path) -> Datasette:
 ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 
 
-def guarded(app: ASGIApp, is_staff: Callable[[dict], Awaitable[bool]], login_url: str = "/staff/login") -> ASGIApp:
+def guarded(
+    app: ASGIApp, is_staff: Callable[[dict], Awaitable[bool]], login_url: str = "/staff/login"
+) -> ASGIApp:
     """Wrap an ASGI app so that only logged-in staff reach it; others are sent to the login page."""
 
     async def guard(scope: dict, receive: Any, send: Any) -> None:
@@ -83,8 +89,11 @@ def guarded(app: ASGIApp, is_staff: Callable[[dict], Awaitable[bool]], login_url
                 {
                     "type": "http.response.start",
                     "status": 303,
-                    "headers": [(b"location", location.encode()), (b"cache-control", b"no-store"),
-                                (b"content-type", b"text/plain; charset=utf-8")],  # fmt: skip
+                    "headers": [
+                        (b"location", location.encode()),
+                        (b"cache-control", b"no-store"),
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                    ],  # fmt: skip
                 }
             )
             await send({"type": "http.response.body", "body": b"login required"})
