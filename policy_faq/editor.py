@@ -62,7 +62,9 @@ def _find(directory: Path, intent_id: str) -> tuple[Path, str]:
 
 def _errors(directory: Path, coverage_file: Path) -> set[str]:
     # Without line numbers: an added question shifts the lines of every later intent.
-    return {re.sub(r"^([^:]+\.yaml):\d+:", r"\1:", error) for error in validate(directory, coverage_file).errors}
+    return {
+        re.sub(r"^([^:]+\.yaml):\d+:", r"\1:", error) for error in validate(directory, coverage_file).errors
+    }
 
 
 def check_folder_with(directory: Path, file: str, new_text: str, coverage_file: Path = COVERAGE_FILE) -> None:
@@ -88,6 +90,9 @@ def add_question(intent_id: str, question: str, directory: Path = FAQ_DIR) -> Ed
     if not question:
         raise EditRefused("the question is empty")
     path, before = _find(directory, intent_id)
+    duplicate = _duplicate_of(question, directory)
+    if duplicate is not None:
+        raise EditRefused(duplicate)
     data = _yaml().load(before)
     intent = next(item for item in data["intents"] if item.get("id") == intent_id)
     intent["questions"].append(question)
@@ -97,9 +102,40 @@ def add_question(intent_id: str, question: str, directory: Path = FAQ_DIR) -> Ed
     return Edit(path.name, "add-question", intent_id, before, after)
 
 
+NEAR_COPY = 92  # rapidfuzz ratio of the normalised texts: 「海外仓补贴多少？」 and 「海外仓补贴多少」 are one question
+
+
+def _duplicate_of(question: str, directory: Path) -> str | None:
+    """Why ``question`` may not be added: the same or nearly the same question is already in the
+    FAQ (in this intent or another), named; None when it is new."""
+    from rapidfuzz import fuzz, process
+
+    from intents.normalize import normalize
+    from policy_faq.faq import load_faq
+
+    asked = [
+        (normalize(q), q, loaded.intent.title)
+        for loaded in load_faq(directory, strict=False).intents
+        for q in loaded.intent.questions
+    ]
+    wanted = normalize(question)
+    best = process.extractOne(wanted, [n for n, _, _ in asked], scorer=fuzz.ratio, score_cutoff=NEAR_COPY)
+    if best is None:
+        return None
+    _, existing, title = asked[best[2]]
+    same = "相同" if best[1] >= 100 else "几乎相同"
+    return f"「{question}」与「{title}」已有的问法「{existing}」{same}，没有添加。"
+
+
 def add_intent(
-    intent_id: str, title: str, answer: str, sources: list[str], questions: list[str], topic: str,
-    jurisdiction: str, directory: Path = FAQ_DIR,
+    intent_id: str,
+    title: str,
+    answer: str,
+    sources: list[str],
+    questions: list[str],
+    topic: str,
+    jurisdiction: str,
+    directory: Path = FAQ_DIR,
 ) -> Edit:
     path = directory / NEW_INTENTS_FILE
     before = path.read_text(encoding="utf-8") if path.exists() else ""

@@ -42,8 +42,19 @@ def test_question_already_used_elsewhere_is_refused(faq_dir: Path) -> None:
     other = next(i for i in load_faq(faq_dir, strict=False).intents if i.intent.id != "gxq-overseas-warehouse-subsidy")
     path = intent_file(faq_dir, "gxq-overseas-warehouse-subsidy")
     before = path.read_text(encoding="utf-8")
-    with pytest.raises(EditRefused, match="repeats"):
+    with pytest.raises(EditRefused, match=f"与「{other.intent.title}」已有的问法"):
         add_question("gxq-overseas-warehouse-subsidy", other.intent.questions[0], faq_dir)
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_the_same_question_twice_or_nearly_so_is_refused_naming_the_intent(faq_dir: Path) -> None:
+    intent = load_faq(faq_dir, strict=False).by_id()["gxq-overseas-warehouse-subsidy"]
+    path = intent_file(faq_dir, "gxq-overseas-warehouse-subsidy")
+    before = path.read_text(encoding="utf-8")
+    with pytest.raises(EditRefused, match=f"与「{intent.title}」已有的问法「{intent.questions[0]}」相同"):
+        add_question("gxq-overseas-warehouse-subsidy", intent.questions[0], faq_dir)  # the same intent
+    with pytest.raises(EditRefused, match="几乎相同"):
+        add_question("gxq-overseas-warehouse-subsidy", intent.questions[0] + "呀", faq_dir)  # one character more
     assert path.read_text(encoding="utf-8") == before
 
 
