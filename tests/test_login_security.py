@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from test_browser_web import start_serve, stop_serve
 
 CLI = str(Path(sys.executable).with_name("cbec-bot"))
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,28 +33,11 @@ def _staff_add(tmp_path: Path, name: str, password: str) -> None:
 
 @contextmanager
 def serving(tmp_path: Path, **extra: str) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with open(tmp_path / "server.log", "a") as errors:
-        process = subprocess.Popen([CLI, "serve", "--port", str(port)], env=_env(tmp_path, **extra),
-                                   stdout=subprocess.DEVNULL, stderr=errors)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_serve(tmp_path, env=_env(tmp_path, **extra), log_name="server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_serve(process)
 
 
 def _login(url: str, name: str, password: str, client: httpx.Client | None = None, **headers: str) -> httpx.Response:

@@ -4,43 +4,24 @@ address (CBEC_WEB_CLIENT_LIMIT), a polite reply when a limit is hit, counted in 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
+from test_browser_web import start_serve, stop_serve
 
 from bot.db import Database
 
-CLI = str(Path(sys.executable).with_name("cbec-bot"))
 ROOT = Path(__file__).resolve().parents[1]
 POLITE = "您的消息发得有点快，请稍等一分钟再继续提问。"
 
 
 def test_limits_per_session_and_per_client(tmp_path: Path) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CBEC_")} | {
         "CBEC_DB": str(tmp_path / "f.db"), "CBEC_SECRET": "flood-test-secret-of-at-least-32-bytes",
         "CBEC_FLOOD_LIMIT": "5", "CBEC_WEB_CLIENT_LIMIT": "12", "PYTHONPATH": str(ROOT),
     }  # fmt: skip
-    with open(tmp_path / "server.log", "w") as errors:
-        process = subprocess.Popen([CLI, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=errors)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_serve(tmp_path, env=env, log_name="server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
 
         def say(session: str, text: str = "海外仓补贴多少") -> httpx.Response:
             return httpx.post(f"{url}/api/chat", json={"session": session, "text": text}, timeout=30)
@@ -58,8 +39,7 @@ def test_limits_per_session_and_per_client(tmp_path: Path) -> None:
         assert 'cbec_rate_limited_total{scope="session"} 1.0' in metrics
         assert 'cbec_rate_limited_total{scope="client"} 1.0' in metrics
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_serve(process)
     # refused messages are not enquiries
     db = Database(tmp_path / "f.db")
     try:
