@@ -43,7 +43,7 @@ def document_label(ref: str) -> str:
     from policy_faq.corpus import document_of
 
     doc = document_of(ref)
-    title, number = doc.title, getattr(doc, "number", None) or ""
+    title, number = doc.title, doc.number or ""
     numbered = NUMBER_IN_TITLE.match(title)
     if numbered:
         title, number = numbered[1], number or numbered[2]

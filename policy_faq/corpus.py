@@ -72,13 +72,6 @@ class Document:
     def is_national(self) -> bool:
         return self.kind == NATIONAL
 
-    @property
-    def name(self) -> str:
-        """How to name the document to a reader: 《title》 with its number, in full-width brackets
-        (the six documents' titles are kept as received, with half-width ones)."""
-        title = self.title.replace("(", "（").replace(")", "）")
-        return f"《{title}》" + (f"（{self.number}）" if self.number and self.number not in title else "")
-
     def clause(self, clause_id: str) -> Clause:
         for clause in self.clauses:
             if clause.clause == clause_id:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from policy_faq.citation import document_label
 from policy_faq.corpus import (
     MOFCOM_NEWS_MARKER,
     SUMMARY_MARK,
@@ -188,7 +189,6 @@ def test_national_summaries_give_only_numbers_of_regulations_md() -> None:
 
 
 def test_the_name_of_a_document_for_readers() -> None:
-    docs = documents_by_id()
-    assert docs["cs-2018-103"].name == "《关于跨境电子商务综合试验区零售出口货物税收政策的通知》（财税〔2018〕103号）"
-    assert docs["liaoning-2026"].name == "《辽宁省促进跨境电商加快发展行动方案（2026—2028年）》"
-    assert docs["gacc-2024-167"].name == "《关于进一步促进跨境电商出口发展的公告》（海关总署公告2024年第167号）"
+    assert document_label("cs-2018-103:main") == "《关于跨境电子商务综合试验区零售出口货物税收政策的通知》（财税〔2018〕103号）"
+    assert document_label("liaoning-2026:1") == "《辽宁省促进跨境电商加快发展行动方案（2026—2028年）》"
+    assert document_label("gacc-2024-167:main") == "《关于进一步促进跨境电商出口发展的公告》（海关总署公告2024年第167号）"
