@@ -24,6 +24,7 @@ from test_browser_web import (
     SHOTS,
     STAFF_NAME,
     STAFF_PASSWORD,
+    add_staff,
     free_port,
     local_only,
     serve_env,
@@ -75,11 +76,7 @@ def test_phone_user_to_staff_and_back_through_a_restart(tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     env = {**serve_env(), "CBEC_LOG_LEVEL": "DEBUG", "CBEC_HANDOFF_CONTACT": "服务中心 0411-84790000"}
-    added = subprocess.run(
-        [*CBEC_BOT, "staff", "add", STAFF_NAME, "--role", "staff", "--password-stdin"],
-        input=STAFF_PASSWORD + "\n", capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
-    )  # fmt: skip
-    assert added.returncode == 0, added.stderr
+    add_staff(tmp_path, STAFF_NAME, STAFF_PASSWORD, env)
     port = free_port()
     process, base = start_serve(tmp_path, port, env, "serve-1.log")
     figures: dict[str, float] = {}

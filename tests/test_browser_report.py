@@ -5,12 +5,18 @@ no sideways scrolling on a phone. Screenshots go to test-output/browser/report-*
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 from report_seed import WAREHOUSE, seed
-from test_browser_web import CBEC_BOT, CHROMIUM, local_only, serve_env, shot, start_serve, stop_serve
+from test_browser_web import (
+    CHROMIUM,
+    add_staff,
+    local_only,
+    shot,
+    start_serve,
+    stop_serve,
+)
 
 from bot.db import Database
 
@@ -30,11 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = Database(workdir / "var" / "cbec.db")
     seed(db, [WAREHOUSE, "gxq-training-subsidy", "x-overseas-warehouse"])
     db.close()
-    added = subprocess.run(
-        [*CBEC_BOT, "staff", "add", NAME, "--role", "staff", "--password-stdin"],
-        input=PASSWORD + "\n", capture_output=True, text=True, cwd=workdir, env=serve_env(), timeout=120,
-    )  # fmt: skip
-    assert added.returncode == 0, added.stderr
+    add_staff(workdir, NAME, PASSWORD)
     process, base = start_serve(workdir)
     yield base
     stop_serve(process)

@@ -80,6 +80,15 @@ def start_serve(
         time.sleep(0.2)
 
 
+def add_staff(workdir: Path, name: str, password: str, env: dict[str, str] | None = None) -> None:
+    """A dashboard login added the way an operator does it: `cbec-bot staff add` in ``workdir``."""
+    added = subprocess.run(
+        [*CBEC_BOT, "staff", "add", name, "--role", "staff", "--password-stdin"],
+        input=password + "\n", capture_output=True, text=True, cwd=workdir, env=env or serve_env(), timeout=120,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+
+
 def stop_serve(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -90,11 +99,7 @@ def stop_serve(process: subprocess.Popen) -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """`cbec-bot serve` on a fresh working directory, with a login added by `cbec-bot staff add`."""
     workdir = tmp_path_factory.mktemp("serve")
-    added = subprocess.run(
-        [*CBEC_BOT, "staff", "add", STAFF_NAME, "--role", "staff", "--password-stdin"],
-        input=STAFF_PASSWORD + "\n", capture_output=True, text=True, cwd=workdir, env=serve_env(), timeout=120,
-    )  # fmt: skip
-    assert added.returncode == 0, added.stderr
+    add_staff(workdir, STAFF_NAME, STAFF_PASSWORD)
     process, base = start_serve(workdir)
     info = {"base": base, "workdir": workdir, "process": process}
     yield info
