@@ -15,6 +15,7 @@ import re
 from bot.conversation import Button, OutMessage
 from bot.flows.turn import Turn, message
 from policy_faq.citation import original_text, source_button_label
+from policy_faq.corpus import clauses_by_ref
 
 SCREEN_CHARS = 300
 SCREEN_LINES = 14
@@ -89,8 +90,10 @@ def source_buttons(sources: tuple[str, ...], limit: int = 2) -> list[Button]:
     """「查看原文：第5条」 for the first cited clauses (适用范围 and 前言 only when nothing else is cited)."""
     substantive = [ref for ref in sources if not ref.endswith((":scope", ":preamble"))] or list(sources)
     return [
-        Button(source_button_label(ref), f"src:{ref}") for ref in substantive[:limit] if original_text(ref)
-    ]
+        Button(source_button_label(ref), f"src:{ref}")
+        for ref in substantive[:limit]
+        if ref in clauses_by_ref()
+    ]  # (a known clause: its text is built only when the button is pressed)
 
 
 def show_source(turn: Turn, ref: str) -> list[OutMessage]:
