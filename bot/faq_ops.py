@@ -149,8 +149,11 @@ class FaqOperations:
     # --- the one way a change lands -----------------------------------------------------------
     def _edit(self, user: str, make: Callable[[], editor.Edit], intent: str | None, rollback_of: int | None = None,
               change: dict | None = None) -> Outcome:  # fmt: skip
+        from intents.respond import get_responder
+
         change = dict(change or {})
         what = self.summary(change)
+        get_responder()  # the FAQ answering now is loaded before the file changes: "before" is the old FAQ
         with self._lock:
             try:
                 edit = make()
