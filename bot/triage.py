@@ -46,7 +46,7 @@ class Cluster:
     examples: list[tuple[str, int]]  # distinct texts (as stored, redacted), most frequent first
     first_seen: str
     last_seen: str
-    kinds: dict[str, int]  # 未能回答 / 追问 / 👎 counts
+    kinds: dict[str, int]  # 未能回答 / 追问 / 差评 counts
     closest: list[tuple[str, float]] = field(default_factory=list)  # intent id, score
 
     @property
@@ -99,7 +99,7 @@ def cluster_rows(rows: list[dict[str, Any]], rank: Callable[[str], list[tuple[st
             shown[row["text"]] += 1
         kinds = Counter()
         for row in members:
-            kinds["未能回答" if row["kind"] in ("fallback", "excerpt") else "追问" if row["kind"] == "clarify" else "👎"] += 1
+            kinds["未能回答" if row["kind"] in ("fallback", "excerpt") else "追问" if row["kind"] == "clarify" else "差评"] += 1
         cluster = Cluster(
             key=members[0]["id"], members=members,
             examples=sorted(shown.items(), key=lambda pair: (-pair[1], pair[0]))[:5],

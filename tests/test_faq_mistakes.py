@@ -86,7 +86,7 @@ def test_the_message_and_the_audit_say_what_changed(dashboard, faq_copy: Path) -
     page = client.get("/staff/faq")
     entry = re.search(r'<li class="audit-row" id="audit-1">.*?</li>', page.text, re.S)[0]
     assert f"把问法「{question}」加入「高新区海外仓补贴」" in entry and "开发集首选准确率" in entry
-    assert f"+      - {question}" in entry and "answer:" not in entry
+    assert f"+ - {question}" in entry and "answer:" not in entry
 
 
 def test_rollback_asks_for_confirmation_and_the_audit_shows_it(dashboard, faq_copy: Path) -> None:  # noqa: F811
@@ -100,7 +100,7 @@ def test_rollback_asks_for_confirmation_and_the_audit_shows_it(dashboard, faq_co
     asked = client.post("/staff/faq/rollback/1", headers=ORIGIN)  # the one click of before
     confirm = re.search(r'id="confirm-rollback".*?</section>', asked.text, re.S)[0]
     assert "确认回滚第1条修改" in confirm and f"把问法「{question}」加入「高新区海外仓补贴」" in confirm
-    assert f"+      - {question}" in confirm and 'name="confirm" value="1"' in confirm and "取消" in confirm
+    assert f"+ - {question}" in confirm and 'name="confirm" value="1"' in confirm and "取消" in confirm
     assert (faq_copy / WAREHOUSE_FILE).read_text(encoding="utf-8") == changed and len(audit(settings)) == 1
 
     done = client.post("/staff/faq/rollback/1", data={"confirm": "1"}, headers=ORIGIN)

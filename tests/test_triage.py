@@ -106,7 +106,7 @@ def test_queue_groups_counts_and_decisions(tmp_path: Path) -> None:
         queued = {row["id"] for c in clusters for row in c.members}
         assert queued == set(ids[:7])  # fallback, clarify and 👎; not the liked answer nor the greeting
         disliked = next(c for c in clusters if any(r["id"] == ids[6] for r in c.members))
-        assert disliked.kinds.get("👎") == 1 and disliked.closest[0][0] == "gxq-overseas-warehouse-subsidy"
+        assert disliked.kinds.get("差评") == 1 and disliked.closest[0][0] == "gxq-overseas-warehouse-subsidy"
 
         decision = triage.decide(db, weather.key, "out-of-scope", "wang", "天气不属于政策咨询")
         assert decision is not None
