@@ -69,19 +69,21 @@ def group(texts: Sequence[str], weights: Sequence[int] | None = None, threshold:
     weights = list(weights or [1] * n)
     x = vectors(texts)
     order = sorted(range(n), key=lambda i: (-weights[i], i))
-    sums: list[np.ndarray] = []
+    sums = np.zeros_like(x)  # row k: weighted sum of cluster k's vectors
+    centroids = np.zeros_like(x)  # the same, unit length
+    k = 0
     for i in order:  # leader pass
-        if sums:
-            centroids = np.array(sums)
-            centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
-            similarity = centroids @ x[i]
+        if k:
+            similarity = centroids[:k] @ x[i]
             best = int(np.argmax(similarity))
             if similarity[best] >= threshold:
-                sums[best] = sums[best] + weights[i] * x[i]
+                sums[best] += weights[i] * x[i]
+                centroids[best] = sums[best] / max(float(np.linalg.norm(sums[best])), 1e-9)
                 continue
-        sums.append(weights[i] * x[i].copy())
-    centroids = np.array(sums)
-    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
+        sums[k] = weights[i] * x[i]
+        centroids[k] = x[i]
+        k += 1
+    centroids = centroids[:k]
     similarity = x @ centroids.T  # reassignment pass: each text to its nearest final centroid
     raw = [int(np.argmax(similarity[i])) for i in range(n)]
     size = Counter()
