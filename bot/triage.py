@@ -130,13 +130,15 @@ def _closest(members: list[dict[str, Any]], label: str, rank) -> list[tuple[str,
     return [(intent, score / total) for intent, score in scores.most_common(3)]
 
 
+NEAR = 0.2  # a matcher confidence below this is no sign of closeness (weather gets 0.01 to 0.11)
+
+
 def matcher_rank(text: str) -> list[tuple[str, float]]:
-    """The current FAQ's best intents for a text (policy intents only)."""
+    """The current FAQ's best intents for a text (policy intents it is at all near to)."""
     from intents.respond import get_responder
 
-    responder = get_responder()
-    match = responder.matcher.rank(text)
-    return [(c.intent, c.confidence) for c in match.candidates if c.kind == "policy"][:3]
+    match = get_responder().matcher.rank(text)
+    return [(c.intent, c.confidence) for c in match.candidates if c.kind == "policy" and c.confidence >= NEAR][:3]
 
 
 def queue(db: Database, days: int = DAYS) -> list[Cluster]:
@@ -197,6 +199,37 @@ def handled(db: Database, limit: int = 100) -> list[dict[str, Any]]:
     for row in rows:
         row["examples"] = json.loads(row["examples"] or "[]")
     return rows
+
+
+SIMILAR = 85  # rapidfuzz ratio of normalised texts: 「今天天气怎么样」 and 「今天天气怎么样啊」
+
+
+def earlier_decisions(db: Database, clusters: list[Cluster]) -> dict[str, dict[str, Any]]:
+    """For queued clusters that look like one already marked out of scope or dismissed (a text
+    nearly the same as one of its examples), that decision: the page says so, so that the same
+    noise is settled in one click, with the reason given last time."""
+    from rapidfuzz import fuzz, process
+
+    decided = db.query(
+        """SELECT id, time, user_name, action, reason, examples FROM triage_decisions
+           WHERE action IN ('out-of-scope', 'dismissed') AND reopened_at IS NULL ORDER BY id DESC LIMIT 500"""
+    )
+    choices: list[str] = []
+    owners: list[dict[str, Any]] = []
+    for row in decided:
+        for text in json.loads(row["examples"] or "[]"):
+            choices.append(normalize(text))
+            owners.append(row)
+    found: dict[str, dict[str, Any]] = {}
+    if not choices:
+        return found
+    for cluster in clusters:
+        for text, _ in cluster.examples:
+            best = process.extractOne(normalize(text), choices, scorer=fuzz.ratio, score_cutoff=SIMILAR)
+            if best is not None:
+                found[cluster.key] = owners[best[2]]
+                break
+    return found
 
 
 def reopen(db: Database, decision_id: int, user: str) -> bool:

@@ -139,8 +139,7 @@ def test_triage_page_decides_and_keeps_a_handled_view(tmp_path: Path, monkeypatc
         assert "/staff/login" in str(client.get("/staff/triage").url)  # strangers see nothing
         for text in ("今天天气好不好", "明天天气怎么样", "今天天气好不好"):
             client.post("/api/chat", json={"session": "s-weather", "text": text})
-        log.close()
-        db.flush()
+        log.flush()
         login(client)
         page = client.get("/staff/triage")
         assert page.status_code == 200 and "待处理问题" in page.text
@@ -158,6 +157,13 @@ def test_triage_page_decides_and_keeps_a_handled_view(tmp_path: Path, monkeypatc
         handled = client.get("/staff/triage?view=handled")
         assert "不属于本助手范围" in handled.text and "天气，不是政策问题" in handled.text and "alice" in handled.text
         assert "放回待处理" in handled.text
+        # the same noise tomorrow: the queue says how it was settled last time, with the reason ready
+        client.post("/api/chat", json={"session": "s-weather-2", "text": "今天天气好不好啊"})
+        log.flush()
+        page = client.get("/staff/triage")
+        assert re.search(r"相似的问题已于 [^<]* 由 alice 标为“不属于本助手范围”：天气，不是政策问题", page.text), page.text
+        assert 'value="天气，不是政策问题"' in page.text
+    log.close()
     db.close()
 
 

@@ -31,11 +31,12 @@ def _page(request: Request, user, days: int, status_code: int = 200, message: st
     clusters = triage.queue(db, days) if view == "queue" else []
     decisions = triage.handled(db) if view == "handled" else []
     total = sum(c.count for c in clusters)
+    earlier = triage.earlier_decisions(db, clusters[:SHOWN]) if clusters else {}
     return render(
         request, "triage.html", status_code, user=user, clusters=clusters[:SHOWN], more=max(len(clusters) - SHOWN, 0),
         total=total, cluster_count=len(clusters), decisions=decisions, view=view, days=str(days),
         DAY_CHOICES=DAY_CHOICES, ACTIONS=triage.ACTIONS, catalog=intent_catalog(), message=message, ok=ok,
-        form=form or {},
+        form=form or {}, earlier=earlier,
     )  # fmt: skip
 
 
