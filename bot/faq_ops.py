@@ -78,9 +78,10 @@ class FaqOperations:
         """Warnings about adding ``question`` to ``intent_id``, from a matcher rebuilt with the
         change (Chinese, empty when the question would be answered by that intent). Raises
         EditRefused when the edit itself would be refused (a duplicate, an unknown intent)."""
-        from intents.respond import Responder
+        from intents.respond import Responder, get_responder
         from policy_faq.faq import load_faq
 
+        now = get_responder().respond(" ".join(question.split()))
         with tempfile.TemporaryDirectory() as scratch:
             copy = Path(scratch) / "faq"
             shutil.copytree(self._dir, copy)
@@ -100,6 +101,9 @@ class FaqOperations:
             warnings.append(f"加入后，「{question}」仍会首先匹配到「{name}」，而不是「{title}」。")
         elif reply.kind == "clarify":
             warnings.append(f"加入后，助手对「{question}」仍会追问，而不是直接答复「{title}」。")
+        elif now.kind in ("answer", "calculation", "checklist") and now.intent not in (None, intent_id):
+            answered = responder.by_id[now.intent].title if now.intent in responder.by_id else now.intent
+            warnings.append(f"「{question}」现在由「{answered}」直接解答；加入后将改由「{title}」答复，请确认这样更对。")
         return warnings
 
     def add_question(self, user: str, intent_id: str, question: str) -> Outcome:

@@ -61,14 +61,25 @@ def test_weather_into_the_warehouse_subsidy_is_warned_about_and_not_applied(dash
 
 
 def test_a_question_that_still_ranks_another_intent_first_is_warned_about(dashboard, faq_copy: Path) -> None:  # noqa: F811
+    """The wrong intent picked: a 高新区 warehouse question added to 四川跨境电商人才培养 would still
+    be answered by 高新区海外仓补贴 (the matcher rebuilt with the change says so)."""
     client, _ = dashboard
     _login(client, "olga", "op-pass-123")
-    by_id = get_responder().by_id
-    other = next(i for i in by_id.values() if i.topic == "人才培训" and i.kind == "policy")
-    question = other.questions[0] + "具体怎么办理"  # another intent's own question, reworded a little
-    response = client.post("/staff/faq/question", data={"intent": WAREHOUSE, "question": question}, headers=ORIGIN)
+    talent = get_responder().by_id["sc-talent"].title
+    original = (faq_copy / "sichuan-2024.yaml").read_text(encoding="utf-8")
+    question = "高新区海外仓租金补贴到底多少钱"
+    response = client.post("/staff/faq/question", data={"intent": "sc-talent", "question": question}, headers=ORIGIN)
     warnings = re.search(r'id="faq-warnings".*?</div>', response.text, re.S)[0]
-    assert "仍会首先匹配到" in warnings and "而不是「高新区海外仓补贴」" in warnings, warnings
+    assert f"仍会首先匹配到「高新区海外仓补贴」，而不是「{talent}」" in warnings, warnings
+    assert (faq_copy / "sichuan-2024.yaml").read_text(encoding="utf-8") == original
+    # picked 谢谢 for a question the FAQ answers now: the change would take that answer away
+    question = "海外仓补贴政策高新区具体怎么申请"
+    answered = get_responder().respond(question)
+    assert answered.kind == "answer"
+    response = client.post("/staff/faq/question", data={"intent": "chat-thanks", "question": question}, headers=ORIGIN)
+    warnings = re.search(r'id="faq-warnings".*?</div>', response.text, re.S)[0]
+    title = get_responder().by_id[answered.intent].title
+    assert f"现在由「{title}」直接解答；加入后将改由「{get_responder().by_id['chat-thanks'].title}」答复" in warnings
 
 
 def test_the_message_and_the_audit_say_what_changed(dashboard, faq_copy: Path) -> None:  # noqa: F811
