@@ -203,3 +203,11 @@ def test_out_of_scope_words_mid_dialogue_are_refused(responder: Responder) -> No
     for message in ("五一放几天假", "亚马逊又封我号了 咋申诉"):
         assert chat.say(message).kind == "fallback", message
     assert chat.say("辽宁呢").intent == "ln-overseas-warehouse"
+
+
+def test_a_place_asked_for_money_goes_to_what_that_place_funds(responder: Responder) -> None:
+    # 高新区 has no industry-belt intent: 给不给钱 there asks what its policy funds
+    chat = Session(responder)
+    chat.say("辽宁产业带")
+    assert chat.say("国家层面呢").intent == "mof-industry-belt"
+    assert chat.say("大连高新区给不给钱").intent == "gxq-policy-overview"
