@@ -211,3 +211,11 @@ def test_a_place_asked_for_money_goes_to_what_that_place_funds(responder: Respon
     chat.say("辽宁产业带")
     assert chat.say("国家层面呢").intent == "mof-industry-belt"
     assert chat.say("大连高新区给不给钱").intent == "gxq-policy-overview"
+
+
+def test_an_aspect_and_a_verb_stay_on_the_topic_however_sure_the_ranking(responder: Responder) -> None:
+    # an FAQ question of the AEO intent ends in 找谁办, which makes the ranking alone sure of it
+    chat = Session(responder)
+    assert chat.say("四川对海外仓有啥扶持").intent == "sc-overseas-warehouse"
+    reply = chat.say("找谁办")
+    assert (reply.intent, reply.followup) == ("sc-overseas-warehouse", "same")
