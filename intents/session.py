@@ -19,6 +19,7 @@ from intents.context import (
     ASPECT,
     CLAUSE,
     MATERIALS,
+    MATERIALS_CUE,
     MODIFIERS,
     NATIONAL,
     NEXT_YEAR,
@@ -62,6 +63,7 @@ QUESTIONS_USED = 4
 SIBLING_KIND, SIBLING_PLACE, SIBLING_DOCUMENT = 0.2, 0.1, 0.1
 # a summary across places is no sibling of one document's part (物流方面说了啥 after the 商务部 opinion)
 SIBLING_SUMMARY = 0.1
+SIBLING_MATERIALS = 0.1  # an item's application materials are no sibling of its own unless asked for
 IN_PLACE, IN_PLACE_ITEM = 0.8, 0.99
 # what, after a support item, asks about the policy as a whole rather than the item
 ABOUT_THE_POLICY = re.compile(r"谁|解释|有效|正式|生效|截止|过期|征求意见|叠加|重复|同时|空壳|失信|不能报|不得|市里|省里|依据|who|valid|in force|draft")
@@ -389,6 +391,7 @@ def sibling_intent(responder, query: str, context: Context, intent):
     matcher = responder.matcher
     kind = (intent.action or "").split(":", 1)[0]
     documents = {ref.split(":", 1)[0] for ref in intent.sources}
+    materials = bool(MATERIALS_CUE.search(query))
     best, best_score = None, -1.0
     for candidate in match.candidates:
         if candidate.kind != "policy":
@@ -403,6 +406,8 @@ def sibling_intent(responder, query: str, context: Context, intent):
         score += SIBLING_PLACE if other.jurisdiction == intent.jurisdiction else 0.0
         score += SIBLING_DOCUMENT if documents & {ref.split(":", 1)[0] for ref in other.sources} else 0.0
         score -= SIBLING_SUMMARY if other.jurisdiction == "multi" and intent.jurisdiction != "multi" else 0.0
+        # 海外仓那条, 商标那条呢: the item itself, not its application materials (unless asked for)
+        score -= SIBLING_MATERIALS if (other.action or "").startswith("checklist:apply-") and not materials else 0.0
         if score > best_score:
             best, best_score = other, score
     return best

@@ -219,3 +219,12 @@ def test_an_aspect_and_a_verb_stay_on_the_topic_however_sure_the_ranking(respond
     assert chat.say("四川对海外仓有啥扶持").intent == "sc-overseas-warehouse"
     reply = chat.say("找谁办")
     assert (reply.intent, reply.followup) == ("sc-overseas-warehouse", "same")
+
+
+@pytest.mark.parametrize(("pointer", "intent"), [("海外仓那条", "gxq-overseas-warehouse-subsidy"), ("商标那条呢", "gxq-ip-certification-subsidy")])
+def test_a_pointer_to_an_item_is_the_item_not_its_materials(responder: Responder, pointer: str, intent: str) -> None:
+    chat = Session(responder)
+    chat.say("高新区跨境电商扶持政策一共有哪几项")
+    assert chat.say(pointer).intent == intent
+    reply = chat.say("要准备哪些材料")
+    assert reply.kind == "checklist"
