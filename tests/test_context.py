@@ -184,3 +184,63 @@ def test_a_place_follow_up_goes_to_that_place_s_intent_on_the_subject() -> None:
     reply, context = responder.respond_in_context("辽宁跨境电商有补贴吗", None, now=1000.0)
     reply, _ = responder.respond_in_context("那高新区呢", context, now=1060.0)
     assert reply.intent == "gxq-policy-overview"
+
+
+def test_a_place_follow_up_keeps_the_subject_the_user_named(responder: Responder) -> None:
+    # 营口's overseas warehouses are in its brand-building intent: 辽宁呢 after 那海外仓呢 asks about
+    # 辽宁's overseas warehouses, not its brand building
+    chat = Session(responder)
+    assert chat.say("营口那边有啥政策").intent == "yk-plan-overview"
+    assert chat.say("那海外仓呢").intent == "yk-brand"
+    assert (chat.say("辽宁呢").intent, chat.context.subject) == ("ln-overseas-warehouse", "yk-brand")
+    assert chat.say("那盘锦").intent == "pj-overseas-warehouse"
+    assert chat.say("国家层面呢").intent == "mof-overseas-warehouse"
+
+
+def test_out_of_scope_words_mid_dialogue_are_refused(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("盘锦对海外仓有支持吗")
+    for message in ("五一放几天假", "亚马逊又封我号了 咋申诉"):
+        assert chat.say(message).kind == "fallback", message
+    assert chat.say("辽宁呢").intent == "ln-overseas-warehouse"
+
+
+def test_a_place_asked_for_money_goes_to_what_that_place_funds(responder: Responder) -> None:
+    # 高新区 has no industry-belt intent: 给不给钱 there asks what its policy funds
+    chat = Session(responder)
+    chat.say("辽宁产业带")
+    assert chat.say("国家层面呢").intent == "mof-industry-belt"
+    assert chat.say("大连高新区给不给钱").intent == "gxq-policy-overview"
+
+
+def test_an_aspect_and_a_verb_stay_on_the_topic_however_sure_the_ranking(responder: Responder) -> None:
+    # an FAQ question of the AEO intent ends in 找谁办, which makes the ranking alone sure of it
+    chat = Session(responder)
+    assert chat.say("四川对海外仓有啥扶持").intent == "sc-overseas-warehouse"
+    reply = chat.say("找谁办")
+    assert (reply.intent, reply.followup) == ("sc-overseas-warehouse", "same")
+
+
+@pytest.mark.parametrize(("pointer", "intent"), [("海外仓那条", "gxq-overseas-warehouse-subsidy"), ("商标那条呢", "gxq-ip-certification-subsidy")])
+def test_a_pointer_to_an_item_is_the_item_not_its_materials(responder: Responder, pointer: str, intent: str) -> None:
+    chat = Session(responder)
+    chat.say("高新区跨境电商扶持政策一共有哪几项")
+    assert chat.say(pointer).intent == intent
+    reply = chat.say("要准备哪些材料")
+    assert reply.kind == "checklist"
+
+
+def test_a_follow_up_on_an_aspect_leads_with_the_line_that_answers_it(responder: Responder) -> None:
+    from policy_faq.typography import offences
+
+    chat = Session(responder)
+    first = chat.say("高新区海外仓补贴怎么算").answer
+    assert chat.say("那上限是多少").answer == first  # 每年最高50万元 is already the first line
+    reply = chat.say("谁可以申请")
+    lines = reply.answer.splitlines()
+    assert lines[0] == "对象：在高新区依法经营、经区级主管部门认定的企业。"
+    assert sorted(line.removeprefix("• ") for line in lines) == sorted(line.removeprefix("• ") for line in first.splitlines())
+    assert offences(reply.answer) == []
+    chat = Session(responder)
+    chat.say("辽宁对海外仓有啥支持")
+    assert chat.say("找哪个部门").answer.startswith("具体支持问所在市商务局或省商务厅。")
