@@ -77,7 +77,8 @@ def test_every_staff_page_fits_the_screen(server: str, browser, width: str) -> N
     clusters = page.locator("#clusters .cluster")
     expect(clusters.first).to_be_visible()
     assert clusters.count() >= (4 if width == "1280" else 1)
-    expect(page.locator("#clusters")).to_contain_text("海外仓补贴上限是多少")
+    if width == "1280":  # (at 390 the FAQ change made below may have resolved it)
+        expect(page.locator("#clusters")).to_contain_text("海外仓补贴上限是多少")
     expect(page.locator("#clusters")).to_contain_text("最接近的意图")
     fits("triage")
     if width == "1280":  # one decision, so that both widths show the 已处理 view with an entry
