@@ -103,6 +103,8 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             state.chat = build_chat(settings, database, recorder)
             state.telegram = await run_telegram(settings, database, recorder, state.outbox)
             state.wechat = build_wechat(settings, database, recorder, state.forward)
+            if state.wechat is not None:
+                await run_in_threadpool(state.wechat.warm)
         else:
             state.chat = chat
         state.faq_ops = FaqOperations(database)
