@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fake_wechat import AES_KEY, APPID, SECRET, TOKEN, FakeWeChat, free_port  # noqa: E402
 
+SECRET_KEY = "benchmark-secret"
 CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 
 
@@ -45,7 +46,7 @@ def percentile(values: list[float], share: float) -> float:
 def start_server(workdir: Path, fake: FakeWeChat, safe: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CBEC_")}, "PYTHONPATH": str(ROOT),
-           "CBEC_DB": str(workdir / "cbec.db"), "CBEC_SECRET": "benchmark-secret", "CBEC_LOG_LEVEL": "WARNING",
+           "CBEC_DB": str(workdir / "cbec.db"), "CBEC_SECRET": SECRET_KEY, "CBEC_LOG_LEVEL": "WARNING",
            "CBEC_WECHAT_TOKEN": TOKEN, "CBEC_WECHAT_APPID": APPID, "CBEC_WECHAT_SECRET": SECRET,
            "CBEC_WECHAT_API_URL": fake.url, **({"CBEC_WECHAT_AES_KEY": AES_KEY} if safe else {})}  # fmt: skip
     log = (workdir / "serve.log").open("wb")
@@ -94,11 +95,19 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         process.terminate()
         await asyncio.to_thread(process.wait, 30)
         await fake.stop()
+    from bot.log import pseudonymise
+
     with sqlite3.connect(workdir / "cbec.db") as db:
         rows = dict(db.execute("SELECT user_key, COUNT(*) FROM enquiries GROUP BY user_key").fetchall())
-        retried_rows = db.execute("SELECT COUNT(*) FROM enquiries").fetchone()[0] - len(items)
         claimed = db.execute("SELECT COUNT(*) FROM wechat_replies").fetchone()[0]
-    extra_rows = sum(count - 1 for count in rows.values() if count > 1)
+
+    def logged(openid: str) -> int:
+        return rows.get(pseudonymise(SECRET_KEY, "wechat", openid), 0)
+
+    # a retried message should have as many rows as the same text sent once (1, or 0 for input
+    # that is not an enquiry, e.g. markup): more is a duplicate
+    retried_rows = sum(logged(f"oRetry{n:05d}") for n in range(len(retried)))
+    extra_rows = sum(max(0, logged(f"oRetry{n:05d}") - logged(f"oBench{n:05d}")) for n in range(len(retried)))
 
     mode = "safe mode (encrypted)" if args.safe else "plain mode"
     print(f"WeChat passive reply through /wechat of `cbec-bot serve`, {mode}, dev set enquiries one at a time")
@@ -108,8 +117,9 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
     print(f"\nretries: {len(retried)} messages × 5 pushes (4 at once, 1 after the answer)")
     print(f"  copies with another reply than the first: {duplicates}")
     print(f"  customer-service messages sent for them: {extra_sent}")
-    print(f"  enquiry rows for them: {retried_rows} (one per message: {len(retried)}); users with more rows than "
-          f"messages: {extra_rows}; wechat_replies rows: {claimed} for {len(items) + len(retried)} messages")  # fmt: skip
+    print(f"  enquiry rows for them: {retried_rows} (as for the same texts sent once: "
+          f"{sum(logged(f'oBench{n:05d}') for n in range(len(retried)))}); duplicate rows: {extra_rows}")
+    print(f"  wechat_replies rows: {claimed} for {len(items) + len(retried)} messages")
     print("\ntarget: every passive reply within 5 s; 0 duplicate replies or log rows under retries")
 
 

@@ -17,11 +17,15 @@ from pathlib import Path
 import aiohttp
 import conversation_scripts as scripts
 import pytest
+from conversation_driver import Chat
 from fake_wechat import SECRET, TOKEN, FakeWeChat
 from wechat_harness import NUMBERED, WeChatReply, serving
 
+from bot import report
 from bot.flows.guard import NOT_TEXT
 from bot.flows.handoff import WHERE
+from bot.log_stats import Scope
+from bot.web.catalog import intent_catalog
 from policy_faq.typography import fullwidth
 
 CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
@@ -112,6 +116,8 @@ async def test_same_answers_as_the_web_chat(tmp_path: Path) -> None:
         channels = await app.rows("SELECT channel, COUNT(*) AS n FROM enquiries GROUP BY channel ORDER BY channel")
         assert channels[0]["channel"] == "web" and channels[1]["channel"] == "wechat"
         assert channels[0]["n"] == channels[1]["n"] >= 4
+        built = await asyncio.to_thread(report.build, app.web.db, Scope.last(2), intent_catalog())
+        assert {share.label: share.count for share in built.channels} == {"网页": channels[0]["n"], "微信": channels[1]["n"]}
 
 
 async def test_retries_of_one_message_get_one_answer_and_one_row(tmp_path: Path) -> None:
@@ -235,3 +241,21 @@ async def test_wechat_menu_sets_the_topics_and_tools(tmp_path: Path) -> None:
         assert shown == menu
     finally:
         await fake.stop()
+
+
+def test_a_number_presses_its_line_and_any_other_text_is_a_question(tmp_path: Path) -> None:
+    """The core on the wechat channel (tests/conversation_driver.py, no server): the buttons
+    are lines, "2" presses the second, a number no line has is read as a message."""
+    chat = Chat(tmp_path / "cbec.db", channel="wechat", user="oUser-n")
+    try:
+        [welcome] = chat.say("/start")
+        assert welcome.buttons == () and "\n回复1：选择地区\n回复2：补贴申报\n" in welcome.text
+        [region] = chat.say("1")
+        assert region.text.startswith("请选择企业所在地区") and "回复1：大连高新区" in region.text
+        [chosen] = chat.say("1。")
+        assert chosen.text.startswith("已设为「大连高新区」")
+        [answer] = chat.say("88")  # no line 88: an ordinary message
+        assert not answer.text.startswith("已设为")
+        assert chat.rows("SELECT text FROM enquiries") == [{"text": "88"}]
+    finally:
+        chat.close()

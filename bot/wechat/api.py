@@ -22,6 +22,8 @@ from wechatpy.exceptions import WeChatClientException
 from bot.telegram_common import RetryPolicy
 
 log = logging.getLogger(__name__)
+# urllib3 logs each request's URL at DEBUG, and WeChat's URLs carry the AppSecret and the token
+logging.getLogger("urllib3").setLevel(logging.INFO)
 TOKEN_CODES = frozenset({40001, 40014, 42001})  # invalid credential, invalid token, expired token
 RETRY_CODES = frozenset({-1, 45009, 45011})  # system busy, API rate limit, per-minute quota
 TIMEOUT = 10.0

@@ -28,7 +28,7 @@ async def deliver_pending(db: Any, channel: Any) -> int:
     """Send what is waiting; the number of replies sent."""
     sent = 0
     for pending in await run_in_threadpool(tickets.take_pending, db, CHANNEL):
-        parts = split_text(pending.for_user(), PASSIVE_BYTES, measure=utf8_bytes)
+        parts = split_text(pending.for_user().replace("<", "＜"), PASSIVE_BYTES, measure=utf8_bytes)
         if await channel.send(pending.chat_id, parts):
             sent += 1
         else:

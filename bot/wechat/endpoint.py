@@ -54,8 +54,9 @@ def utf8_bytes(text: str) -> int:
 
 
 def pieces(messages: list[OutMessage]) -> list[str]:
-    """The texts for this user, one after another, in parts that fit a WeChat text message."""
-    text = "\n\n".join(tidy(m.text) for m in messages if m.chat_id is None and m.text.strip())
+    """The texts for this user, one after another, in parts that fit a WeChat text message.
+    WeChat shows an <a href> in a text as a link: no "<" goes out as markup."""
+    text = "\n\n".join(tidy(m.text).replace("<", "＜") for m in messages if m.chat_id is None and m.text.strip())
     return split_text(text, PASSIVE_BYTES, measure=utf8_bytes) if text else []
 
 
