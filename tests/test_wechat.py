@@ -156,6 +156,21 @@ async def test_a_reply_not_ready_in_time_goes_once_as_customer_service_messages(
         assert len(await app.rows("SELECT id FROM enquiries")) == 1
 
 
+async def test_when_the_api_refuses_a_late_reply_the_retry_takes_it_passively(tmp_path: Path) -> None:
+    async with serving(tmp_path) as app:
+        app.web.wechat.passive_seconds = 0.0
+        app.fake.fail("message/custom/send", 48001)  # e.g. an account without the customer-service API
+        xml = app.fake.text_xml("oUser-noapi", "海外仓补贴怎么申请", msg_id=777003)
+        assert (await app.push(xml)).body == "success"
+        for _ in range(100):
+            if app.fake.refused and not app.web.wechat.pushes["msg:777003"].via_api:
+                break
+            await asyncio.sleep(0.05)
+        retry = await app.push(xml)  # WeChat's retry, 5 s later
+        assert retry.text and "海外仓" in retry.text and app.fake.sent == []
+        assert len(await app.rows("SELECT id FROM enquiries")) == 1
+
+
 async def test_a_long_reply_is_split_the_rest_as_customer_service_messages(tmp_path: Path) -> None:
     async with serving(tmp_path) as app, aiohttp.ClientSession() as client:
         user = app.user("oUser-long")

@@ -167,7 +167,7 @@ class WeChatChannel:
         except TimeoutError:
             if self.api is not None and not push.via_api:
                 push.via_api = True
-                push.task.add_done_callback(lambda task: self._spawn(self._send_late(key, event.user_id, task)))
+                push.task.add_done_callback(lambda _: self._spawn(self._send_late(key, event.user_id, push)))
             return None, []
         if push.via_api or not handled.parts:
             return None, []
@@ -208,14 +208,16 @@ class WeChatChannel:
         self.sending.add(task)
         task.add_done_callback(self.sending.discard)
 
-    async def _send_late(self, key: str, openid: str, task: asyncio.Future) -> None:
-        if task.cancelled() or task.exception() is not None:
+    async def _send_late(self, key: str, openid: str, push: Push) -> None:
+        if push.task.cancelled() or push.task.exception() is not None:
             return
-        handled: Handled = task.result()
+        handled: Handled = push.task.result()
         if handled.elsewhere or not handled.parts:
             return
-        await self.send(openid, handled.parts)
-        await run_in_threadpool(self.store.answered, key, "")  # a later retry gets no second copy
+        if await self.send(openid, handled.parts):
+            await run_in_threadpool(self.store.answered, key, "")  # a later retry gets no second copy
+        else:  # WeChat refused: a retry still on its way may take the passive reply instead
+            push.via_api = False
 
     async def send(self, openid: str, parts: list[str]) -> bool:
         """Customer-service messages, in order; False (logged) when WeChat refused one."""
