@@ -62,12 +62,12 @@ async def menu_clarify_answer_thumbs_up(user: User) -> Reply:
     await user.say("/start")
     [topic] = await user.press("海外仓")
     assert "「海外仓」常见问题" in topic.text and len(topic.labels()) >= 2
-    [clarify] = await user.say("离境即退税")
+    [clarify] = await user.say("品牌补贴")  # three readings (离境即退税 is now answered directly)
     assert clarify.text.startswith("您问的是「") and "还是「" in clarify.text
     suggestions = [label for label in clarify.labels() if label not in NOT_SUGGESTIONS]
     assert len(suggestions) >= 2 and "都不是，转人工" in clarify.labels()
     [answer] = await user.press(suggestions[1])
-    place = suggestions[1][:2]  # 辽宁…/四川…: the reading chosen, answered from its place's document
+    place = suggestions[1][:2]  # 高新…, 辽宁…: the reading chosen, answered from its place's document
     assert "依据" in answer.text and place in answer.text.split("依据")[1] and "-2026:" not in answer.text
     [thanks] = await user.press("👍 有帮助")
     assert "谢谢您的反馈" in thanks.text

@@ -97,7 +97,7 @@ def same_but_the_channel(text: str) -> str:
 async def test_same_answers_as_the_web_chat(tmp_path: Path) -> None:
     """The same messages through /api/chat and /wechat of one server: the same texts, the
     buttons as numbered lines with the same labels, and a number works as the button."""
-    said = ["/start", "海外仓花了80万能补多少", "跨境电商出口退税怎么办理", "离境即退税", "1", "9610是什么", "转人工"]
+    said = ["/start", "海外仓花了80万能补多少", "跨境电商出口退税怎么办理", "品牌补贴", "2", "9610是什么", "转人工"]
     async with serving(tmp_path) as app, aiohttp.ClientSession() as client:
         user = app.user("oUser-same")
         previous_web: list[str] = []
