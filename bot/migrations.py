@@ -251,3 +251,22 @@ def _log_staff_sessions_ended(db: sqlite_utils.Database) -> None:
             ended_at TEXT NOT NULL
         )"""
     )
+
+
+# -- WeChat replies by message (bot/wechat/replies.py, issue 19) ----------------------------------
+# WeChat retries a push it got no answer to within 5 s (up to 3 times): the first push claims
+# its key (MsgId, or sender + CreateTime + event for events), the reply is kept so a retry, also
+# after a restart, gets the same one and the conversation core sees the message once. The user
+# is stored pseudonymised; rows older than a day are removed as new ones come.
+@migration("wechat-0001-replies")
+def _wechat_replies(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE wechat_replies (
+            message_key TEXT PRIMARY KEY,
+            user_key TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            reply TEXT,
+            replied_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX wechat_replies_received ON wechat_replies (received_at)")

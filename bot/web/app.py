@@ -35,7 +35,7 @@ from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
 from bot.web.chat import ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
-from bot.web.runtime import build_chat, run_telegram
+from bot.web.runtime import build_chat, build_wechat, run_telegram
 from bot.web.sql import guarded, make_datasette
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class WebState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     metrics: Metrics = field(default_factory=Metrics)
     telegram: Any = None
+    wechat: Any = None  # bot/wechat/endpoint.py WeChatChannel, when CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID are set
     faq_ops: FaqOperations | None = None
     chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
 
@@ -101,6 +102,9 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             recorder = MeteredRecorder(state.log, state.metrics)
             state.chat = build_chat(settings, database, recorder)
             state.telegram = await run_telegram(settings, database, recorder, state.outbox)
+            state.wechat = build_wechat(settings, database, recorder, state.forward)
+            if state.wechat is not None:
+                await run_in_threadpool(state.wechat.warm)
         else:
             state.chat = chat
         state.faq_ops = FaqOperations(database)
@@ -112,13 +116,21 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         courier = None
         if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
             courier = asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None)))
+        wechat_courier = None
+        if state.wechat is not None and state.wechat.api is not None:  # staff replies as customer-service messages
+            from bot.wechat import delivery
+
+            wechat_courier = asyncio.create_task(delivery.run(database, state.wechat))
         try:
             yield
         finally:
-            if courier is not None:
-                courier.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await courier
+            for task in (courier, wechat_courier):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            if state.wechat is not None:
+                await state.wechat.stop()
             if state.telegram is not None:
                 await state.telegram.stop()
             if state.log is not None:
@@ -141,6 +153,10 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(dashboard.router)
     app.include_router(operator.router)
     app.include_router(handoffs.router)
+    if settings.wechat_on:
+        from bot.wechat import endpoint as wechat_endpoint
+
+        app.include_router(wechat_endpoint.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit)
