@@ -456,9 +456,12 @@ _faq_dir: Path | None = None  # None: the FAQ shipped in the package (policy_faq
 def use_faq_dir(directory: Path | None) -> None:
     """Answer from the FAQ in ``directory`` (CBEC_FAQ_DIR) from now on."""
     global _faq_dir, _current
+    from policy_faq.corpus import use_documents_dir
+
     with _lock:
         if directory != _faq_dir:
             _faq_dir, _current = directory, None
+            use_documents_dir(directory / "documents" if directory else None)
 
 
 def faq_dir() -> Path:

@@ -244,8 +244,15 @@ def validate(directory: Path = FAQ_DIR, coverage_file: Path = COVERAGE_FILE, che
     covered = cited | set(excluded)
     report.clauses_covered = len(covered & required)
     report.uncovered = sorted(required - covered)
+    waiting: dict[str, int] = {}  # an added document's clauses: no intent answers from them yet
     for ref in report.uncovered:
-        report.errors.append(f"coverage: clause {ref} is cited by no intent and not excluded in {coverage_file.name}")
+        doc = document_of(ref)
+        if doc.is_added:
+            waiting[doc.id] = waiting.get(doc.id, 0) + 1
+        else:
+            report.errors.append(f"coverage: clause {ref} is cited by no intent and not excluded in {coverage_file.name}")
+    for doc_id, count in waiting.items():
+        report.warnings.append(f"coverage: {count} clauses of the added document {doc_id} are cited by no intent yet")
     return report
 
 
