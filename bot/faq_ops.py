@@ -49,6 +49,10 @@ class FaqOperations:
     def add_intent(self, user: str, **fields) -> Outcome:
         return self._edit(user, lambda: editor.add_intent(directory=self._dir, **fields), fields.get("intent_id"))
 
+    def mark_reviewed(self, user: str, intent_id: str, doc_id: str) -> Outcome:
+        """「已复核」 on the dashboard: the intent was checked against the newer document."""
+        return self._edit(user, lambda: editor.mark_reviewed(intent_id, doc_id, self._dir), intent_id)
+
     def rollback(self, user: str, audit_id: int) -> Outcome:
         rows = self._db.query("SELECT * FROM faq_audit WHERE id = ?", (audit_id,))
         if not rows or rows[0]["outcome"] != "applied" or rows[0]["file"] is None:

@@ -193,6 +193,19 @@ def checklist_text(checklist_id: str) -> str | None:
         return None
 
 
+def newer_version_notes(intents) -> dict[str, tuple[str, ...]]:
+    """Intent id -> the notes its answer carries because a cited clause was changed by a newer
+    document that no operator has reviewed it against yet (policy_faq/supersession.py)."""
+    from policy_faq.supersession import newer_version_note, review_flags
+
+    notes: dict[str, list[str]] = {}
+    for flag in review_flags(list(intents)):
+        note = newer_version_note(flag.old_ref, flag)
+        if note not in notes.setdefault(flag.intent, []):
+            notes[flag.intent].append(note)
+    return {intent: tuple(found) for intent, found in notes.items()}
+
+
 # --- the responder ----------------------------------------------------------------------------
 class Responder:
     def __init__(self, faq: Faq, tokenizer: str | None = None, model: dict | None = None) -> None:
@@ -201,6 +214,7 @@ class Responder:
         self.clauses = self.matcher.clauses
         self.thresholds = self.matcher.model["thresholds"]
         self.by_id: dict[str, Intent] = faq.by_id()
+        self.review_notes = newer_version_notes(self.by_id.values())
         # replies are immutable and depend only on (text, region, day): frequent enquiries are
         # answered from here (cleared when full; a swap_responder starts a fresh one)
         self._cache: dict[tuple, Reply] = {}
@@ -433,6 +447,11 @@ class Responder:
         expired = expiry_note(intent.sources, today)
         if expired:
             answer += f"\n{expired}"
+        cited_docs = {ref.split(":", 1)[0] for ref in intent.sources}
+        if calculation is None or calculation.get("document", "") in cited_docs:
+            # superseded and not yet reviewed (a calculation from the newer text needs no warning)
+            for note in self.review_notes.get(intent.id, ()):
+                answer += f"\n{note}"
         return self._reply(
             kind,
             answer,

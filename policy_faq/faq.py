@@ -45,6 +45,9 @@ class Intent(BaseModel):
     related: tuple[str, ...] = ()
     # "calc:<item id>", "calc:first-order", "calc:eit", "checklist:<checklist id>"
     action: str | None = Field(None, pattern=r"^(calc|checklist):[a-z0-9-]+$")
+    # documents that superseded a cited one and against which an operator has checked this
+    # answer (the dashboard's 「已复核」): until then the answer warns that a newer version is out
+    reviewed: tuple[str, ...] = ()
 
 
 class FaqFile(BaseModel):

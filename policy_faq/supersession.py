@@ -127,3 +127,51 @@ def version_on(doc_id: str, day: date) -> Document:
             break
         current = nxt
     return current
+
+
+@dataclass(frozen=True)
+class ReviewFlag:
+    """An intent to review (需复核): it cites a clause its document's successor changed."""
+
+    intent: str
+    old_ref: str
+    new_ref: str | None  # the clause that replaces it (None: the new text dropped it)
+    change: ClauseChange
+    new_doc: str
+
+
+def review_flags(intents) -> list[ReviewFlag]:
+    """Every (intent, changed clause) an operator has not yet marked reviewed against the new
+    document (``reviewed: [NEW DOC]`` in the intent); ``intents`` are FAQ Intent models."""
+    flags = []
+    for diff in supersessions():
+        changed = {f"{diff.old.id}:{c.old}": c for c in diff.changes if c.old}
+        for intent in intents:
+            if diff.new.id in intent.reviewed:
+                continue
+            for ref in intent.sources:
+                if ref in changed:
+                    flags.append(ReviewFlag(intent.id, ref, diff.new_ref(ref), changed[ref], diff.new.id))
+    return flags
+
+
+def newer_version_note(ref: str, flag: ReviewFlag) -> str:
+    """What an answer from the old clause says until it is reviewed: a newer version is out,
+    it may differ, and which clause of it to read, in words."""
+    from policy_faq.citation import clause_label, document_label
+    from policy_faq.typography import fullwidth
+
+    new = documents_by_id()[flag.new_doc]
+    label = document_label(f"{flag.new_doc}:")
+    issued = _day_words(new.date)
+    lead = f"注意：{label}已发布新版本" + (f"（{issued}）" if issued else "")
+    if flag.new_ref is None:
+        return fullwidth(f"{lead}，新版本不再有本条内容，以上答复可能已不适用，请以新版本为准。")
+    where = clause_label(flag.new_ref.split(":", 1)[1])
+    return fullwidth(f"{lead}，其{where}与以上依据不同，以上内容可能有变化，请以新版本{where}为准。")
+
+
+def _day_words(day: str) -> str:
+    """2027-01-15 -> 2027年1月15日; 2027 -> 2027年."""
+    parts = [int(p) for p in day.split("-") if p.isdigit()]
+    return "".join(f"{n}{unit}" for n, unit in zip(parts, ("年", "月", "日"), strict=False))

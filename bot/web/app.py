@@ -30,7 +30,7 @@ from bot.log import EnquiryLog
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
 from bot.web import chat as chat_api
-from bot.web import dashboard, handoffs, operator
+from bot.web import dashboard, handoffs, operator, policies
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
 from bot.web.chat import ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
@@ -141,6 +141,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(dashboard.router)
     app.include_router(operator.router)
     app.include_router(handoffs.router)
+    app.include_router(policies.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit)
