@@ -366,7 +366,7 @@ class Responder:
             return self.ask_item(match)
         if decision.reason:
             return self.fallback(decision.reason)
-        return self._excerpt_or_fallback(match)
+        return self._excerpt_or_fallback(match, today)
 
     def clarify(self, options) -> Reply:
         """The question that tells the readings apart, with one button per reading (two or more)."""
@@ -394,7 +394,7 @@ class Responder:
             "clarify", answer, intent=first, confidence=match.confidence, suggestions=suggestions
         )
 
-    def _excerpt(self, hit, match: Match) -> Reply:
+    def _excerpt(self, hit, match: Match, today: date | None = None) -> Reply:
         from policy_faq.corpus import get_clause
 
         ref = hit.ref
@@ -403,9 +403,12 @@ class Responder:
             "没有找到完全对应的问答，以下是相关条款的原文摘录，仅供参考，不是确认的答复：\n"
             f"「{quote}」\n{source_line((ref,)).replace('依据：', '摘自：', 1)}\n{HANDOFF_OFFER}"
         )
+        expired = expiry_note((ref,), today)
+        if expired:  # an excerpt from a document past its valid-until says so too
+            answer += f"\n{expired}"
         return self._reply("excerpt", answer, confidence=hit.score, sources=(ref,))
 
-    def _excerpt_or_fallback(self, match: Match) -> Reply:
+    def _excerpt_or_fallback(self, match: Match, today: date | None = None) -> Reply:
         top_confidence = match.confidence
         if match.text and key_terms(match.text):  # an excerpt needs a policy term, not just 企业/流程
             hits = self.clauses.search(match.text, limit=1, region=match.region)
@@ -414,7 +417,7 @@ class Responder:
                 and hits[0].score >= self.thresholds["excerpt"]
                 and self.clauses.shares_key_term(hits[0].ref, match.text)
             ):
-                return self._excerpt(hits[0], match)
+                return self._excerpt(hits[0], match, today)
         return self.fallback(confidence=top_confidence)
 
     def _answer(
