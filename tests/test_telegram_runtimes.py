@@ -38,7 +38,7 @@ async def test_start_registers_commands_and_shows_the_nine_topics(runtime: str, 
         assert [label for label, _ in welcome.buttons()] == ["选择地区", *TOPICS]
         [commands, staff] = bot.api.sent(method="setMyCommands")
         names = [c["command"] for c in commands.params["commands"]]
-        assert names == ["start", "help", "menu", "region", "calc", "checklist", "cancel", "human"]
+        assert names == ["start", "help", "menu", "region", "calc", "checklist", "cancel", "human", "subscribe", "unsubscribe"]
         assert "scope" not in commands.params  # for everyone
         assert staff.params["scope"] == {"type": "chat", "chat_id": STAFF_CHAT}
         assert [c["command"] for c in staff.params["commands"]] == ["stats", "unanswered", "top", "reload"]

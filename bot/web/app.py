@@ -23,12 +23,13 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from bot import ticket_delivery, tickets
+from bot import digest_delivery, ticket_delivery, tickets
 from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.log import EnquiryLog
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
+from bot.subscriptions import Subscriptions
 from bot.web import chat as chat_api
 from bot.web import dashboard, handoffs, operator, policies
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
@@ -61,6 +62,7 @@ class WebState:
     metrics: Metrics = field(default_factory=Metrics)
     telegram: Any = None
     faq_ops: FaqOperations | None = None
+    subscriptions: Any = None  # bot/subscriptions.py Subscriptions
     chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
 
     async def forward(self, message: Any) -> None:
@@ -79,6 +81,13 @@ def session_key(settings: Settings) -> str:
     if secret == Settings.model_fields["secret"].default.get_secret_value():
         return secrets.token_hex(32)
     return secret
+
+
+def _intents() -> list:
+    """The intents answering now (the digest courier compares them with the last look)."""
+    from intents.respond import get_responder
+
+    return list(get_responder().by_id.values())
 
 
 def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHandler | None = None) -> FastAPI:
@@ -104,18 +113,21 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         else:
             state.chat = chat
         state.faq_ops = FaqOperations(database)
+        state.subscriptions = Subscriptions(database, settings.secret.get_secret_value())
         state.metrics.track(
             lambda: database.queue_depth, lambda: tickets.count_open(database), lambda: tickets.oldest_open_age(database)
         )
         app.state.web = state
         sql_app.asgi = make_datasette(database.path).app()
-        courier = None
-        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
-            courier = asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None)))
+        couriers = []
+        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets, digests
+            couriers.append(asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))
+            couriers.append(asyncio.create_task(digest_delivery.run(
+                settings, database, lambda: getattr(state.telegram, "send_digest", None), _intents)))  # fmt: skip
         try:
             yield
         finally:
-            if courier is not None:
+            for courier in couriers:
                 courier.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await courier
