@@ -60,6 +60,13 @@ def policy_show(ref: str) -> None:
         click.echo(f"有效期至 {doc.valid_until}")
     if doc.note:
         click.echo(f"注意: {doc.note}")
+    from policy_faq.supersession import successors
+
+    if doc.supersedes:
+        click.echo(f"取代 {doc.supersedes}")
+    if doc.id in successors():
+        newer = successors()[doc.id]
+        click.echo(f"已被 {newer.id} 取代（施行 {newer.effective or newer.date}）")
     click.echo(f"\n{clause.ref}  {clause.heading}\n{clause.text}")
     if clause.units:
         click.echo(f"\n责任单位: {'、'.join(clause.units)}")
