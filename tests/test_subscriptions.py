@@ -44,7 +44,7 @@ async def test_subscribe_and_unsubscribe_in_telegram(runtime: str, tmp_path: Pat
         assert named.text.startswith("已订阅「四川（地区）」")
         rows = bot.rows("SELECT user_key, channel, topic FROM subscriptions ORDER BY topic")
         assert [(r["channel"], r["topic"]) for r in rows] == [("telegram", "r:sichuan"), ("telegram", "t:warehouse")]
-        secret = bot.bot.bridge.conversation._core.services.settings.secret.get_secret_value()
+        secret = bot.settings.secret.get_secret_value()
         assert {r["user_key"] for r in rows} == {pseudonymise(secret, "telegram", str(USER))}
         [route] = bot.rows("SELECT * FROM subscriber_routes")
         assert str(USER) not in json.dumps(route)  # the chat id only encrypted
@@ -91,7 +91,7 @@ SUBSCRIBERS = 500
 
 async def test_broadcast_to_500_subscribers_within_the_limit(tmp_path: Path) -> None:
     async with running("aiogram", tmp_path) as bot:
-        settings = bot.bot.bridge.conversation._core.services.settings
+        settings = bot.settings
         subs = Subscriptions(bot.db, settings.secret.get_secret_value())
         for n in range(SUBSCRIBERS):
             chat = 500_000 + n
