@@ -406,6 +406,11 @@ class Responder:
         expired = expiry_note((ref,), today)
         if expired:  # an excerpt from a document past its valid-until says so too
             answer += f"\n{expired}"
+        from policy_faq.supersession import clause_flag, newer_version_note
+
+        flag = clause_flag(ref)
+        if flag is not None:  # quoted from a clause a newer version changed
+            answer += f"\n{newer_version_note(ref, flag)}"
         return self._reply("excerpt", answer, confidence=hit.score, sources=(ref,))
 
     def _excerpt_or_fallback(self, match: Match, today: date | None = None) -> Reply:

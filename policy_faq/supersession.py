@@ -155,6 +155,15 @@ def review_flags(intents) -> list[ReviewFlag]:
     return flags
 
 
+def clause_flag(ref: str) -> ReviewFlag | None:
+    """For a clause quoted on its own (an excerpt): the newer version that changed it, if any."""
+    for diff in supersessions():
+        for change in diff.changes:
+            if change.old and f"{diff.old.id}:{change.old}" == ref:
+                return ReviewFlag("", ref, diff.new_ref(ref), change, diff.new.id)
+    return None
+
+
 def newer_version_note(ref: str, flag: ReviewFlag) -> str:
     """What an answer from the old clause says until it is reviewed: a newer version is out,
     it may differ, and which clause of it to read, in words."""

@@ -130,6 +130,21 @@ def test_calculator_uses_the_version_in_force_on_the_enquiry_date(superseded) ->
     assert documents_by_id()["dalian-gxq-2027"].supersedes == "dalian-gxq-2026"
 
 
+def test_an_excerpt_of_a_changed_clause_names_the_newer_version(superseded) -> None:
+    from policy_faq.supersession import clause_flag, newer_version_note
+
+    flag = clause_flag("dalian-gxq-2026:5")
+    assert flag is not None and flag.new_ref == "dalian-gxq-2027:5"
+    assert clause_flag("dalian-gxq-2026:6") is None  # unchanged
+    assert "已发布新版本" in newer_version_note("dalian-gxq-2026:5", flag)
+    responder = Responder(load_faq(superseded[0]))
+    hit = type("Hit", (), {"ref": "dalian-gxq-2026:5", "score": 0.5})()
+    match = responder.matcher.rank("海外仓储配套设施建设使用运营资金支持")
+    excerpt = responder._excerpt(hit, match)
+    assert excerpt.kind == "excerpt" and "请以新版本第5条为准" in excerpt.answer
+
+
+# last: its FAQ folder fixture replaces the module's (use_faq_dir) for what follows
 def test_dashboard_adds_the_final_text_flags_and_reviews(dashboard, faq_copy: Path, tmp_path: Path) -> None:
     """The same supersession through the dashboard: upload (previewed, then stored and reloaded),
     the 需复核 list with the changed figures marked, 「已复核」 by an operator."""
