@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     web_client_limit: int = Field(
         300, ge=0, description="Web chat messages one client address may send per minute (all its sessions); 0: no limit."
     )
+    broadcast_rate: float = Field(
+        25.0, gt=0, le=30, description="Policy-update digests sent to Telegram per second (Telegram allows about 30)."
+    )
     faq_dir: Path | None = Field(
         None, description="Folder of FAQ YAML files operators edit; default: the FAQ shipped in the package."
     )

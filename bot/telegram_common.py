@@ -32,6 +32,8 @@ BOT_COMMANDS = (
     ("checklist", "办事清单"),
     ("cancel", "取消正在进行的测算"),
     ("human", "转人工"),
+    ("subscribe", "订阅政策更新"),
+    ("unsubscribe", "退订政策更新"),
 )
 # offered in the staff chat's command menu only (the core answers them for configured staff)
 STAFF_COMMANDS = (

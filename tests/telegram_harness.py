@@ -28,6 +28,7 @@ class Running:
         self, api: FakeBotApi, bot: TelegramBot, db: Database, log: EnquiryLog, outbox: Outbox
     ) -> None:
         self.api, self.bot, self.db, self.log, self.outbox = api, bot, db, log, outbox
+        self.settings: Any = None
 
     async def say(self, text: str, count: int = 1, **fields: Any) -> list[Any]:
         """Send ``text`` as the user; the next ``count`` messages the bot sends to that chat."""
@@ -60,7 +61,9 @@ async def running(runtime: str, tmp_path: Path, **settings: Any):
     bot = None
     try:
         bot = await start(config, db, log, outbox, webhook_port=settings.get("port"), retry=FAST_RETRY)
-        yield Running(api, bot, db, log, outbox)
+        handle = Running(api, bot, db, log, outbox)
+        handle.settings = config  # what the bot runs with (its secret: pseudonymous keys)
+        yield handle
     finally:
         if bot is not None:
             await bot.stop()

@@ -29,7 +29,7 @@ async def test_start_registers_commands_and_shows_the_nine_topics(runtime: str, 
         assert welcome.call.params.get("parse_mode") == "HTML"
         [commands, staff] = bot.api.sent(method="setMyCommands")
         names = [c["command"] for c in commands.params["commands"]]
-        assert names == ["start", "help", "menu", "region", "calc", "checklist", "cancel", "human"]
+        assert names == ["start", "help", "menu", "region", "calc", "checklist", "cancel", "human", "subscribe", "unsubscribe"]
         assert "scope" not in commands.params  # for everyone
         assert staff.params["scope"] == {"type": "chat", "chat_id": STAFF_CHAT}
         assert [c["command"] for c in staff.params["commands"]] == ["stats", "unanswered", "top", "reload"]

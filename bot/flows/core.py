@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.conversation import InboundEvent, OutMessage
-from bot.flows import answer, calc_dialogue, guard, handoff, menu, numbered, reading
+from bot.flows import answer, calc_dialogue, guard, handoff, menu, numbered, reading, subscribe
 from bot.flows.turn import Services, Turn, message
 from bot.state import SqliteStateStore
 
@@ -29,6 +29,8 @@ COMMANDS: dict[str, Handler] = {
     "checklist": menu.list_checklists,
     "human": handoff.open_handoff,
     "cancel": calc_dialogue.cancel,
+    "subscribe": subscribe.menu,
+    "unsubscribe": subscribe.unsubscribe,
 }
 BUTTONS: dict[str, Handler] = {
     "menu": menu.show_menu,
@@ -42,6 +44,7 @@ BUTTONS: dict[str, Handler] = {
     "more": reading.show_more,
     "tk": lambda turn, what: (handoff.no_phone if what == "nophone" else handoff.ask_phone)(turn, what),
     "src": reading.show_source,
+    "sub": subscribe.on_button,
     "cmd": lambda turn, name: COMMANDS.get(name, menu.show_menu)(turn, ""),
 }
 LOCKS = 64

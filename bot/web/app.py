@@ -23,14 +23,15 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from bot import ticket_delivery, tickets
+from bot import digest_delivery, ticket_delivery, tickets
 from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.log import EnquiryLog
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
+from bot.subscriptions import Subscriptions
 from bot.web import chat as chat_api
-from bot.web import dashboard, handoffs, operator
+from bot.web import dashboard, handoffs, operator, policies
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
 from bot.web.chat import ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
@@ -62,6 +63,7 @@ class WebState:
     telegram: Any = None
     wechat: Any = None  # bot/wechat/endpoint.py WeChatChannel, when CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID are set
     faq_ops: FaqOperations | None = None
+    subscriptions: Any = None  # bot/subscriptions.py Subscriptions
     chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
 
     async def forward(self, message: Any) -> None:
@@ -80,6 +82,13 @@ def session_key(settings: Settings) -> str:
     if secret == Settings.model_fields["secret"].default.get_secret_value():
         return secrets.token_hex(32)
     return secret
+
+
+def _intents() -> list:
+    """The intents answering now (the digest courier compares them with the last look)."""
+    from intents.respond import get_responder
+
+    return list(get_responder().by_id.values())
 
 
 def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHandler | None = None) -> FastAPI:
@@ -108,27 +117,28 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         else:
             state.chat = chat
         state.faq_ops = FaqOperations(database)
+        state.subscriptions = Subscriptions(database, settings.secret.get_secret_value())
         state.metrics.track(
             lambda: database.queue_depth, lambda: tickets.count_open(database), lambda: tickets.oldest_open_age(database)
         )
         app.state.web = state
         sql_app.asgi = make_datasette(database.path).app()
-        courier = None
-        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
-            courier = asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None)))
-        wechat_courier = None
+        couriers = []
+        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets, digests
+            couriers.append(asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))
+            couriers.append(asyncio.create_task(digest_delivery.run(
+                settings, database, lambda: getattr(state.telegram, "send_digest", None), _intents)))  # fmt: skip
         if state.wechat is not None and state.wechat.api is not None:  # staff replies as customer-service messages
             from bot.wechat import delivery
 
-            wechat_courier = asyncio.create_task(delivery.run(database, state.wechat))
+            couriers.append(asyncio.create_task(delivery.run(database, state.wechat)))
         try:
             yield
         finally:
-            for task in (courier, wechat_courier):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            for courier in couriers:
+                courier.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await courier
             if state.wechat is not None:
                 await state.wechat.stop()
             if state.telegram is not None:
@@ -157,6 +167,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         from bot.wechat import endpoint as wechat_endpoint
 
         app.include_router(wechat_endpoint.router)
+    app.include_router(policies.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit)

@@ -74,6 +74,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         from bot.tickets import count_open
 
         context.setdefault("open_tickets", count_open(request.app.state.web.db))
+        from bot.web.policies import attention_count  # 需复核 intents and documents about to expire
+
+        context.setdefault("policy_attention", attention_count())
     html = TEMPLATES.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
 
