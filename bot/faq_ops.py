@@ -70,6 +70,8 @@ class FaqOperations:
             outcome = self._reload()
             audit_id = self._audit(user, "reload", None, None, None, None, outcome)
         message = outcome.reason
+        if outcome.ok:
+            self._changed()
         if outcome.ok and outcome.version != outcome.previous_version:
             message += self._resolved_note(self._after_change(user, audit_id))
         return Outcome(outcome.ok, message, audit_id, outcome)
@@ -106,6 +108,16 @@ class FaqOperations:
             warnings.append(f"「{question}」现在由「{answered}」直接解答；加入后将改由「{title}」答复，请确认这样更对。")
         return warnings
 
+    def _changed(self) -> None:
+        """After a change went live: record what changed for subscribers (bot/policy_changes.py)."""
+        from bot.policy_changes import detect
+        from intents.respond import get_responder
+
+        try:
+            detect(self._db, list(get_responder().by_id.values()))
+        except Exception:  # noqa: BLE001 - the edit stands; the daily look finds the change later
+            logging.getLogger(__name__).exception("could not record the policy changes")
+
     def add_question(self, user: str, intent_id: str, question: str) -> Outcome:
         question = " ".join(question.split())
         change = {"kind": "add-question", "question": question, "intent": intent_id, "title": self._title(intent_id)}
@@ -116,6 +128,10 @@ class FaqOperations:
                   "questions": len(fields.get("questions") or []), "sources": list(fields.get("sources") or [])}  # fmt: skip
         return self._edit(user, lambda: editor.add_intent(directory=self._dir, **fields), fields.get("intent_id"),
                           change=change)  # fmt: skip
+
+    def mark_reviewed(self, user: str, intent_id: str, doc_id: str) -> Outcome:
+        """「已复核」 on the dashboard: the intent was checked against the newer document."""
+        return self._edit(user, lambda: editor.mark_reviewed(intent_id, doc_id, self._dir), intent_id)
 
     def rollback(self, user: str, audit_id: int) -> Outcome:
         row = self.entry(audit_id)
@@ -174,6 +190,8 @@ class FaqOperations:
                           version_before=outcome.previous_version, version_after=outcome.version)  # fmt: skip
             audit_id = self._audit(user, edit.action, edit.intent, edit.file, edit.before, edit.after, outcome,
                                    rollback_of=rollback_of, change=change)  # fmt: skip
+        if outcome.ok:
+            self._changed()
         figures = self.figures(change)
         if not outcome.ok:
             return Outcome(False, f"已撤回这次修改（{what}）：{outcome.reason}{figures}", audit_id, outcome, change)
