@@ -58,7 +58,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     port = port or settings.port
     refuse_weak_secret(settings, public=host not in LOOPBACK)
     configure_logging(settings.log_level)
-    click.echo(f"cbec-bot: web chat on http://{host}:{port}/ · dashboard /staff · database {settings.db}", err=True)
+    click.echo(f"cbec-bot: web chat on http://{host}:{port}/ · dashboard /staff · database {settings.db_label}", err=True)
     # uvicorn drains requests and runs the lifespan shutdown (log queue written) on SIGTERM, then
     # raises the signal again; ending with status 0 then tells systemd/docker the stop was clean.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -86,8 +86,8 @@ def staff() -> None:
 @click.pass_obj
 def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) -> None:
     """Add (or replace) a dashboard login; prints its CBEC_STAFF_USERS entry."""
-    from bot.db import Database
     from bot.log import utc_now
+    from bot.storage import open_storage
     from bot.web.passwords import StaffUser, hash_password
 
     if not name or any(c in name for c in ":; \t") or len(name) > 40:
@@ -99,7 +99,7 @@ def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) ->
     if len(password) < 8:
         raise click.BadParameter("the password needs at least 8 characters", param_hint="password")
     user = StaffUser(name, role, hash_password(password))
-    db = Database(settings.db)
+    db = open_storage(settings)
     try:
         db.execute_write_fn(
             lambda d: d.execute(
@@ -110,7 +110,7 @@ def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) ->
         ).result(60)
     finally:
         db.close()
-    click.echo(f"added {role} {name!r} to {settings.db}; it can log in at /staff now.", err=True)
+    click.echo(f"added {role} {name!r} to {settings.db_label}; it can log in at /staff now.", err=True)
     click.echo("For CBEC_STAFF_USERS (entries separated by ';'):", err=True)
     click.echo(user.entry)
 
@@ -120,10 +120,10 @@ def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) ->
 @click.pass_obj
 def staff_remove(settings: Settings, name: str) -> None:
     """Remove a dashboard login added with `staff add`; its sessions end at once."""
-    from bot.db import Database
+    from bot.storage import open_storage
     from bot.web.passwords import parse_staff_users
 
-    db = Database(settings.db)
+    db = open_storage(settings)
     try:
         removed = db.execute_write_fn(
             lambda d: d.execute("DELETE FROM staff_users WHERE name = ?", [name]).rowcount
@@ -132,11 +132,11 @@ def staff_remove(settings: Settings, name: str) -> None:
         db.close()
     configured = name in parse_staff_users(settings.staff_users)
     if removed:
-        click.echo(f"removed {name!r} from {settings.db}; its sessions have ended.", err=True)
+        click.echo(f"removed {name!r} from {settings.db_label}; its sessions have ended.", err=True)
     if configured:
         raise click.ClickException(f"{name!r} is also in CBEC_STAFF_USERS: remove the entry there and restart")
     if not removed:
-        raise click.ClickException(f"no login {name!r} in {settings.db}")
+        raise click.ClickException(f"no login {name!r} in {settings.db_label}")
 
 
 @click.group()
@@ -151,6 +151,8 @@ def db_backup(settings: Settings, target: Path) -> None:
     """Copy the live database to TARGET (online: the server keeps running)."""
     from bot.db_ops import backup
 
+    if not isinstance(settings.db, Path):
+        raise click.ClickException("db backup copies a SQLite file; for PostgreSQL use pg_dump (see deploy/README.md)")
     if not settings.db.exists():
         raise click.ClickException(f"no database at {settings.db} (CBEC_DB)")
     try:
@@ -166,10 +168,10 @@ def db_backup(settings: Settings, target: Path) -> None:
 @click.pass_obj
 def db_purge(settings: Settings, days: int) -> None:
     """Retention: erase what users wrote after DAYS days; counts and intents stay for the statistics."""
-    from bot.db import Database
     from bot.db_ops import purge
+    from bot.storage import open_storage
 
-    database = Database(settings.db)
+    database = open_storage(settings)
     try:
         result = purge(database, days)
     finally:

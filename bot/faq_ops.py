@@ -59,7 +59,7 @@ class FaqOperations:
 
     def history(self, limit: int = 50) -> list[dict]:
         return self._db.query(
-            "SELECT id, time, user, action, intent, file, outcome, reason, faq_version, rollback_of, "
+            "SELECT id, time, \"user\", action, intent, file, outcome, reason, faq_version, rollback_of, "
             "length(before) AS before_chars, length(after) AS after_chars FROM faq_audit ORDER BY id DESC LIMIT ?",
             (limit,),
         )

@@ -24,11 +24,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from bot import ticket_delivery, tickets
-from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.log import EnquiryLog
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
+from bot.storage import Storage as Database
+from bot.storage import open_storage
 from bot.web import chat as chat_api
 from bot.web import dashboard, handoffs, operator
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
@@ -88,7 +89,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_db = db is None
-        database = Database(settings.db) if own_db else db
+        database = open_storage(settings) if own_db else db
         state = WebState(
             settings=settings,
             db=database,
