@@ -23,6 +23,7 @@ from bot.db import Database
 from bot.flows.handoff import when_answered
 from bot.service_hours import parse_hours
 from bot.settings import SettingsError, load_settings
+from bot.storage import open_database
 from bot.web.app import create_app
 from bot.web.passwords import hash_password
 from policy_faq.typography import offences
@@ -170,8 +171,8 @@ def test_outside_working_hours_the_ticket_is_taken_and_the_day_is_named(tmp_path
 
 
 # -- the ticket's life -----------------------------------------------------------------------------
-def test_idle_answered_tickets_close_and_numbers_are_erased_30_days_after(tmp_path: Path) -> None:
-    db = Database(tmp_path / "t.db")
+def test_idle_answered_tickets_close_and_numbers_are_erased_30_days_after(db_target) -> None:
+    db = open_database(db_target)
     try:
         start = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
         opened = [

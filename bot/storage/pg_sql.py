@@ -129,4 +129,10 @@ COMPAT = [
     """CREATE OR REPLACE FUNCTION _cbec_count_true(acc bigint, value boolean) RETURNS bigint LANGUAGE sql IMMUTABLE AS
        $$ SELECT CASE WHEN value IS NULL THEN acc ELSE coalesce(acc, 0) + value::int END $$""",
     "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = _cbec_count_true, STYPE = bigint)",
+    # strftime('%Y-%m-%dT%H:%M:%S', 'now', '-7 days'), as the canned /staff/sql queries write it
+    """CREATE OR REPLACE FUNCTION strftime(format text, value text, modifier text DEFAULT '0 seconds') RETURNS text
+       LANGUAGE sql STABLE AS $$ SELECT to_char(
+         (CASE WHEN value = 'now' THEN now() ELSE value::timestamptz END AT TIME ZONE 'UTC') + modifier::interval,
+         replace(replace(replace(replace(replace(replace(replace(format, '%Y', 'YYYY'), '%m', 'MM'), '%d', 'DD'),
+           '%H', 'HH24'), '%M', 'MI'), '%S', 'SS'), 'T', '"T"')) $$""",
 ]

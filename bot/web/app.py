@@ -37,7 +37,7 @@ from bot.web.chat import ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
 from bot.web.runtime import build_chat, run_telegram
-from bot.web.sql import guarded, make_datasette
+from bot.web.sql import guarded, staff_sql_app
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -109,7 +109,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             lambda: database.queue_depth, lambda: tickets.count_open(database), lambda: tickets.oldest_open_age(database)
         )
         app.state.web = state
-        sql_app.asgi = make_datasette(database.path).app()
+        sql_app.asgi = staff_sql_app(database)
         courier = None
         if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
             courier = asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None)))
