@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     )
     handoff_idle_days: int = Field(14, ge=1, description="Days an answered hand-off ticket stays idle before it closes.")
 
-    @field_validator("handoff_hours", "handoff_contact", mode="before")
+    @field_validator("handoff_hours", "handoff_contact", "spool_dir", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -188,5 +188,8 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for problem in error.errors():
             name = "CBEC_" + str(problem["loc"][0]).upper() if problem["loc"] else "CBEC_*"
-            lines.append(f"{name}: {problem['msg']} (got {problem.get('input')!r})")
+            given = problem.get("input")
+            if name == "CBEC_DB" and isinstance(given, str):
+                given = PostgresUrl(given).redacted  # a database URL may carry its password
+            lines.append(f"{name}: {problem['msg']} (got {given!r})")
         raise SettingsError("; ".join(lines)) from None

@@ -24,12 +24,17 @@ Sender = Callable[[str, str, Rows], Awaitable[int]]
 
 
 class Bridge:
-    def __init__(self, conversation: Any, flood_limit: int, web_outbox: Any = None) -> None:
+    def __init__(self, conversation: Any, flood_limit: int, web_outbox: Any = None, updates: Any = None) -> None:
         self.conversation = conversation
+        self.updates = updates  # UpdateLedger (bot/telegram_webhook.py): each webhook update handled once
         self.flood = FloodControl(flood_limit)
         self.web_outbox = web_outbox
         self.send_text: Sender | None = None  # set by the runtime once its bot exists
         self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def claim(self, update_id: int) -> bool:
+        """True when this process should handle the webhook update (no replica took it yet)."""
+        return True if self.updates is None else await self.updates.aclaim(update_id)
 
     async def on_event(self, event: InboundEvent) -> None:
         """Handle one event from Telegram and deliver every reply. Shielded: stopping the bot

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot import ticket_delivery, tickets
 from bot.faq_ops import FaqOperations
+from bot.faq_sync import Follower
 from bot.log import EnquiryLog
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
@@ -32,7 +33,14 @@ from bot.storage import Storage as Database
 from bot.storage import open_storage
 from bot.web import chat as chat_api
 from bot.web import dashboard, handoffs, operator
-from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
+from bot.web.auth import (
+    COOKIE,
+    LoginThrottle,
+    SessionSigner,
+    SharedLoginThrottle,
+    StaffDirectory,
+    login_throttle,
+)
 from bot.web.chat import ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
@@ -58,7 +66,7 @@ class WebState:
     chat: ChatHandler | None = None
     log: EnquiryLog | None = None
     outbox: Outbox = field(default_factory=Outbox)
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    throttle: LoginThrottle | SharedLoginThrottle = field(default_factory=LoginThrottle)
     metrics: Metrics = field(default_factory=Metrics)
     telegram: Any = None
     faq_ops: FaqOperations | None = None
@@ -95,7 +103,8 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             db=database,
             directory=StaffDirectory(settings.staff_users, database),
             signer=SessionSigner(session_key(settings)),
-            chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit),
+            chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit, database),
+            throttle=login_throttle(database),
         )
         if chat is None:
             state.log = EnquiryLog(database, settings.secret.get_secret_value())
@@ -110,16 +119,18 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         )
         app.state.web = state
         sql_app.asgi = staff_sql_app(database)
-        courier = None
+        background: list[asyncio.Task] = []
         if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
-            courier = asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None)))
+            background.append(asyncio.create_task(
+                ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))  # fmt: skip
+            background.append(asyncio.create_task(Follower(database, state.faq_ops).run()))  # FAQ reloads elsewhere
         try:
             yield
         finally:
-            if courier is not None:
-                courier.cancel()
+            for task in background:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await courier
+                    await task
             if state.telegram is not None:
                 await state.telegram.stop()
             if state.log is not None:
@@ -160,7 +171,10 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             web.db.query("SELECT 1")
         except Exception as error:  # noqa: BLE001 - reported as unhealthy
             return JSONResponse({"status": "error", "error": type(error).__name__}, status_code=503)
-        return JSONResponse({"status": "ok", "log_queue": web.db.queue_depth})
+        from intents.respond import get_responder
+
+        # faq_version: replicas behind one address must all show the same one (bot/faq_sync.py)
+        return JSONResponse({"status": "ok", "log_queue": web.db.queue_depth, "faq_version": get_responder().faq.version})
 
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:
