@@ -32,6 +32,7 @@ CLI = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] 
 HOOK_SECRET = "hook-secret-for-replicas"
 OPERATOR, PASSWORD = "olga", "op-pass-2026"
 NEW_QUESTION = "蓝鲸七号计划具体是什么"  # no intent answers it before the edit
+FLOOD = 12  # web chat messages per session per minute
 pytestmark = pytest.mark.slow
 
 
@@ -89,7 +90,7 @@ async def test_two_replicas_on_one_postgresql_are_one_assistant(pg_url: str, tmp
         CBEC_FAQ_DIR=str(faq), CBEC_SPOOL_DIR=str(tmp_path / "spool"),
         CBEC_STAFF_USERS=f"{OPERATOR}:operator:{hash_password(PASSWORD, iterations=1000)}",
         CBEC_TELEGRAM_TOKEN=TOKEN, CBEC_TELEGRAM_API_URL=api.url, CBEC_TELEGRAM_MODE="webhook",
-        CBEC_WEBHOOK_SECRET=HOOK_SECRET,
+        CBEC_WEBHOOK_SECRET=HOOK_SECRET, CBEC_FLOOD_LIMIT=str(FLOOD),
     )  # fmt: skip
     a_process, a_url, a_port = await _start(env, tmp_path / "a")
     b_process, b_url, b_port = await _start(env, tmp_path / "b")
@@ -152,7 +153,18 @@ async def test_two_replicas_on_one_postgresql_are_one_assistant(pg_url: str, tmp
             await asyncio.sleep(1.0)  # time for a second (wrong) answer to arrive
             assert len(api.sent(5005)) == 1
 
-            # 5. every web and Telegram enquiry is in the log exactly once
+            # 5. rate limits and login throttling count both replicas together
+            flooded = "replica-flood"
+            for n in range(FLOOD):
+                said.append(f"刷屏{n}")
+                await _say(a if n % 2 else b, flooded, text=f"刷屏{n}")
+            slowed = await (a if FLOOD % 2 else b).post("/api/chat", json={"session": flooded, "text": "再来一条"})
+            assert slowed.status_code == 429 and "稍等" in slowed.json()["replies"][0]["text"]
+            guesses = [await (a if n % 2 else b).post("/staff/login", data={"name": OPERATOR, "password": f"wrong{n}"})
+                       for n in range(11)]  # fmt: skip
+            assert [g.status_code for g in guesses] == [401] * 10 + [429]
+
+            # 6. every web and Telegram enquiry is in the log exactly once
             for n in range(10):
                 text = f"第{n}个问题：海外仓补贴"
                 said.append(text)

@@ -64,8 +64,8 @@ def _placeholders(sql: str, named: bool) -> str:
     i, n = 0, len(sql)
     while i < n:
         char = sql[i]
-        if quote:
-            out.append(char)
+        if quote:  # psycopg reads % even inside literals: it must be doubled there too
+            out.append("%%" if char == "%" else char)
             if char == quote:
                 quote = None
         elif char in "'\"":
