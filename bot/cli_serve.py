@@ -178,3 +178,34 @@ def db_purge(settings: Settings, days: int) -> None:
         database.close()
     click.echo(f"purged the text of {result.enquiries} enquiries and {result.handoffs} hand-off summaries before {result.cutoff}Z")
 
+
+
+@db.command("migrate-to")
+@click.argument("url")
+@click.pass_obj
+def db_migrate_to(settings: Settings, url: str) -> None:
+    """Copy this installation's SQLite database (CBEC_DB) into the PostgreSQL database at URL
+    (postgresql://user:password@host:5432/dbname), then check every table's row count."""
+    from bot.storage.copy import CopyRefused, copy_sqlite_to_postgres
+    from bot.storage.url import parse_postgres_url
+
+    if not isinstance(settings.db, Path):
+        raise click.ClickException("CBEC_DB must name the SQLite file to copy from (stop the server first)")
+    try:
+        target = parse_postgres_url(url)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="URL") from None
+    click.echo(f"copying {settings.db} to {target.redacted}", err=True)
+    try:
+        counts = copy_sqlite_to_postgres(settings.db, str(target), lambda table, n: click.echo(f"  {table}: {n} rows", err=True))
+    except CopyRefused as error:
+        raise click.ClickException(str(error)) from None
+    width = max(len(count.table) for count in counts)
+    for count in counts:
+        mark = "ok" if count.ok else "MISMATCH"
+        click.echo(f"{count.table:<{width}}  {count.source:>9}  {count.target:>9}  {mark}")
+    source_rows, target_rows = sum(c.source for c in counts), sum(c.target for c in counts)
+    share = target_rows / source_rows if source_rows else 1.0
+    click.echo(f"{'total':<{width}}  {source_rows:>9}  {target_rows:>9}  {share:.0%} of rows copied")
+    if any(not count.ok for count in counts):
+        raise click.ClickException("row counts differ; the target is incomplete")

@@ -68,10 +68,11 @@ def pg_cluster():
 
 
 @pytest.fixture
-def pg_url(pg_cluster, request: pytest.FixtureRequest) -> str:
-    """A fresh, empty database on the session's PostgreSQL server."""
+def pg_url(pg_cluster, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """A fresh, empty database on the session's PostgreSQL server (its log spool in tmp_path)."""
     import re
 
+    monkeypatch.setenv("CBEC_SPOOL_DIR", str(tmp_path / "pg-spool"))
     name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50] + f"_{os.getpid()}"
     return pg_cluster.create_database(name)
 

@@ -13,6 +13,7 @@ each one once.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -117,7 +118,8 @@ class PostgresDatabase:
         self.url = PostgresUrl(url)
         self.label = self.url.redacted
         self.path = None  # no file: tools that need one (Datasette, backup) say so
-        self.spool_dir = spool_dir or DEFAULT_SPOOL
+        # CBEC_SPOOL_DIR as the settings read it, for callers that open a URL without settings
+        self.spool_dir = spool_dir or Path(os.environ.get("CBEC_SPOOL_DIR") or DEFAULT_SPOOL)
         self._queue: queue.Queue[Any] = queue.Queue()
         self._closed = False
         self._write_conn = self._connect()
