@@ -130,3 +130,19 @@ def test_staff_sql_on_postgresql_reads_the_log_only(pg_url: str, monkeypatch: py
         assert "只能读取" in ask("DELETE FROM enquiries")["error"]
         assert "已停止" in ask("SELECT count(*) FROM generate_series(1, 1000000000)")["error"]
         assert ask("SELECT count(*) AS n FROM enquiries")["rows"] == [[1]]  # nothing was deleted
+
+
+def test_telegram_flood_control_counts_one_users_messages_on_every_replica(db_target) -> None:
+    from bot.telegram_common import SharedFloodControl, flood_control
+
+    replicas = [open_database(db_target) for _ in range(2)]
+    try:
+        floods = [flood_control(db, 3) for db in replicas]
+        assert all(isinstance(flood, SharedFloodControl) for flood in floods) == (replicas[0].backend == "postgresql")
+        shared = [SharedFloodControl(db, 3) for db in replicas]
+        verdicts = [shared[n % 2].check("555") for n in range(6)]
+        assert verdicts == ["ok", "ok", "ok", "warn", "drop", "drop"]
+        assert shared[1].check("556") == "ok"  # another user counts apart
+    finally:
+        for db in replicas:
+            db.close()
