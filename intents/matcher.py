@@ -438,6 +438,12 @@ class Matcher:
             adjustment = self.region_adjustment(intent.jurisdiction, used, named is not None, amount_cue, intent.action)
             scored.append((self.hybrid(parts) + adjustment, ii, parts))
         scored.sort(key=lambda item: (-item[0], item[1]))
+        exact = [item for item in scored[:limit] if item[2]["fuzz"] >= EXACT]
+        if len(exact) == 1 and exact[0] is not scored[0]:
+            # the enquiry is one of this intent's questions (有人吗 is a greeting, though 人 leans to
+            # 转人工): it leads, whatever the blend of scores says
+            scored.remove(exact[0])
+            scored.insert(0, exact[0])
         candidates = []
         has_key = bool(key_terms(q))
         info = informative_length(q)

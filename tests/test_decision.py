@@ -84,3 +84,11 @@ def test_english_gets_one_english_line_first(responder: Responder) -> None:
     assert reply.script == "en" and reply.intent == "gxq-overseas-warehouse-subsidy"
     assert first.startswith("In English: ") and "Dalian High-tech Zone" in first and "in Chinese" in first
     assert "50%" in rest and "每年最高50万元" in rest
+
+
+@pytest.mark.parametrize("text", ["有人吗", "hello, anyone there?", "Are you there?"])
+def test_an_faq_question_word_for_word_is_answered_by_its_intent(responder: Responder, text: str) -> None:
+    # 有人吗 is one of 问候's questions; 人 alone leans to 转人工, which must not win over the exact match
+    reply = responder.respond(text)
+    assert (reply.kind, reply.intent) == ("smalltalk", "chat-greeting")
+    assert "您好！我是跨境电商政策咨询助手" in reply.answer
