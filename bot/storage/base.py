@@ -30,6 +30,7 @@ class Storage(Protocol):
     label: str  # what to show people: the file, or the URL without its password
     spool_dir: Path  # where the enquiry log keeps rows until they are written
     shared: bool  # several processes (replicas) may use it at once
+    path: Path | None  # the SQLite file (Datasette, backup); None for PostgreSQL
 
     def execute_write_fn(self, fn: Callable[[Handle], T]) -> Future[T]: ...
 

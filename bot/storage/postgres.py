@@ -17,7 +17,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
@@ -197,9 +197,6 @@ class PostgresDatabase:
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         return self.read(lambda handle: handle.query(sql, params))
-
-    def rows(self, sql: str, params: tuple | list = ()) -> Iterator[dict]:
-        yield from self.query(sql, params)
 
     # -- lifecycle ------------------------------------------------------------------------
     def flush(self, timeout: float = 30.0) -> None:
