@@ -57,6 +57,10 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     host = host or settings.host
     port = port or settings.port
     refuse_weak_secret(settings, public=host not in LOOPBACK)
+    if not isinstance(settings.db, Path):  # PostgreSQL: say so now if it cannot be reached (and migrate)
+        from bot.storage import open_storage
+
+        open_storage(settings).close()
     configure_logging(settings.log_level)
     click.echo(f"cbec-bot: web chat on http://{host}:{port}/ · dashboard /staff · database {settings.db_label}", err=True)
     # uvicorn drains requests and runs the lifespan shutdown (log queue written) on SIGTERM, then

@@ -146,3 +146,16 @@ def test_telegram_flood_control_counts_one_users_messages_on_every_replica(db_ta
     finally:
         for db in replicas:
             db.close()
+
+
+def test_an_unreachable_database_is_one_clear_line_without_its_password() -> None:
+    import subprocess
+
+    from pg_cluster import free_port
+    from test_browser_web import CBEC_BOT, serve_env
+
+    env = {**serve_env(), "CBEC_DB": f"postgresql://cbec:s3cret-pw@127.0.0.1:{free_port()}/cbec"}
+    for command in (["serve"], ["db", "purge", "--older-than", "30"]):
+        done = subprocess.run([*CBEC_BOT, *command], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 1 and done.stderr.startswith("Error: cannot connect to the database postgresql://cbec:***@")
+        assert "s3cret-pw" not in done.stderr + done.stdout and "Traceback" not in done.stderr

@@ -13,13 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.storage.base import Storage, is_postgres_url
+from bot.storage.base import Storage, StorageUnavailable, is_postgres_url
 from bot.storage.url import PostgresUrl
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
-__all__ = ["PostgresUrl", "Storage", "is_postgres_url", "open_database", "open_storage"]
+__all__ = ["PostgresUrl", "Storage", "StorageUnavailable", "is_postgres_url", "open_database", "open_storage"]
 
 
 def open_database(target: str | Path, migrations: list | None = None, spool_dir: Path | None = None) -> Storage:

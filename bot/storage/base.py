@@ -21,6 +21,10 @@ T = TypeVar("T")
 Handle = Any  # sqlite_utils.Database or bot.storage.postgres.Handle: execute, query, [table].insert
 
 
+class StorageUnavailable(Exception):
+    """The database cannot be reached (the message names it without its password, and why)."""
+
+
 def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(SCHEMES)
 

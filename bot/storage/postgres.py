@@ -29,6 +29,7 @@ from psycopg_pool import ConnectionPool
 
 from bot.migrations import MIGRATIONS, Migration, apply_migrations
 from bot.storage import pg_sql
+from bot.storage.base import StorageUnavailable
 from bot.storage.url import PostgresUrl
 
 T = TypeVar("T")
@@ -122,7 +123,11 @@ class PostgresDatabase:
         self.spool_dir = spool_dir or Path(os.environ.get("CBEC_SPOOL_DIR") or DEFAULT_SPOOL)
         self._queue: queue.Queue[Any] = queue.Queue()
         self._closed = False
-        self._write_conn = self._connect()
+        try:
+            self._write_conn = self._connect()
+        except psycopg.OperationalError as error:
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise StorageUnavailable(f"cannot connect to the database {self.label}: {reason}") from None
         self._migrate(MIGRATIONS if migrations is None else migrations)
         self.pool = ConnectionPool(
             str(self.url), min_size=1, max_size=pool_size, kwargs={"autocommit": True}, open=True, name="cbec-read",
