@@ -159,3 +159,25 @@ def test_an_unreachable_database_is_one_clear_line_without_its_password() -> Non
         done = subprocess.run([*CBEC_BOT, *command], capture_output=True, text=True, env=env, timeout=120)
         assert done.returncode == 1 and done.stderr.startswith("Error: cannot connect to the database postgresql://cbec:***@")
         assert "s3cret-pw" not in done.stderr + done.stdout and "Traceback" not in done.stderr
+
+
+def test_a_staff_reply_is_collected_once_when_replicas_poll_together(db_target) -> None:
+    from bot import tickets
+
+    replicas = [open_database(db_target) for _ in range(2)]
+    try:
+        ticket = tickets.open_ticket(replicas[0], handoff_id="h1", channel="web", chat_id="s1", user_key="k", region=None,
+                                     intents=[], transcript=[])  # fmt: skip
+        for n in range(3):
+            tickets.reply(replicas[1], ticket.id, f"答复{n}", "王老师", via="dashboard")
+        got: list[str] = []
+        threads = [threading.Thread(target=lambda db=db: got.extend(p.text for p in tickets.take_pending(db, "web", "s1")))
+                   for db in replicas * 4]  # fmt: skip
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(got) == ["答复0", "答复1", "答复2"]
+    finally:
+        for db in replicas:
+            db.close()
