@@ -17,7 +17,8 @@ from bot.web.passwords import hash_password
 
 
 def test_sqlite_sql_is_translated_for_postgresql() -> None:
-    assert translate("SELECT * FROM t WHERE a = ? AND b LIKE '%?%'") == "SELECT * FROM t WHERE a = %s AND b LIKE '%%?%%'"
+    assert translate("SELECT * FROM t WHERE a = ? AND b LIKE '%?%'") == "SELECT * FROM t WHERE a = %s AND b ILIKE '%%?%%'"
+    assert translate("SELECT 'LIKE', unlike FROM t WHERE b NOT like ?") == "SELECT 'LIKE', unlike FROM t WHERE b NOT ILIKE %s"
     assert translate("SELECT :name, ':no'", named=True) == "SELECT %(name)s, ':no'"
     assert translate("INSERT OR IGNORE INTO t (a) VALUES (?)") == "INSERT INTO t (a) VALUES (%s) ON CONFLICT DO NOTHING"
     assert translate("CREATE TABLE t (id INTEGER PRIMARY KEY, user TEXT NOT NULL, score REAL, n INTEGER)") == (

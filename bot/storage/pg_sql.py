@@ -1,7 +1,8 @@
 """The one place where SQLite's SQL becomes PostgreSQL's.
 
 * Statements: ``?`` and ``:name`` placeholders become psycopg's ``%s`` and ``%(name)s`` (a
-  literal ``%`` is doubled); ``INSERT OR IGNORE`` becomes ``INSERT … ON CONFLICT DO NOTHING``.
+  literal ``%`` is doubled); ``INSERT OR IGNORE`` becomes ``INSERT … ON CONFLICT DO NOTHING``;
+  ``LIKE`` becomes ``ILIKE`` (SQLite's LIKE ignores the case of ASCII letters).
 * Schema (``CREATE TABLE`` / ``ALTER TABLE`` in migrations): SQLite's ``INTEGER PRIMARY KEY``
   (a row id) becomes an identity column, INTEGER BIGINT (SQLite's are 64-bit), REAL DOUBLE
   PRECISION, BLOB BYTEA; a column named ``user`` (reserved in PostgreSQL) is quoted.
@@ -48,7 +49,17 @@ def translate(sql: str, named: bool = False) -> str:
         sql = _OR_IGNORE.sub("INSERT INTO", sql).rstrip().rstrip(";")
         head, returning, tail = _split_returning(sql)
         sql = f"{head} ON CONFLICT DO NOTHING{returning}{tail}"
-    return _placeholders(sql, named)
+    return _placeholders(_outside_literals(sql, _LIKE.sub, "ILIKE"), named)
+
+
+_LIKE = re.compile(r"(?<![A-Za-z_])LIKE(?![A-Za-z_])", re.IGNORECASE)
+
+
+def _outside_literals(sql: str, sub, replacement: str) -> str:
+    """``sub(replacement, part)`` on the parts of ``sql`` outside quotes (SQLite's LIKE ignores
+    ASCII case, PostgreSQL's does not: ILIKE reads like SQLite's)."""
+    parts = re.split(r"('(?:[^']|'')*'|\"(?:[^\"]|\"\")*\")", sql)
+    return "".join(part if index % 2 else sub(replacement, part) for index, part in enumerate(parts))
 
 
 def _split_returning(sql: str) -> tuple[str, str, str]:
