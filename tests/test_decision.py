@@ -92,3 +92,14 @@ def test_an_faq_question_word_for_word_is_answered_by_its_intent(responder: Resp
     reply = responder.respond(text)
     assert (reply.kind, reply.intent) == ("smalltalk", "chat-greeting")
     assert "您好！我是跨境电商政策咨询助手" in reply.answer
+
+
+@pytest.mark.parametrize("text", ["综试区里做零售出口的，企业所得税是不是可以核定征收", "海外仓储物流费用能跟货款轧差结算吗"])
+def test_with_no_place_known_the_national_rule_answers_and_a_place_s_restatement_is_a_runner_up(
+    responder: Responder, text: str
+) -> None:
+    reply = responder.respond(text)
+    assert reply.kind == "answer" and responder.by_id[reply.intent].jurisdiction == "national"
+    assert any(responder.by_id[s.intent].jurisdiction in ("liaoning", "sichuan") for s in reply.suggestions)
+    reply = responder.respond(text, region="liaoning" if "核定" in text else "sichuan")
+    assert responder.by_id[reply.intent].jurisdiction != "national" or reply.kind == "clarify"
