@@ -52,7 +52,8 @@ class UpdateLedger:
             )  # fmt: skip
             return inserted.rowcount == 1
 
-        return self._db.execute_write_fn(take).result(30)
+        transact = getattr(self._db, "transact", None)  # PostgreSQL: now, not behind the log's writes
+        return transact(take) if transact is not None else self._db.execute_write_fn(take).result(30)
 
     async def aclaim(self, update_id: int) -> bool:
         return await asyncio.to_thread(self.claim, update_id)

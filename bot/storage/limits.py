@@ -3,8 +3,9 @@
 A web chat rate limit or the login throttle kept in one process's memory lets a client get
 N times the limit from N replicas; these count in the shared database instead. Each decision
 (forget old events, count, maybe add one) is one write transaction: SERIALIZABLE on
-PostgreSQL, BEGIN IMMEDIATE on SQLite, so two replicas deciding for the same key at once
-cannot both take the last slot. Keys are hashed before they are stored.
+PostgreSQL (``transact``: on a pooled connection in the caller's thread, not queued behind the
+log's writes), BEGIN IMMEDIATE on SQLite (the writer thread), so two replicas deciding for the
+same key at once cannot both take the last slot. Keys are hashed before they are stored.
 """
 
 from __future__ import annotations
@@ -48,16 +49,20 @@ class SharedWindow:
                     return None
             return [handle["rate_events"].insert({"scope": self.scope, "key": key, "at": now}).last_pk for key in hashed]
 
-        return self._db.execute_write_fn(decide).result(TIMEOUT)
+        return self._write(decide)
+
+    def _write(self, fn: Callable[[Any], Any]) -> Any:
+        """On PostgreSQL in the caller's thread (``transact``); on SQLite through the writer thread."""
+        transact = getattr(self._db, "transact", None)
+        return transact(fn) if transact is not None else self._db.execute_write_fn(fn).result(TIMEOUT)
 
     def forget(self, key: str) -> None:
         """Drop every event of ``key``."""
-        self._db.execute_write_fn(lambda handle: handle.execute(
-            "DELETE FROM rate_events WHERE scope = ? AND key = ?", [self.scope, _hashed(key)])).result(TIMEOUT)  # fmt: skip
+        self._write(lambda handle: handle.execute(
+            "DELETE FROM rate_events WHERE scope = ? AND key = ?", [self.scope, _hashed(key)]))  # fmt: skip
 
     def give_back(self, ids: list[int]) -> None:
         """Drop the events ``take`` added (by their ids)."""
         if ids:
             marks = ",".join("?" for _ in ids)
-            self._db.execute_write_fn(lambda handle: handle.execute(
-                f"DELETE FROM rate_events WHERE id IN ({marks})", list(ids))).result(TIMEOUT)  # fmt: skip
+            self._write(lambda handle: handle.execute(f"DELETE FROM rate_events WHERE id IN ({marks})", list(ids)))
