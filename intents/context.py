@@ -215,8 +215,10 @@ def sure_alone(text: str, raw: str, match, context: Context) -> bool:
         return False
     if top.kind != "policy" and ASPECT.search(text):
         return False  # 到啥时候截止 near 你的数据截止到哪天: an aspect of the topic, not small talk
-    if not residue(ASPECT.sub("", text)):
-        return False  # 一次性？ asks an aspect and names nothing: of the topic just discussed
+    if len(residue(ASPECT.sub("", text))) <= 1:
+        # 一次性？ asks an aspect and names nothing; 找谁办 names no subject but a verb (however sure
+        # a long question ending in 找谁办 makes the ranking): of the topic just discussed
+        return False
     if elsewhere_unnamed(text, top, context):
         return False
     return not (LEAD.search(text) or NOUN_ELLIPSIS.search(text) or NOUN_ELLIPSIS.search(raw.strip()))
