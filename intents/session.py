@@ -33,6 +33,7 @@ from intents.context import (
     calc_item,
     checklist_of,
     classify,
+    lead_with_aspect,
     modifiers_of,
 )
 from intents.matcher import LOCAL, PLACES, REGIONS
@@ -158,7 +159,8 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
             if calc_item(intent) and context.amount and (CALC_ASK.search(text) or MODIFIERS.search(text))
             else text
         )
-        return responder._answer(calc, intent, FOLLOW_UP_CONFIDENCE, today, materials=False)
+        reply = responder._answer(calc, intent, FOLLOW_UP_CONFIDENCE, today, materials=False)
+        return replace(reply, answer=lead_with_aspect(reply.answer, text)) if reply.kind == "answer" else reply
     if follow.kind == MATERIALS:
         return responder._answer(text, intent, FOLLOW_UP_CONFIDENCE, today, materials=True)
     if follow.kind == AMOUNT:

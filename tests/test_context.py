@@ -228,3 +228,19 @@ def test_a_pointer_to_an_item_is_the_item_not_its_materials(responder: Responder
     assert chat.say(pointer).intent == intent
     reply = chat.say("要准备哪些材料")
     assert reply.kind == "checklist"
+
+
+def test_a_follow_up_on_an_aspect_leads_with_the_line_that_answers_it(responder: Responder) -> None:
+    from policy_faq.typography import offences
+
+    chat = Session(responder)
+    first = chat.say("高新区海外仓补贴怎么算").answer
+    assert chat.say("那上限是多少").answer == first  # 每年最高50万元 is already the first line
+    reply = chat.say("谁可以申请")
+    lines = reply.answer.splitlines()
+    assert lines[0] == "对象：在高新区依法经营、经区级主管部门认定的企业。"
+    assert sorted(line.removeprefix("• ") for line in lines) == sorted(line.removeprefix("• ") for line in first.splitlines())
+    assert offences(reply.answer) == []
+    chat = Session(responder)
+    chat.say("辽宁对海外仓有啥支持")
+    assert chat.say("找哪个部门").answer.startswith("具体支持问所在市商务局或省商务厅。")

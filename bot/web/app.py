@@ -23,7 +23,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from bot import ticket_delivery, tickets
+from bot import digest_delivery, ticket_delivery, tickets
 from bot.faq_ops import FaqOperations
 from bot.faq_sync import Follower
 from bot.log import EnquiryLog
@@ -31,8 +31,9 @@ from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
 from bot.storage import Storage as Database
 from bot.storage import open_storage
+from bot.subscriptions import Subscriptions
 from bot.web import chat as chat_api
-from bot.web import dashboard, handoffs, operator
+from bot.web import dashboard, handoffs, operator, policies
 from bot.web.auth import (
     COOKIE,
     LoginThrottle,
@@ -44,7 +45,7 @@ from bot.web.auth import (
 from bot.web.chat import ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
-from bot.web.runtime import build_chat, run_telegram
+from bot.web.runtime import build_chat, build_wechat, run_telegram
 from bot.web.sql import guarded, staff_sql_app
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,9 @@ class WebState:
     throttle: LoginThrottle | SharedLoginThrottle = field(default_factory=LoginThrottle)
     metrics: Metrics = field(default_factory=Metrics)
     telegram: Any = None
+    wechat: Any = None  # bot/wechat/endpoint.py WeChatChannel, when CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID are set
     faq_ops: FaqOperations | None = None
+    subscriptions: Any = None  # bot/subscriptions.py Subscriptions
     chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
 
     async def forward(self, message: Any) -> None:
@@ -88,6 +91,13 @@ def session_key(settings: Settings) -> str:
     if secret == Settings.model_fields["secret"].default.get_secret_value():
         return secrets.token_hex(32)
     return secret
+
+
+def _intents() -> list:
+    """The intents answering now (the digest courier compares them with the last look)."""
+    from intents.respond import get_responder
+
+    return list(get_responder().by_id.values())
 
 
 def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHandler | None = None) -> FastAPI:
@@ -111,26 +121,37 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             recorder = MeteredRecorder(state.log, state.metrics)
             state.chat = build_chat(settings, database, recorder)
             state.telegram = await run_telegram(settings, database, recorder, state.outbox)
+            state.wechat = build_wechat(settings, database, recorder, state.forward)
+            if state.wechat is not None:
+                await run_in_threadpool(state.wechat.warm)
         else:
             state.chat = chat
         state.faq_ops = FaqOperations(database)
+        state.subscriptions = Subscriptions(database, settings.secret.get_secret_value())
         state.metrics.track(
             lambda: database.queue_depth, lambda: tickets.count_open(database), lambda: tickets.oldest_open_age(database)
         )
         app.state.web = state
         sql_app.asgi = staff_sql_app(database)
-        background: list[asyncio.Task] = []
-        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
-            background.append(asyncio.create_task(
-                ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))  # fmt: skip
-            background.append(asyncio.create_task(Follower(database, state.faq_ops).run()))  # FAQ reloads elsewhere
+        couriers = []
+        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets, digests
+            couriers.append(asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))
+            couriers.append(asyncio.create_task(digest_delivery.run(
+                settings, database, lambda: getattr(state.telegram, "send_digest", None), _intents)))  # fmt: skip
+            couriers.append(asyncio.create_task(Follower(database, state.faq_ops).run()))  # FAQ reloads on other replicas
+        if state.wechat is not None and state.wechat.api is not None:  # staff replies as customer-service messages
+            from bot.wechat import delivery
+
+            couriers.append(asyncio.create_task(delivery.run(database, state.wechat)))
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
+            for courier in couriers:
+                courier.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                    await courier
+            if state.wechat is not None:
+                await state.wechat.stop()
             if state.telegram is not None:
                 await state.telegram.stop()
             if state.log is not None:
@@ -153,6 +174,11 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(dashboard.router)
     app.include_router(operator.router)
     app.include_router(handoffs.router)
+    if settings.wechat_on:
+        from bot.wechat import endpoint as wechat_endpoint
+
+        app.include_router(wechat_endpoint.router)
+    app.include_router(policies.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit)

@@ -128,6 +128,7 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
             await web.forward(message)
     replies.extend(to_reply(message) for message in web.outbox.take(body.session))
     replies.extend(await run_in_threadpool(staff_replies, web.db, body.session))
+    replies.extend(await run_in_threadpool(digests_for, web, body.session))
     return ChatResponse(replies=replies)
 
 
@@ -138,7 +139,18 @@ async def poll(body: PollRequest, request: Request) -> ChatResponse:
     web = request.app.state.web
     replies = [to_reply(message) for message in web.outbox.take(body.session)]
     replies.extend(await run_in_threadpool(staff_replies, web.db, body.session))
+    replies.extend(await run_in_threadpool(digests_for, web, body.session))
     return ChatResponse(replies=replies)
+
+
+def digests_for(web: Any, session: str) -> list[ChatReply]:
+    """Policy-update digests made for this browser's session since its last visit (bot/subscriptions.py)."""
+    if getattr(web, "subscriptions", None) is None:
+        return []
+    from bot.log import pseudonymise
+
+    user_key = pseudonymise(web.settings.secret.get_secret_value(), "web", session)
+    return [to_reply(digest) for digest in web.subscriptions.take_web(user_key)]
 
 
 def staff_replies(db: Any, session: str) -> list[ChatReply]:
