@@ -69,6 +69,7 @@ class FaqOperations:
         with self._lock:
             outcome = self._reload()
             audit_id = self._audit(user, "reload", None, None, None, None, outcome)
+            self._publish(user, outcome)
         message = outcome.reason
         if outcome.ok:
             self._changed()
@@ -153,7 +154,7 @@ class FaqOperations:
 
     def history(self, limit: int = 50) -> list[dict]:
         rows = self._db.query(
-            "SELECT a.id, a.time, a.user, a.action, a.intent, a.file, a.outcome, a.reason, a.faq_version, a.rollback_of, "
+            "SELECT a.id, a.time, a.\"user\", a.action, a.intent, a.file, a.outcome, a.reason, a.faq_version, a.rollback_of, "
             "a.change, (SELECT min(r.id) FROM faq_audit r WHERE r.rollback_of = a.id AND r.outcome = 'applied') "
             "AS rolled_back_by FROM faq_audit a ORDER BY a.id DESC LIMIT ?",
             (limit,),
@@ -190,6 +191,7 @@ class FaqOperations:
                           version_before=outcome.previous_version, version_after=outcome.version)  # fmt: skip
             audit_id = self._audit(user, edit.action, edit.intent, edit.file, edit.before, edit.after, outcome,
                                    rollback_of=rollback_of, change=change)  # fmt: skip
+            self._publish(user, outcome)
         if outcome.ok:
             self._changed()
         figures = self.figures(change)
@@ -229,6 +231,25 @@ class FaqOperations:
         if rerun is None or not rerun.enquiries:
             return ""
         return f"待处理问题中有{rerun.enquiries}条咨询现在能解答（{rerun.clusters}组整组），已标为已解决。"
+
+    def follow(self, files: dict[str, str]) -> ReloadOutcome:
+        """Another replica put these files live: write those that differ here, then reload
+        through the same gate (bot/faq_sync.py). Not audited: the publishing replica was."""
+        with self._lock:
+            for name, text in files.items():
+                path = self._dir / Path(name).name
+                if not path.exists() or path.read_text(encoding="utf-8") != text:
+                    temporary = path.with_name(path.name + ".sync")
+                    temporary.write_text(text, encoding="utf-8")
+                    temporary.replace(path)
+            return self._reload()
+
+    def _publish(self, user: str, outcome: ReloadOutcome) -> None:
+        """A new version went live here: tell the other replicas (bot/faq_sync.py)."""
+        if outcome.ok and outcome.version != outcome.previous_version:
+            from bot import faq_sync
+
+            faq_sync.publish(self._db, self._dir, outcome.version, user, utc_now())
 
     def _audit(self, user, action, intent, file, before, after, outcome: ReloadOutcome | None,
                refused: str | None = None, rollback_of: int | None = None, change: dict | None = None) -> int:  # fmt: skip

@@ -182,7 +182,7 @@ class EnquiryLog:
         self._pending: list[list[Operation]] = []  # recorded, not yet spooled and handed to the writer
         self._pending_lock = threading.Lock()
         self._stop = threading.Event()
-        self.spool = Spool(spool_dir or db.path.with_name(db.path.name + ".spool"))
+        self.spool = Spool(spool_dir or db.spool_dir)
         if replay:
             self._replay_orphans()
         self._hand_over_thread = threading.Thread(target=self._run_hand_over, name="cbec-log-hand-over", daemon=True)

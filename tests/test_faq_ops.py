@@ -15,6 +15,7 @@ from test_web import TestClient
 from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.settings import load_settings
+from bot.storage import open_database
 from bot.web.app import create_app
 from bot.web.operator import reload_token
 from bot.web.passwords import hash_password
@@ -162,8 +163,8 @@ def test_the_reload_api_needs_the_token(dashboard) -> None:
     assert 'cbec_faq_reloads_total{outcome="applied"} 1.0' in client.get("/metrics").text
 
 
-def test_operations_record_refused_reloads(tmp_path: Path, faq_copy: Path) -> None:
-    db = Database(tmp_path / "audit.db")
+def test_operations_record_refused_reloads(db_target, faq_copy: Path) -> None:
+    db = open_database(db_target)
     try:
         (faq_copy / "broken.yaml").write_text("intents: [", encoding="utf-8")
         outcome = FaqOperations(db, faq_copy).reload("olga")

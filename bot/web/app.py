@@ -24,20 +24,29 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from bot import digest_delivery, ticket_delivery, tickets
-from bot.db import Database
 from bot.faq_ops import FaqOperations
+from bot.faq_sync import Follower
 from bot.log import EnquiryLog
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
+from bot.storage import Storage as Database
+from bot.storage import open_storage
 from bot.subscriptions import Subscriptions
 from bot.web import chat as chat_api
 from bot.web import dashboard, handoffs, operator, policies, triage
-from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
+from bot.web.auth import (
+    COOKIE,
+    LoginThrottle,
+    SessionSigner,
+    SharedLoginThrottle,
+    StaffDirectory,
+    login_throttle,
+)
 from bot.web.chat import ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
 from bot.web.runtime import build_chat, build_wechat, run_telegram
-from bot.web.sql import guarded, make_datasette
+from bot.web.sql import guarded, staff_sql_app
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -58,7 +67,7 @@ class WebState:
     chat: ChatHandler | None = None
     log: EnquiryLog | None = None
     outbox: Outbox = field(default_factory=Outbox)
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    throttle: LoginThrottle | SharedLoginThrottle = field(default_factory=LoginThrottle)
     metrics: Metrics = field(default_factory=Metrics)
     telegram: Any = None
     wechat: Any = None  # bot/wechat/endpoint.py WeChatChannel, when CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID are set
@@ -98,13 +107,14 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_db = db is None
-        database = Database(settings.db) if own_db else db
+        database = open_storage(settings) if own_db else db
         state = WebState(
             settings=settings,
             db=database,
             directory=StaffDirectory(settings.staff_users, database),
             signer=SessionSigner(session_key(settings)),
-            chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit),
+            chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit, database),
+            throttle=login_throttle(database),
         )
         if chat is None:
             state.log = EnquiryLog(database, settings.secret.get_secret_value())
@@ -122,12 +132,13 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             lambda: database.queue_depth, lambda: tickets.count_open(database), lambda: tickets.oldest_open_age(database)
         )
         app.state.web = state
-        sql_app.asgi = make_datasette(database.path).app()
+        sql_app.asgi = staff_sql_app(database)
         couriers = []
         if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets, digests
             couriers.append(asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))
             couriers.append(asyncio.create_task(digest_delivery.run(
                 settings, database, lambda: getattr(state.telegram, "send_digest", None), _intents)))  # fmt: skip
+            couriers.append(asyncio.create_task(Follower(database, state.faq_ops).run()))  # FAQ reloads on other replicas
         if state.wechat is not None and state.wechat.api is not None:  # staff replies as customer-service messages
             from bot.wechat import delivery
 
@@ -187,7 +198,10 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             web.db.query("SELECT 1")
         except Exception as error:  # noqa: BLE001 - reported as unhealthy
             return JSONResponse({"status": "error", "error": type(error).__name__}, status_code=503)
-        return JSONResponse({"status": "ok", "log_queue": web.db.queue_depth})
+        from intents.respond import get_responder
+
+        # faq_version: replicas behind one address must all show the same one (bot/faq_sync.py)
+        return JSONResponse({"status": "ok", "log_queue": web.db.queue_depth, "faq_version": get_responder().faq.version})
 
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request) -> Response:
