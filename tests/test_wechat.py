@@ -273,3 +273,28 @@ def test_a_number_presses_its_line_and_any_other_text_is_a_question(tmp_path: Pa
         assert chat.rows("SELECT text FROM enquiries") == [{"text": "88"}]
     finally:
         chat.close()
+
+
+async def test_hand_off_answered_from_the_dashboard_reaches_the_user(tmp_path: Path) -> None:
+    async with serving(tmp_path) as app, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as staff:
+        user = app.user("oUser-d")
+        await user.say("海外仓补贴要什么材料")
+        await user.say("转人工")
+        added = await asyncio.to_thread(
+            subprocess.run, [*CBEC_BOT, "staff", "add", "alice", "--role", "staff", "--password-stdin"],
+            input="correct horse battery staple\n", capture_output=True, text=True, timeout=60,
+            env={**os.environ, "CBEC_DB": str(tmp_path / "cbec.db")},
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        origin = {"origin": app.base}
+        form = {"name": "alice", "password": "correct horse battery staple", "next": "/staff"}
+        async with staff.post(f"{app.base}/staff/login", data=form, headers=origin, allow_redirects=False) as response:
+            assert response.status == 303
+        async with staff.get(f"{app.base}/staff/handoffs/1") as response:
+            page = await response.text()
+            assert "工单#1" in page and "微信" in page and "海外仓补贴要什么材料" in page
+        reply = {"text": "请准备仓储合同和费用凭证"}
+        async with staff.post(f"{app.base}/staff/handoffs/1/reply", data=reply, headers=origin, allow_redirects=False) as response:
+            assert response.status == 303
+        [sent] = await app.fake.wait_sent(1, "oUser-d")  # through the customer-service API
+        assert sent.text == "人工客服回复（工单#1）：\n请准备仓储合同和费用凭证"
