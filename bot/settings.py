@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CBEC_", extra="ignore", frozen=True)
 
     db: Path = Field(Path("var/cbec.db"), description="SQLite file for the enquiry log and conversation state.")
+    spool_dir: Path | None = Field(
+        None, description="Folder of the enquiry log's spool files (rows synced there before a reply goes); default: `<CBEC_DB>.spool`."
+    )
+    workers: int = Field(
+        1, ge=1, le=16, description="Worker processes `cbec-bot serve` runs (uvicorn workers); more than 1 needs Telegram off."
+    )
     secret: SecretStr = Field(
         SecretStr("change-me-in-production"),
         description="Key for pseudonymising user ids (HMAC) and signing staff sessions.",
@@ -90,7 +96,7 @@ class Settings(BaseSettings):
 
         return parse_hours(self.handoff_hours) if self.handoff_hours else None
 
-    @field_validator("faq_dir", mode="before")
+    @field_validator("faq_dir", "spool_dir", mode="before")
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         return None if value == "" else value

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from bot.log_durable import until_durable
 from intents.personal import clean, has_lone_surrogate
 
 log = logging.getLogger(__name__)
@@ -116,7 +117,8 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
         web.metrics.rate_limited.labels(scope=limited).inc()
         return JSONResponse(ChatResponse(replies=[ChatReply(text=SLOW_DOWN)]).model_dump(), status_code=429)
     text = body.text.strip() if body.text else None
-    messages = await run_in_threadpool(web.chat, body.session, text, body.button)
+    messages, from_staff, logged = await run_in_threadpool(_answer, web, body.session, text, body.button)
+    await until_durable(web.log, logged)  # the enquiry is in the spool or the database before the reply goes
     replies = []
     for message in messages:
         target = getattr(message, "chat_id", None)
@@ -125,8 +127,15 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
         else:  # e.g. a hand-off notice for the staff chat
             await web.forward(message)
     replies.extend(to_reply(message) for message in web.outbox.take(body.session))
-    replies.extend(await run_in_threadpool(staff_replies, web.db, body.session))
+    replies.extend(from_staff)
     return ChatResponse(replies=replies)
+
+
+def _answer(web: Any, session: str, text: str | None, button: str | None) -> tuple[Sequence[Any], list[ChatReply], Any]:
+    """The conversation's reply, the staff replies waiting for this session (in one trip to the
+    thread pool: each trip costs two thread switches), and the log's durable() for its rows."""
+    messages = web.chat(session, text, button)
+    return messages, staff_replies(web.db, session), web.log.durable() if web.log is not None else None
 
 
 @router.post("/chat/poll", response_model=ChatResponse, summary="Fetch messages sent to this session since")
