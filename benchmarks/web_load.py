@@ -89,9 +89,19 @@ class Server:
             self.process.send_signal(sig)
         return self.process.wait(timeout)
 
+    def kill(self) -> None:
+        """SIGKILL to the server and its worker processes (its own process group): a crash."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(30)
 
-def start_server(db: Path, workers: int = 1, env: dict[str, str] | None = None, log: Path | None = None) -> Server:
-    """`cbec-bot serve` on a free port of 127.0.0.1 with the load settings, once /healthz answers."""
+
+def start_server(db: Path, workers: int = 1, env: dict[str, str] | None = None, log: Path | None = None,
+                 prefix: list[str] | None = None) -> Server:  # fmt: skip
+    """`cbec-bot serve` on a free port of 127.0.0.1 with the load settings, in a process group of
+    its own, once /healthz answers. ``prefix`` runs it through another command (e.g. unshare)."""
     import urllib.request
 
     port = free_port()
@@ -101,8 +111,9 @@ def start_server(db: Path, workers: int = 1, env: dict[str, str] | None = None, 
     log = log or db.with_suffix(".server.log")
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            [*serve_command(), "--port", str(port)], env=environment, stdout=sink, stderr=subprocess.STDOUT, cwd=db.parent
-        )
+            [*(prefix or []), *serve_command(), "--port", str(port)], env=environment, stdout=sink,
+            stderr=subprocess.STDOUT, cwd=db.parent, start_new_session=True,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -113,8 +124,7 @@ def start_server(db: Path, workers: int = 1, env: dict[str, str] | None = None, 
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait(10)
+            Server(process, url, db, log).kill()
             raise RuntimeError(f"cbec-bot serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.1)
 
@@ -169,14 +179,14 @@ async def _session(client, url: str, name: str, talks: list[list[str]], deadline
         index += 1
 
 
-async def _load(url: str, sessions: int, duration: float, max_requests: int, stop: threading.Event, seed: int) -> Results:
+async def _load(url: str, sessions: int, duration: float, max_requests: int, stop: threading.Event, seed: int,
+                results: Results) -> Results:  # fmt: skip
     import aiohttp
 
     host = urlparse(url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit(f"refusing to load {host}: this benchmark only talks to 127.0.0.1")
     talks = conversations(seed)
-    results = Results()
     budget = [max_requests]
     timeout = aiohttp.ClientTimeout(total=30)
     connector = aiohttp.TCPConnector(limit=sessions + 5)
@@ -193,10 +203,35 @@ async def _load(url: str, sessions: int, duration: float, max_requests: int, sto
 
 
 def run_load(url: str, sessions: int = 50, duration: float = 20.0, max_requests: int = 1_000_000,
-             stop: threading.Event | None = None, seed: int = 7) -> Results:  # fmt: skip
+             stop: threading.Event | None = None, seed: int = 7, results: Results | None = None) -> Results:  # fmt: skip
     """Closed-loop load from ``sessions`` concurrent sessions; returns when the time or the request
-    budget is spent, or ``stop`` is set."""
-    return asyncio.run(_load(url, sessions, duration, max_requests, stop or threading.Event(), seed))
+    budget is spent, or ``stop`` is set. ``results`` (filled as replies arrive) lets another
+    thread watch the progress."""
+    results = results if results is not None else Results()
+    return asyncio.run(_load(url, sessions, duration, max_requests, stop or threading.Event(), seed, results))
+
+
+class Background:
+    """``run_load`` in a thread: start, watch ``results``, ``stop()``."""
+
+    def __init__(self, url: str, sessions: int = 20, duration: float = 60.0, max_requests: int = 1_000_000, seed: int = 7) -> None:
+        self.results, self.stop_event = Results(), threading.Event()
+        self.thread = threading.Thread(
+            target=run_load, args=(url, sessions, duration, max_requests, self.stop_event, seed, self.results), daemon=True
+        )
+        self.thread.start()
+
+    def wait_for_replies(self, count: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.results.answered) < count:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError(f"only {len(self.results.answered)} replies, errors {dict(self.results.errors)}")
+            time.sleep(0.02)
+
+    def stop(self) -> Results:
+        self.stop_event.set()
+        self.thread.join(60)
+        return self.results
 
 
 # -- what reached the log --------------------------------------------------------------------

@@ -44,7 +44,7 @@ class Database:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._local = threading.local()
         self._closed = False
-        self._busy_since: float | None = None  # when the write being retried first found the database locked
+        self._busy_since: float | None = None  # when the write under way began
         self._write_conn = _connect(self.path)
         apply_migrations(sqlite_utils.Database(self._write_conn), MIGRATIONS if migrations is None else migrations)
         self._writer = threading.Thread(target=self._run, name="cbec-db-writer", daemon=True)
@@ -65,7 +65,8 @@ class Database:
 
     @property
     def busy_for(self) -> float | None:
-        """Seconds the writer has been waiting for another process's lock, None when it is not."""
+        """Seconds the write under way has taken so far (long: another process holds the lock),
+        None when the writer is idle."""
         since = self._busy_since
         return None if since is None else time.monotonic() - since
 
@@ -81,6 +82,7 @@ class Database:
                 break
             fn, future = item
             delay = 0.05
+            self._busy_since = time.monotonic()  # this write began (SQLite itself waits up to 5 s for a lock)
             while True:
                 try:
                     with self._write_conn:  # one transaction per write function
@@ -96,8 +98,6 @@ class Database:
                         future.set_exception(error)
                         break
                     # Another process holds the lock: wait and try again, never drop the row.
-                    if self._busy_since is None:
-                        self._busy_since = time.monotonic()
                     time.sleep(delay)
                     delay = min(delay * 2, 2.0)
                 except BaseException as error:  # noqa: BLE001 - reported through the future

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -153,11 +155,13 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
 
+    health_threads = anyio.CapacityLimiter(2)  # its own threads: answers while the chat's are all busy
+
     @app.get("/healthz", include_in_schema=False)
-    def healthz(request: Request) -> JSONResponse:
+    async def healthz(request: Request) -> JSONResponse:
         web: WebState = request.app.state.web
         try:
-            web.db.query("SELECT 1")
+            await anyio.to_thread.run_sync(web.db.query, "SELECT 1", limiter=health_threads)
         except Exception as error:  # noqa: BLE001 - reported as unhealthy
             return JSONResponse({"status": "error", "error": type(error).__name__}, status_code=503)
         # Degraded (the log's spool or database writes failing or waiting for a lock) is still 200:
@@ -168,9 +172,10 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         return JSONResponse({"status": status, "log_queue": web.db.queue_depth, "log": log_health})
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics(request: Request) -> Response:
+    async def metrics(request: Request) -> Response:
         web: WebState = request.app.state.web
-        return Response(web.metrics.render(), media_type=web.metrics.content_type)
+        body = await anyio.to_thread.run_sync(web.metrics.render, limiter=health_threads)
+        return Response(body, media_type=web.metrics.content_type)
 
     app.add_middleware(SecurityHeaders)
     return app
