@@ -95,3 +95,25 @@ class FaqOperations:
             "faq_version": outcome.version if outcome else None,
         }  # fmt: skip
         return self._db.execute_write_fn(lambda d: d["faq_audit"].insert(row).last_pk).result(60)
+
+
+def follow_applied(db: Database) -> str | None:
+    """With several worker processes (CBEC_WORKERS) a reload or an edit reaches one of them: the
+    others call this every few seconds. When the newest applied change in ``faq_audit`` names a
+    FAQ version this process does not answer from, and the FAQ on disk is that version (it passed
+    validation and the dev-set gate in the worker that applied it), answer from it; returns the
+    version taken, or None."""
+    from intents.respond import Responder, faq_dir, get_responder, swap_responder
+    from policy_faq.faq import FaqError, load_faq
+
+    rows = db.query("SELECT faq_version FROM faq_audit WHERE outcome = 'applied' AND faq_version IS NOT NULL ORDER BY id DESC LIMIT 1")
+    if not rows or rows[0]["faq_version"] == get_responder().faq.version:
+        return None
+    try:
+        faq = load_faq(faq_dir())
+    except FaqError:
+        return None
+    if faq.version != rows[0]["faq_version"]:  # changed again on disk since: the next change says so
+        return None
+    swap_responder(Responder(faq))
+    return faq.version

@@ -180,3 +180,24 @@ def test_metrics_count_enquiries_by_kind_and_channel(dashboard) -> None:
     ), text
     assert 'cbec_handling_seconds_count{channel="web"} 1.0' in text
     assert "cbec_log_queue_depth" in text and "cbec_open_handoffs" in text
+
+
+def test_another_worker_takes_a_change_applied_elsewhere(faq_copy: Path, thanks_dev_set: Path, tmp_path: Path) -> None:
+    """CBEC_WORKERS > 1: one worker reloads (audited); another, whose responder is still the old
+    one, takes the applied version from the audit table and the disk."""
+    from bot.faq_ops import follow_applied
+    from intents.respond import swap_responder
+
+    old_responder = get_responder()
+    path = faq_copy / "conversation.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("祝生意兴隆！", "祝生意兴隆，欢迎再来！"), "utf-8")
+    db = Database(tmp_path / "ops.db")
+    try:
+        outcome = FaqOperations(db, faq_copy, reload=lambda: reload_faq(faq_copy, dev_set=thanks_dev_set)).reload("olga")
+        assert outcome.ok
+        assert follow_applied(db) is None  # this process applied it: nothing to do
+        swap_responder(old_responder)  # what the other worker still answers from
+        assert follow_applied(db) == outcome.reload.version
+        assert "欢迎再来" in get_responder().respond("拜拜").answer
+    finally:
+        db.close()

@@ -39,6 +39,7 @@ from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
 from bot.web.runtime import build_chat, run_telegram
 from bot.web.sql import guarded, make_datasette
+from intents.respond import get_responder
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -112,16 +113,19 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         )
         app.state.web = state
         sql_app.asgi = make_datasette(database.path).app()
-        courier = None
+        await run_in_threadpool(get_responder)  # built now, not on the first enquiry (each worker has its own)
+        tasks = []
         if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
-            courier = asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None)))
+            tasks.append(asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))
+            if settings.workers > 1:  # a FAQ change applied in another worker
+                tasks.append(asyncio.create_task(_follow_faq(database)))
         try:
             yield
         finally:
-            if courier is not None:
-                courier.cancel()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await courier
+                    await task
             if state.telegram is not None:
                 await state.telegram.stop()
             if state.log is not None:
@@ -179,6 +183,20 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
 
     app.add_middleware(SecurityHeaders)
     return app
+
+
+async def _follow_faq(db: Database, every: float = 2.0) -> None:
+    from bot.faq_ops import follow_applied
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            version = await run_in_threadpool(follow_applied, db)
+        except Exception:  # noqa: BLE001 - logged; tried again
+            log.exception("could not follow the FAQ applied in another worker")
+            continue
+        if version:
+            log.info("answering from the FAQ another worker applied", extra={"faq_version": version})
 
 
 def app_from_environment() -> FastAPI:
