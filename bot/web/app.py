@@ -34,7 +34,7 @@ from bot.settings import Settings
 from bot.web import chat as chat_api
 from bot.web import dashboard, handoffs, operator
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
-from bot.web.chat import ChatHandler, ChatLimits
+from bot.web.chat import CHAT_THREADS, ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
 from bot.web.runtime import build_chat, run_telegram
@@ -65,6 +65,9 @@ class WebState:
     telegram: Any = None
     faq_ops: FaqOperations | None = None
     chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
+    # The chat's own threads: few, so that answering threads do not fight over the GIL, and apart
+    # from the dashboard's. Made in the lifespan, inside the event loop that uses it.
+    chat_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(CHAT_THREADS))
 
     async def forward(self, message: Any) -> None:
         """A message the web chat produced for another chat (the staff group): hand it to Telegram."""
