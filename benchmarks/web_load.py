@@ -51,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SECRET = "web-load-benchmark-secret-of-more-than-32-bytes"
+PHONE_EVERY = 25  # one message in 25 carries a phone number
 LOAD_ENV = {"CBEC_WEB_CLIENT_LIMIT": "0", "CBEC_FLOOD_LIMIT": "1000000", "CBEC_LOG_LEVEL": "WARNING"}
 
 
@@ -140,6 +141,7 @@ class Results:
     latencies: list[float] = field(default_factory=list)  # seconds, replies with HTTP 200
     errors: collections.Counter = field(default_factory=collections.Counter)
     answered: list[tuple[str, str]] = field(default_factory=list)  # (session, text) answered with 200
+    phones: set[str] = field(default_factory=set)  # phone numbers planted in the texts sent
     started: float = 0.0
     ended: float = 0.0
 
@@ -204,6 +206,11 @@ async def _session(url: str, name: str, talks: list[list[str]], deadline: float,
                 if time.monotonic() >= deadline or budget[0] <= 0 or stop.is_set():
                     return
                 budget[0] -= 1
+                sent = len(results.answered) + sum(results.errors.values())
+                if sent % PHONE_EVERY == 7:  # some users leave a call-back number: it must never reach a log
+                    phone = f"139{sent % 100_000_000:08d}"
+                    results.phones.add(phone)
+                    text = f"{text}，我的电话{phone}"
                 started = time.perf_counter()
                 try:
                     status, body = await connection.post("/api/chat", {"session": name, "text": text})
@@ -312,6 +319,12 @@ def missing_rows(db: Path, answered: list[tuple[str, str]], secret: str = SECRET
     return sum(max(0, count - logged.get(key, 0)) for key, count in wanted.items())
 
 
+def phones_in(path: Path, phones: set[str]) -> int:
+    """How many of the planted phone numbers appear in the file (the server's log)."""
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    return sum(1 for phone in phones if phone in text)
+
+
 def replay_spool(db: Path) -> None:
     """What the next start of the server does first: write the rows a dead process left in the spool."""
     from bot.db import Database
@@ -377,7 +390,12 @@ def main() -> int:
             lost = missing_rows(db, results.answered)
         print(f"{args.sessions} sessions, {duration:.0f} s")
         print(report(results, lost))
-        return 1 if (lost or results.errors) else 0
+        if server is not None:
+            size = server.log.stat().st_size if server.log.exists() else 0
+            print(f"server log: {size} bytes, {phones_in(server.log, results.phones)} of the {len(results.phones)} "
+                  "phone numbers sent appear in it")  # fmt: skip
+        leaked = phones_in(server.log, results.phones) if server is not None else 0
+        return 1 if (lost or results.errors or leaked) else 0
 
 
 if __name__ == "__main__":

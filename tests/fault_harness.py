@@ -11,9 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from web_load import Background, Results, Server, missing_rows, start_server  # noqa: E402
+from web_load import Background, Results, Server, missing_rows, phones_in, start_server  # noqa: E402
 
-__all__ = ["Background", "Results", "Server", "health", "lost", "missing_rows", "start_server"]
+__all__ = ["Background", "Results", "Server", "health", "lost", "missing_rows", "phones_in", "start_server"]
 
 
 def health(url: str) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from fault_harness import Background, lost, start_server
+from fault_harness import Background, lost, phones_in, start_server
 
 
 def test_kill_9_under_load_loses_no_answered_enquiry(tmp_path: Path) -> None:
@@ -25,6 +25,7 @@ def test_kill_9_under_load_loses_no_answered_enquiry(tmp_path: Path) -> None:
     assert restarted.stop() == 0
     assert lost(db, results) == 0
     assert list((tmp_path / "kill.db.spool").glob("*.jsonl")) == []
+    assert results.phones and phones_in(server.log, results.phones) == 0  # nor in the server's log
 
 
 def test_sigterm_under_load_loses_no_answered_enquiry(tmp_path: Path) -> None:
@@ -41,3 +42,4 @@ def test_sigterm_under_load_loses_no_answered_enquiry(tmp_path: Path) -> None:
     assert len(results.answered) >= 300
     assert lost(db, results) == 0
     assert list((tmp_path / "term.db.spool").glob("*.jsonl")) == []  # nothing left to replay
+    assert results.phones and phones_in(server.log, results.phones) == 0
