@@ -142,6 +142,7 @@ class Context:
     amount: str = ""  # the last amount given, as written ("120万"), for a calculator follow-up
     modifiers: str = ""  # what the last calculation was for (小型微利, 第2年)
     text: str = ""  # the complete question that set the topic, personal data taken out
+    subject: str | None = None  # the intent that answered that question (the subject explored)
     script: str = "hans"  # the script the user writes in
     at: float = 0.0  # epoch seconds of the last message that kept the context
 

@@ -5,7 +5,9 @@ The policy (issue 12): an in-scope enquiry is answered with the first-ranked int
 runners-up go under the answer (「您可能还想问」), so a wrong first pick is one tap from the right
 one. A question back is asked only when the first candidates are really tied (their hybrid scores
 within ``tie``) *and* differ in substance: another place, another support item, another topic.
-Two intents of one place and item (高新区海外仓补贴 / 高新区海外仓申报材料) are no reason to ask.
+Two intents of one place and item (高新区海外仓补贴 / 高新区海外仓申报材料) are no reason to ask,
+nor, with no place known, a national rule and one place's restatement of it: the national rule
+answers, the place's intent is a runner-up.
 A question back always offers at least two options; one option is an answer or nothing.
 
 ``legacy_decision`` is the policy before issue 12 (answer from ``answer`` confidence, otherwise
@@ -23,6 +25,7 @@ from intents.normalize import key_terms
 
 ANSWER, CLARIFY, REJECT, ASK_ITEM = "answer", "clarify", "reject", "ask_item"
 RUNNERS_UP = 3
+GENERAL = ("national", "multi")
 # an enquiry that is only an amount (80万, 5000元, 1.5亿): the topic must come from the user
 BARE_AMOUNT = re.compile(r"(?:花了|投了|投入|大概|大约|约)?\d+(?:\.\d+)?(?:万|亿|千|元|块)*(?:元|块|人民币)?(?:左右)?")
 
@@ -105,6 +108,11 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
             c for c in policy[1:RUNNERS_UP]
             if (top.score - c.score <= tie or c.confidence >= ratio * top.confidence) and differ(by_id[c.intent], by_id[top.intent])
         ]  # fmt: skip
+        if match.region is None and top.jurisdiction in GENERAL:
+            # no place known: the national rule (or the summary across places) answers for every
+            # place, and a place's own restatement of it is one of the runners-up, not a reading to
+            # choose (综试区零售出口能核定征收吗: the national rule, 辽宁's under it)
+            tied = [c for c in tied if c.jurisdiction not in LOCAL]
         if tied:
             return Decision(CLARIFY, top, options=(top, *tied))
         if top.confidence < thresholds.get("floor", 0.0) and runners:

@@ -201,6 +201,7 @@ class Matcher:
         self.model = model or load_model()
         self.tokenizer = tokenizer or self.model.get("tokenizer", "char")
         self.clauses = clause_index(self.tokenizer)
+        self._adjustments: dict[tuple, np.ndarray] = {}
         weights = self.model["weights"]
         self.w_fuzz, self.w_q, self.w_i, self.w_c = weights["fuzz"], weights["bm25_q"], weights["bm25_i"], weights["bm25_c"]
         self.w_nb = weights.get("nb", 0.0)
@@ -310,8 +311,10 @@ class Matcher:
                 score = max(score, contained * (0.9 if longer < 3 * shorter else 0.7))
         return score
 
-    def features(self, text: str) -> dict[int, dict]:
-        """Per candidate intent index: the score parts."""
+    def features(self, text: str, adjustments: np.ndarray | None = None) -> dict[int, dict]:
+        """Per candidate intent index: the score parts. ``adjustments`` (the place's bonus or
+        penalty per intent) shapes the candidate pool as it shapes the final score: with a place
+        known, that place's intents are candidates even when other places' word better."""
         toks = tokens(text, self.tokenizer)
         if not toks:
             return {}
@@ -329,6 +332,8 @@ class Matcher:
             best_q[self.has_questions] = np.maximum.reduceat(q_dense, self.question_starts[self.has_questions])
         # candidates: the best intents by the question and intent BM25 (sharing a term at least)
         pre = 0.5 * best_q + 0.5 * i_dense
+        if adjustments is not None:
+            pre = pre + adjustments
         shared = np.flatnonzero(i_dense)
         if len(shared) > self.top_k:
             shared = shared[np.argpartition(-pre[shared], self.top_k)[: self.top_k]]
@@ -391,6 +396,15 @@ class Matcher:
         score = self.w_fuzz * parts["fuzz"] + self.w_q * parts["bm25_q"] + self.w_i * parts["bm25_i"] + self.w_c * parts["bm25_c"] + self.w_nb * parts.get("nb", 0.0)
         return score * (1 - self.key_i * parts["key_miss"])
 
+    def adjustments(self, region: str | None, named: bool, amount_cue: bool) -> np.ndarray:
+        """``region_adjustment`` for every intent, computed once per (place, named, amount cue)."""
+        key = (region, named, amount_cue)
+        cached = self._adjustments.get(key)
+        if cached is None:
+            cached = np.array([self.region_adjustment(i.jurisdiction, region, named, amount_cue, i.action) for i in self.intents])
+            self._adjustments[key] = cached
+        return cached
+
     def region_adjustment(self, jurisdiction: str, region: str | None, named: bool, amount_cue: bool, action: str | None) -> float:
         cfg = self.region_cfg
         if region == COMPARED:  # the comparison across places answers it, and no one place is preferred
@@ -432,12 +446,15 @@ class Matcher:
         used = named or region
         amount_cue = bool(AMOUNT_CUE.search(q))
         cue = out_of_scope_cue(q)
-        scored = []
-        for ii, parts in self.features(q).items():
-            intent = self.intents[ii]
-            adjustment = self.region_adjustment(intent.jurisdiction, used, named is not None, amount_cue, intent.action)
-            scored.append((self.hybrid(parts) + adjustment, ii, parts))
+        adjustments = self.adjustments(used, named is not None, amount_cue)
+        scored = [(self.hybrid(parts) + float(adjustments[ii]), ii, parts) for ii, parts in self.features(q, adjustments).items()]
         scored.sort(key=lambda item: (-item[0], item[1]))
+        exact = [item for item in scored[:limit] if item[2]["fuzz"] >= EXACT]
+        if len(exact) == 1 and exact[0] is not scored[0]:
+            # the enquiry is one of this intent's questions (有人吗 is a greeting, though 人 leans to
+            # 转人工): it leads, whatever the blend of scores says
+            scored.remove(exact[0])
+            scored.insert(0, exact[0])
         candidates = []
         has_key = bool(key_terms(q))
         info = informative_length(q)

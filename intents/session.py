@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 from functools import cache
@@ -25,6 +26,7 @@ from intents.context import (
     REGION,
     REGION_WORDS,
     SAME,
+    SIBLING,
     Context,
     FollowUp,
     calc_item,
@@ -259,7 +261,7 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     matcher = responder.matcher
     topic = QUESTION_WORDS.sub("", ASPECT.sub("", words))  # 具体咋落实 adds no topic: 具体, 咋 are no subject
     leads = bool(topic) and (len(topic) > 2 or bool(key_terms(canonical(topic)) - PLACE_KEYS))
-    counterpart = None if leads else counterpart_in(responder, intent, region, asked=context.text)
+    counterpart = None if leads else counterpart_in(responder, intent, region, asked=context.text, subject=context.subject)
     if counterpart is not None:  # 四川呢 after 高新区产业园: 四川's own intent on industrial parks
         return counterpart
     scores = topic_scores(responder, intent)
@@ -296,19 +298,44 @@ def subject_of(text: str) -> frozenset[str]:
     return key_terms(canonical(text)) - PLACE_KEYS - DOCUMENT_KEYS if text else frozenset()
 
 
-def counterpart_in(responder, intent, region: str, asked: str = ""):
+def counterpart_in(responder, intent, region: str, asked: str = "", subject: str | None = None):
     """The intent on the same subject as ``intent`` in ``region`` (国家层面呢: national, then the
     summaries across places), from the first group of intents/counterparts.yaml that has both.
     An overview is no subject when the user's question named one (125号文对海外仓有资金支持吗
     answered by the document's overview: 辽宁呢 asks about overseas warehouses)."""
     places = ("national", "multi") if region == NATIONAL else (region,)
-    for name, group in counterparts():
-        if intent.id not in group.values() or (name == OVERVIEW and subject_of(asked)):
-            continue
+    asked_subject = subject_of(asked)
+    groups = [
+        (name, group)
+        for name, group in counterparts()
+        if intent.id in group.values() and not (name == OVERVIEW and asked_subject)
+    ]
+    # an intent in several groups (营口 brand and overseas warehouses are one intent): the groups on
+    # what the user asked about, when there are any (那海外仓呢 … 辽宁呢: 辽宁's overseas warehouses)
+    on_subject = [named for named in groups if asked_subject & group_subject(responder, named[0])]
+    if asked_subject and not on_subject and subject not in (None, intent.id):
+        # the answer moved off the user's subject (给钱吗 after 辽宁海外仓 went to 辽宁's funding):
+        # another place is asked about that subject (盘锦呢: 盘锦's overseas warehouses)
+        on_subject = [
+            named for named in counterparts()
+            if subject in named[1].values() and asked_subject & group_subject(responder, named[0])
+        ]  # fmt: skip
+    for _, group in on_subject or groups:  # a place missing from the subject's group: the ranking decides
         for place in places:
             if group.get(place) in responder.by_id and group[place] != intent.id:
                 return responder.by_id[group[place]]
     return None
+
+
+def group_subject(responder, name: str) -> frozenset[str]:
+    """The key terms at least half the titles of a counterpart group share (海外仓 for overseas-warehouse)."""
+    cache = responder.__dict__.setdefault("_group_subjects", {})
+    if name not in cache:
+        group = dict(counterparts())[name]
+        titles = [subject_of(responder.by_id[i].title) for i in group.values() if i in responder.by_id]
+        counts = Counter(term for title in titles for term in title)
+        cache[name] = frozenset(term for term, n in counts.items() if 2 * n >= len(titles))
+    return cache[name]
 
 
 def clause_intent(responder, intent, number: str):
@@ -393,6 +420,7 @@ def next_context(
         carried = previous if follow is not None and previous is not None else None
         item = calc_item(intent) or (carried.item if carried and carried.intent == intent.id else None)
         same_item = carried is not None and item == carried.item
+        keeps_subject = carried is not None and follow.kind != SIBLING
         if intent.jurisdiction in LOCAL:
             place = intent.jurisdiction
         elif follow is not None and follow.kind == REGION:
@@ -406,7 +434,9 @@ def next_context(
             item=item,
             amount=amount if amount else (carried.amount if same_item else ""),
             modifiers=modifiers_of(text, intent) or (carried.modifiers if same_item else ""),
-            text=carried.text if carried else text,
+            # the user's question on the topic; a sibling names a subject of its own (那海外仓呢)
+            text=carried.text if keeps_subject else text,
+            subject=(carried.subject or carried.intent) if keeps_subject else intent.id,
             script=script,
             at=now,
         )

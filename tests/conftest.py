@@ -22,6 +22,21 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CBEC_SECRET", "test-secret")
 
 
+def _content_digest() -> dict[str, bytes]:
+    return {str(p.relative_to(ROOT)): p.read_bytes() for d in ("policy_faq", "intents") for p in sorted((ROOT / d).rglob("*.yaml"))}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _repository_content_untouched() -> Iterator[None]:
+    """No test edits the FAQ, the documents or the matcher's data in the checkout: operator tests
+    work on copies in tmp_path (a test once added its bad-input texts to the real FAQ)."""
+    before = _content_digest()
+    yield
+    after = _content_digest()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert changed == [], f"tests changed repository files: {changed}"
+
+
 @pytest.fixture(autouse=True)
 def _process_wide_responder_restored() -> None:
     """A test that swaps the FAQ (live reload, CBEC_FAQ_DIR) must not change what later tests see."""

@@ -184,3 +184,22 @@ def test_a_place_follow_up_goes_to_that_place_s_intent_on_the_subject() -> None:
     reply, context = responder.respond_in_context("辽宁跨境电商有补贴吗", None, now=1000.0)
     reply, _ = responder.respond_in_context("那高新区呢", context, now=1060.0)
     assert reply.intent == "gxq-policy-overview"
+
+
+def test_a_place_follow_up_keeps_the_subject_the_user_named(responder: Responder) -> None:
+    # 营口's overseas warehouses are in its brand-building intent: 辽宁呢 after 那海外仓呢 asks about
+    # 辽宁's overseas warehouses, not its brand building
+    chat = Session(responder)
+    assert chat.say("营口那边有啥政策").intent == "yk-plan-overview"
+    assert chat.say("那海外仓呢").intent == "yk-brand"
+    assert (chat.say("辽宁呢").intent, chat.context.subject) == ("ln-overseas-warehouse", "yk-brand")
+    assert chat.say("那盘锦").intent == "pj-overseas-warehouse"
+    assert chat.say("国家层面呢").intent == "mof-overseas-warehouse"
+
+
+def test_out_of_scope_words_mid_dialogue_are_refused(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("盘锦对海外仓有支持吗")
+    for message in ("五一放几天假", "亚马逊又封我号了 咋申诉"):
+        assert chat.say(message).kind == "fallback", message
+    assert chat.say("辽宁呢").intent == "ln-overseas-warehouse"

@@ -29,7 +29,7 @@ def test_the_issue_enquiries_are_answered_with_the_runners_up_underneath(respond
 
 
 def test_a_tie_between_places_asks_the_question_that_tells_them_apart(responder: Responder) -> None:
-    reply = responder.respond("离境即退税")  # the national rule, 辽宁 and 四川 all have one
+    reply = responder.respond("入驻跨境电商产业园有啥支持")  # 辽宁 and 四川 both have a plan for parks
     assert reply.kind == "clarify" and 2 <= len(reply.suggestions) <= 3
     assert reply.answer.startswith("您问的是「") and "」，还是「" in reply.answer and reply.answer.endswith("？请点选，或换个说法。")
     for suggestion in reply.suggestions:  # every option named in the question, no numbered list
@@ -84,3 +84,22 @@ def test_english_gets_one_english_line_first(responder: Responder) -> None:
     assert reply.script == "en" and reply.intent == "gxq-overseas-warehouse-subsidy"
     assert first.startswith("In English: ") and "Dalian High-tech Zone" in first and "in Chinese" in first
     assert "50%" in rest and "每年最高50万元" in rest
+
+
+@pytest.mark.parametrize("text", ["有人吗", "hello, anyone there?", "Are you there?"])
+def test_an_faq_question_word_for_word_is_answered_by_its_intent(responder: Responder, text: str) -> None:
+    # 有人吗 is one of 问候's questions; 人 alone leans to 转人工, which must not win over the exact match
+    reply = responder.respond(text)
+    assert (reply.kind, reply.intent) == ("smalltalk", "chat-greeting")
+    assert "您好！我是跨境电商政策咨询助手" in reply.answer
+
+
+@pytest.mark.parametrize("text", ["综试区里做零售出口的，企业所得税是不是可以核定征收", "海外仓储物流费用能跟货款轧差结算吗", "离境即退税"])
+def test_with_no_place_known_the_national_rule_answers_and_a_place_s_restatement_is_a_runner_up(
+    responder: Responder, text: str
+) -> None:
+    reply = responder.respond(text)
+    assert reply.kind == "answer" and responder.by_id[reply.intent].jurisdiction == "national"
+    assert any(responder.by_id[s.intent].jurisdiction in ("liaoning", "sichuan") for s in reply.suggestions)
+    reply = responder.respond(text, region="sichuan" if "轧差" in text else "liaoning")
+    assert responder.by_id[reply.intent].jurisdiction != "national" or reply.kind == "clarify"
