@@ -84,6 +84,7 @@ class DurableQueue:
         self._spool_failing = False
         self._database_failing = False
         self._stop = False
+        self._flushing = 0  # threads waiting in flush(): told when a batch is written
         self._thread = threading.Thread(target=self._run, name="cbec-log-flusher", daemon=True)
         self._thread.start()
 
@@ -185,7 +186,7 @@ class DurableQueue:
         try:
             future = self.db.execute_write_fn(lambda db: self._apply(db, batch.records))
         except RuntimeError:  # the database is closed: the spool keeps what it has for the next start
-            self._failed(batch, "database", "closed", retry=False)
+            self._failed(batch, "database", "closed", retry=True)
             return
         future.add_done_callback(lambda done: self._written(batch, done))
 
@@ -211,6 +212,8 @@ class DurableQueue:
             self._unwritten.discard(batch)
             self._database_failing = False
             self._settle_locked()
+            if self._flushing:
+                self._cond.notify_all()
         if batch.spooled:
             self.spool.written(len(batch.records))
 
@@ -226,7 +229,7 @@ class DurableQueue:
             if retry:
                 batch.retry_at = time.monotonic() + min(RETRY_MAX, RETRY_FIRST * 2 ** min(batch.attempts, 8))
                 self._retry.append(batch)
-                self._cond.notify()
+                self._cond.notify_all()
         log.warning("log rows not yet written; kept and tried again", extra={"target": target, "rows": len(batch.records), "error": error})
 
     def _settle_locked(self) -> None:
@@ -251,13 +254,26 @@ class DurableQueue:
                 self._cond.acquire()
 
     def flush(self, timeout: float = 30.0) -> None:
-        """Hand over everything pending now and wait until the database has it."""
+        """Hand over everything recorded so far (and what waits for a retry), then wait until
+        the database has it or has refused it (refused rows stay for the next retry). Raises
+        TimeoutError after ``timeout`` seconds (the database locked by another process)."""
         with self._cond:
+            target = self._seq
             self._flush_pending_locked()
             retries, self._retry = self._retry, []
         for batch in retries:
             self._attempt(batch)
-        self.db.flush(timeout)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._flushing += 1
+            try:
+                while any(batch.first <= target and batch not in self._retry for batch in self._unwritten):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError("log rows not yet written")
+                    self._cond.wait(left)
+            finally:
+                self._flushing -= 1
 
     def close(self, timeout: float = 60.0) -> None:
         """Stop the flusher, write what is pending and wait for the writer (the database being
