@@ -38,6 +38,7 @@ from bot.log_spool import Spool
 
 log = logging.getLogger(__name__)
 DURABLE_WAIT = 10.0  # seconds a reply waits for its rows to be durable before it goes anyway
+CLOSE_WAIT = 10.0  # seconds close() waits for the database (a locked one) before leaving rows to the spool
 RETRY_FIRST, RETRY_MAX = 0.2, 5.0  # back-off between attempts at a failed database write
 
 
@@ -286,7 +287,7 @@ class DurableQueue:
             self._cond.notify_all()
         self._thread.join(timeout)
         try:
-            self.flush(timeout)
+            self.flush(min(timeout, CLOSE_WAIT))  # what the database has not taken by then is in the spool
         except RuntimeError:  # the database is closed already
             pass
         except Exception:  # noqa: BLE001 - what the database did not take is in the spool
