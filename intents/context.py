@@ -215,8 +215,10 @@ def sure_alone(text: str, raw: str, match, context: Context) -> bool:
         return False
     if top.kind != "policy" and ASPECT.search(text):
         return False  # 到啥时候截止 near 你的数据截止到哪天: an aspect of the topic, not small talk
-    if not residue(ASPECT.sub("", text)):
-        return False  # 一次性？ asks an aspect and names nothing: of the topic just discussed
+    if len(residue(ASPECT.sub("", text))) <= 1:
+        # 一次性？ asks an aspect and names nothing; 找谁办 names no subject but a verb (however sure
+        # a long question ending in 找谁办 makes the ranking): of the topic just discussed
+        return False
     if elsewhere_unnamed(text, top, context):
         return False
     return not (LEAD.search(text) or NOUN_ELLIPSIS.search(text) or NOUN_ELLIPSIS.search(raw.strip()))
@@ -424,3 +426,44 @@ def modifiers_of(text: str, intent) -> str:
     if "小型微利" in intent.title and "小型微利" not in found:
         found = f"{found} 小型微利".strip()
     return found
+
+
+# 「谁可以申请」「找哪个部门」 after an answer: the line of that answer saying so leads the reply
+# (asked-about words -> what a line answering them says, most telling first); the rest follows
+ASPECT_LINES = (
+    (re.compile(r"上限|最高|封顶|最多|补多少|给多少|能补|金额|多少钱"), (re.compile(r"最高|上限|封顶"), re.compile(r"万元"))),
+    (re.compile(r"比例|几成|怎么算|如何算|咋算|算法"), (re.compile(r"%|比例|税率"),)),
+    (
+        re.compile(r"谁可以|谁能|哪些企业|什么企业|什么样的企业|哪类|条件|要求|门槛|资格"),
+        (re.compile(r"^(?:对象|主体|条件|申报主体)："), re.compile(r"须|应当|符合")),
+    ),
+    (
+        re.compile(r"找谁|哪个部门|什么部门|谁负责|谁管|联系|谁认定|谁来认定|谁审"),
+        (re.compile(r"部门|主管|商务局|商务厅|税务机关|海关|负责|解释"), re.compile(r"认定")),
+    ),
+    (
+        re.compile(r"几年|多久|多长时间|期限|有效期|到什么时候|到啥时候|截止|何时|什么时候开始|从哪天|哪天开始"),
+        (re.compile(r"日起|起施行|有效期|期限|截至|\d{4}年\d{1,2}月|—\d{4}年"),),
+    ),
+)
+BULLET = "• "
+
+
+def lead_with_aspect(answer: str, text: str) -> str:
+    """``answer`` with the lines that answer the aspect ``text`` asks about first, when its first
+    line does not already (那上限是多少: 每年最高50万元 is there; 谁可以申请: 对象 and 主体 lead)."""
+    for asked, says in ASPECT_LINES:
+        if not asked.search(text):
+            continue
+        lines = answer.split("\n")
+        if any(pattern.search(lines[0]) for pattern in says):
+            return answer
+        bullets = [i for i, line in enumerate(lines[1:], 1) if line.startswith(BULLET)]
+        for pattern in says:
+            hits = [i for i in bullets if pattern.search(lines[i][len(BULLET) :])]
+            if hits:
+                moved = [lines[i] for i in hits[1:]]
+                rest = [line for i, line in enumerate(lines[1:], 1) if i not in hits]
+                return "\n".join([lines[hits[0]][len(BULLET) :], *moved, BULLET + lines[0], *rest])
+        return answer
+    return answer

@@ -19,6 +19,7 @@ from intents.context import (
     ASPECT,
     CLAUSE,
     MATERIALS,
+    MATERIALS_CUE,
     MODIFIERS,
     NATIONAL,
     NEXT_YEAR,
@@ -32,6 +33,7 @@ from intents.context import (
     calc_item,
     checklist_of,
     classify,
+    lead_with_aspect,
     modifiers_of,
 )
 from intents.matcher import LOCAL, PLACES, REGIONS
@@ -62,11 +64,13 @@ QUESTIONS_USED = 4
 SIBLING_KIND, SIBLING_PLACE, SIBLING_DOCUMENT = 0.2, 0.1, 0.1
 # a summary across places is no sibling of one document's part (物流方面说了啥 after the 商务部 opinion)
 SIBLING_SUMMARY = 0.1
+SIBLING_MATERIALS = 0.1  # an item's application materials are no sibling of its own unless asked for
 IN_PLACE, IN_PLACE_ITEM = 0.8, 0.99
 # what, after a support item, asks about the policy as a whole rather than the item
 ABOUT_THE_POLICY = re.compile(r"谁|解释|有效|正式|生效|截止|过期|征求意见|叠加|重复|同时|空壳|失信|不能报|不得|市里|省里|依据|who|valid|in force|draft")
 COUNTERPARTS = Path(__file__).with_name("counterparts.yaml")
-OVERVIEW = "overview"
+OVERVIEW, FUNDING = "overview", "funding"
+MONEY = re.compile(r"给钱|给不给钱|有钱|有没有钱|给多少|多少钱|补贴|补助|资金|奖励|扶持|money|fund|subsid")
 QUESTION_WORDS = re.compile(r"咋|怎么|怎样|如何|啥|什么|哪些|哪|吗|呢|么|多少|几|是否|能否|有没有|给不给|有|没")
 DOCUMENT_KEYS = frozenset({"#商务部", "#综试区"})  # name a document, not a subject
 
@@ -155,7 +159,8 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
             if calc_item(intent) and context.amount and (CALC_ASK.search(text) or MODIFIERS.search(text))
             else text
         )
-        return responder._answer(calc, intent, FOLLOW_UP_CONFIDENCE, today, materials=False)
+        reply = responder._answer(calc, intent, FOLLOW_UP_CONFIDENCE, today, materials=False)
+        return replace(reply, answer=lead_with_aspect(reply.answer, text)) if reply.kind == "answer" else reply
     if follow.kind == MATERIALS:
         return responder._answer(text, intent, FOLLOW_UP_CONFIDENCE, today, materials=True)
     if follow.kind == AMOUNT:
@@ -169,7 +174,7 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
     if follow.kind == CLAUSE:
         target = clause_intent(responder, intent, follow.query)
     elif follow.kind == REGION:
-        target = region_intent(responder, follow.region, context, intent, follow.query)
+        target = region_intent(responder, follow.region, context, intent, follow.query, said=text)
     else:
         target = sibling_intent(responder, follow.query, context, intent)
     if target is None:
@@ -254,16 +259,22 @@ def without_places(text: str) -> str:
     return text
 
 
-def region_intent(responder, region: str, context: Context, intent, words: str = ""):
+def region_intent(responder, region: str, context: Context, intent, words: str = "", said: str = ""):
     """The intent of ``region`` nearest to the context's intent: the place's intent documents
     (title and questions) scored against the context intent's title and questions, with places
     taken out, and a little of the user's own question and of what the message adds (方案)."""
     matcher = responder.matcher
-    topic = QUESTION_WORDS.sub("", ASPECT.sub("", words))  # 具体咋落实 adds no topic: 具体, 咋 are no subject
+    # 具体咋落实, 给不给钱 add no topic: 具体, 咋 and money are no subject of their own
+    topic = QUESTION_WORDS.sub("", ASPECT.sub("", MONEY.sub("", words)))
     leads = bool(topic) and (len(topic) > 2 or bool(key_terms(canonical(topic)) - PLACE_KEYS))
     counterpart = None if leads else counterpart_in(responder, intent, region, asked=context.text, subject=context.subject)
     if counterpart is not None:  # 四川呢 after 高新区产业园: 四川's own intent on industrial parks
         return counterpart
+    if not leads and MONEY.search(said):
+        # 大连高新区给不给钱 after a subject that place has no intent on: what that place funds
+        funding = dict(counterparts()).get(FUNDING, {}).get(region)
+        if funding in responder.by_id and funding != intent.id:
+            return responder.by_id[funding]
     scores = topic_scores(responder, intent)
     if context.text:
         scores = scores + USER_WEIGHT * dense(matcher, without_places(canonical(context.text)))
@@ -382,6 +393,7 @@ def sibling_intent(responder, query: str, context: Context, intent):
     matcher = responder.matcher
     kind = (intent.action or "").split(":", 1)[0]
     documents = {ref.split(":", 1)[0] for ref in intent.sources}
+    materials = bool(MATERIALS_CUE.search(query))
     best, best_score = None, -1.0
     for candidate in match.candidates:
         if candidate.kind != "policy":
@@ -396,6 +408,8 @@ def sibling_intent(responder, query: str, context: Context, intent):
         score += SIBLING_PLACE if other.jurisdiction == intent.jurisdiction else 0.0
         score += SIBLING_DOCUMENT if documents & {ref.split(":", 1)[0] for ref in other.sources} else 0.0
         score -= SIBLING_SUMMARY if other.jurisdiction == "multi" and intent.jurisdiction != "multi" else 0.0
+        # 海外仓那条, 商标那条呢: the item itself, not its application materials (unless asked for)
+        score -= SIBLING_MATERIALS if (other.action or "").startswith("checklist:apply-") and not materials else 0.0
         if score > best_score:
             best, best_score = other, score
     return best

@@ -203,3 +203,44 @@ def test_out_of_scope_words_mid_dialogue_are_refused(responder: Responder) -> No
     for message in ("五一放几天假", "亚马逊又封我号了 咋申诉"):
         assert chat.say(message).kind == "fallback", message
     assert chat.say("辽宁呢").intent == "ln-overseas-warehouse"
+
+
+def test_a_place_asked_for_money_goes_to_what_that_place_funds(responder: Responder) -> None:
+    # 高新区 has no industry-belt intent: 给不给钱 there asks what its policy funds
+    chat = Session(responder)
+    chat.say("辽宁产业带")
+    assert chat.say("国家层面呢").intent == "mof-industry-belt"
+    assert chat.say("大连高新区给不给钱").intent == "gxq-policy-overview"
+
+
+def test_an_aspect_and_a_verb_stay_on_the_topic_however_sure_the_ranking(responder: Responder) -> None:
+    # an FAQ question of the AEO intent ends in 找谁办, which makes the ranking alone sure of it
+    chat = Session(responder)
+    assert chat.say("四川对海外仓有啥扶持").intent == "sc-overseas-warehouse"
+    reply = chat.say("找谁办")
+    assert (reply.intent, reply.followup) == ("sc-overseas-warehouse", "same")
+
+
+@pytest.mark.parametrize(("pointer", "intent"), [("海外仓那条", "gxq-overseas-warehouse-subsidy"), ("商标那条呢", "gxq-ip-certification-subsidy")])
+def test_a_pointer_to_an_item_is_the_item_not_its_materials(responder: Responder, pointer: str, intent: str) -> None:
+    chat = Session(responder)
+    chat.say("高新区跨境电商扶持政策一共有哪几项")
+    assert chat.say(pointer).intent == intent
+    reply = chat.say("要准备哪些材料")
+    assert reply.kind == "checklist"
+
+
+def test_a_follow_up_on_an_aspect_leads_with_the_line_that_answers_it(responder: Responder) -> None:
+    from policy_faq.typography import offences
+
+    chat = Session(responder)
+    first = chat.say("高新区海外仓补贴怎么算").answer
+    assert chat.say("那上限是多少").answer == first  # 每年最高50万元 is already the first line
+    reply = chat.say("谁可以申请")
+    lines = reply.answer.splitlines()
+    assert lines[0] == "对象：在高新区依法经营、经区级主管部门认定的企业。"
+    assert sorted(line.removeprefix("• ") for line in lines) == sorted(line.removeprefix("• ") for line in first.splitlines())
+    assert offences(reply.answer) == []
+    chat = Session(responder)
+    chat.say("辽宁对海外仓有啥支持")
+    assert chat.say("找哪个部门").answer.startswith("具体支持问所在市商务局或省商务厅。")
