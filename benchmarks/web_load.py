@@ -107,14 +107,25 @@ class Server:
 def start_server(db: Path, workers: int = 1, env: dict[str, str] | None = None, log: Path | None = None,
                  prefix: list[str] | None = None) -> Server:  # fmt: skip
     """`cbec-bot serve` on a free port of 127.0.0.1 with the load settings, in a process group of
-    its own, once /healthz answers. ``prefix`` runs it through another command (e.g. unshare)."""
-    import urllib.request
-
-    port = free_port()
+    its own, once /healthz answers. ``prefix`` runs it through another command (e.g. unshare).
+    Another program may take the free port first (other servers run on this machine; one of them
+    would even answer /healthz): when our process has died, it tries again on another port."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("CBEC_")}
     environment.update(LOAD_ENV, CBEC_DB=str(db), CBEC_SECRET=SECRET, CBEC_WORKERS=str(workers),
                        PYTHONPATH=str(ROOT), **(env or {}))  # fmt: skip
     log = log or db.with_suffix(".server.log")
+    for attempt in range(3):
+        server = _start_once(db, free_port(), environment, log, prefix)
+        time.sleep(0.5)
+        if server.process.poll() is None:
+            return server
+        print(f"cbec-bot serve stopped right after starting (attempt {attempt + 1}); trying another port", file=sys.stderr)
+    raise RuntimeError(f"cbec-bot serve did not stay up:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def _start_once(db: Path, port: int, environment: dict[str, str], log: Path, prefix: list[str] | None) -> Server:
+    import urllib.request
+
     with log.open("ab") as sink:
         process = subprocess.Popen(
             [*(prefix or []), *serve_command(), "--port", str(port)], env=environment, stdout=sink,
@@ -123,13 +134,15 @@ def start_server(db: Path, workers: int = 1, env: dict[str, str] | None = None, 
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
+        if process.poll() is not None:
+            return Server(process, url, db, log)  # the caller sees it died
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
                 if response.status == 200:
                     return Server(process, url, db, log)
         except OSError:
             pass
-        if process.poll() is not None or time.monotonic() > deadline:
+        if time.monotonic() > deadline:
             Server(process, url, db, log).kill()
             raise RuntimeError(f"cbec-bot serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.1)
