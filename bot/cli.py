@@ -19,6 +19,7 @@ COMMANDS = {
     "checklist": "calculators.cli_checklist:checklist",
     "chat": "bot.cli_chat:chat",
     "telegram": "bot.cli_telegram:telegram",
+    "wechat": "bot.cli_wechat:wechat",
     "serve": "bot.cli_serve:serve",
     "staff": "bot.cli_serve:staff",
     "secret": "bot.cli_serve:secret",

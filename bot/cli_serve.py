@@ -67,6 +67,8 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     if settings.workers > 1:
         if settings.telegram_token is not None:
             raise BadSetting("CBEC_WORKERS: more than one worker needs Telegram off (each would poll the bot)")
+        if settings.wechat_token is not None:
+            raise BadSetting("CBEC_WORKERS: more than one worker needs WeChat off (each would send the staff replies)")
         # Each worker process builds its own app from the environment (its own writer thread and
         # spool file; SQLite serialises the workers' transactions, a busy database is retried).
         os.environ.update(CBEC_HOST=host, CBEC_PORT=str(port))

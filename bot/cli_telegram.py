@@ -81,13 +81,16 @@ async def run(settings: Settings) -> None:
         except Exception as error:
             raise StartFailed(error) from error
         log.info("Telegram bot running; SIGTERM or Ctrl-C stops it")
-        from bot import ticket_delivery
+        from bot import digest_delivery, ticket_delivery
+        from bot.web.app import _intents
 
-        courier = asyncio.create_task(ticket_delivery.run(settings, db, lambda: bot.send))
+        couriers = [asyncio.create_task(ticket_delivery.run(settings, db, lambda: bot.send)),
+                    asyncio.create_task(digest_delivery.run(settings, db, lambda: bot.send_digest, _intents))]  # fmt: skip
         await stopping.wait()
-        courier.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await courier
+        for courier in couriers:
+            courier.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await courier
         log.info("stopping the Telegram bot")
         await bot.stop()
     finally:

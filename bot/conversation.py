@@ -11,6 +11,8 @@ What an adapter does with the messages ``handle`` returns:
   member's reply to it (an event with ``reply_to_message_id``) reaches the user.
 - otherwise ``chat_id``/``channel`` name another chat: a staff reply relayed to a user. For
   channel "web" it goes to the web outbox (bot/web/outbox.py, collected by /api/chat/poll).
+Channels without buttons (WeChat's passive text, bot/flows/numbered.py) get each button as a
+numbered line 「回复1：…」, and the digit the user sends back presses it.
 The flows themselves live in bot/flows/ (routing in bot/flows/core.py); per-user state in
 bot/state.py.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-CHANNELS = ("telegram", "web", "cli")
+CHANNELS = ("telegram", "web", "wechat", "cli")
 KINDS = ("text", "button", "sticker", "photo", "voice", "document", "location", "other")
 BUTTON_VALUE_BYTES = 64
 

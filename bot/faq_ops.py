@@ -10,6 +10,7 @@ refused or not, is a row in ``faq_audit`` with the whole file before and after.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,13 +42,29 @@ class FaqOperations:
         with self._lock:
             outcome = self._reload()
             audit_id = self._audit(user, "reload", None, None, None, None, outcome)
+        if outcome.ok:
+            self._changed()
         return Outcome(outcome.ok, outcome.reason, audit_id, outcome)
+
+    def _changed(self) -> None:
+        """After a change went live: record what changed for subscribers (bot/policy_changes.py)."""
+        from bot.policy_changes import detect
+        from intents.respond import get_responder
+
+        try:
+            detect(self._db, list(get_responder().by_id.values()))
+        except Exception:  # noqa: BLE001 - the edit stands; the daily look finds the change later
+            logging.getLogger(__name__).exception("could not record the policy changes")
 
     def add_question(self, user: str, intent_id: str, question: str) -> Outcome:
         return self._edit(user, lambda: editor.add_question(intent_id, question, self._dir), intent_id)
 
     def add_intent(self, user: str, **fields) -> Outcome:
         return self._edit(user, lambda: editor.add_intent(directory=self._dir, **fields), fields.get("intent_id"))
+
+    def mark_reviewed(self, user: str, intent_id: str, doc_id: str) -> Outcome:
+        """「已复核」 on the dashboard: the intent was checked against the newer document."""
+        return self._edit(user, lambda: editor.mark_reviewed(intent_id, doc_id, self._dir), intent_id)
 
     def rollback(self, user: str, audit_id: int) -> Outcome:
         rows = self._db.query("SELECT * FROM faq_audit WHERE id = ?", (audit_id,))
@@ -82,6 +99,8 @@ class FaqOperations:
                 editor.restore(edit.file, edit.before, edit.intent, self._dir)
             audit_id = self._audit(user, edit.action, edit.intent, edit.file, edit.before, edit.after, outcome,
                                    rollback_of=rollback_of)  # fmt: skip
+        if outcome.ok:
+            self._changed()
         message = outcome.reason if outcome.ok else f"已撤回这次修改:{outcome.reason}"
         return Outcome(outcome.ok, message, audit_id, outcome)
 

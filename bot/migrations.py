@@ -251,3 +251,89 @@ def _log_staff_sessions_ended(db: sqlite_utils.Database) -> None:
             ended_at TEXT NOT NULL
         )"""
     )
+
+
+# -- WeChat replies by message (bot/wechat/replies.py, issue 19) ----------------------------------
+# WeChat retries a push it got no answer to within 5 s (up to 3 times): the first push claims
+# its key (MsgId, or sender + CreateTime + event for events), the reply is kept so a retry, also
+# after a restart, gets the same one and the conversation core sees the message once. The user
+# is stored pseudonymised; rows older than a day are removed as new ones come.
+@migration("wechat-0001-replies")
+def _wechat_replies(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE wechat_replies (
+            message_key TEXT PRIMARY KEY,
+            user_key TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            reply TEXT,
+            replied_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX wechat_replies_received ON wechat_replies (received_at)")
+
+
+# -- policy updates and subscriptions (bot/subscriptions.py, bot/policy_changes.py, issue 18) ----
+# subscriptions: who follows which topic or region, by pseudonymous user key only (HMAC of the
+# channel's user id or the browser's session id). subscriber_routes: how to reach a key: nothing
+# for the web (the page collects by session), the Telegram chat id encrypted with a key derived
+# from CBEC_SECRET; last_event_id / last_digest_day make a digest at most once a day.
+# policy_snapshots: what each intent and document looked like at the last check, to see changes;
+# policy_changes: the changes found; digests: one message per subscriber and day.
+@migration("subscriptions-0001-tables")
+def _subscriptions_tables(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE subscriptions (
+            user_key TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (user_key, topic)
+        )"""
+    )
+    db.execute("CREATE INDEX subscriptions_topic ON subscriptions (topic, channel)")
+    db.execute(
+        """CREATE TABLE subscriber_routes (
+            user_key TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            address TEXT,
+            last_event_id INTEGER NOT NULL DEFAULT 0,
+            last_digest_day TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE policy_snapshots (
+            item TEXT PRIMARY KEY,
+            digest TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE policy_changes (
+            id INTEGER PRIMARY KEY,
+            time TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            intent TEXT,
+            document TEXT,
+            topic TEXT,
+            region TEXT,
+            title TEXT NOT NULL,
+            what TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE digests (
+            id INTEGER PRIMARY KEY,
+            user_key TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            day TEXT NOT NULL,
+            text TEXT NOT NULL,
+            buttons TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            failed TEXT,
+            UNIQUE (user_key, day)
+        )"""
+    )
+    db.execute("CREATE INDEX digests_unsent ON digests (channel, sent_at)")

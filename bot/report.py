@@ -34,7 +34,7 @@ from bot.db import Database
 REGIONS = {
     "dalian-gxq": "大连高新区", "liaoning": "辽宁", "yingkou": "营口", "panjin": "盘锦", "sichuan": "四川", "other": "其他地区",
 }  # fmt: skip
-CHANNELS = {"web": "网页", "telegram": "Telegram", "cli": "终端"}
+CHANNELS = {"web": "网页", "telegram": "Telegram", "wechat": "微信", "cli": "终端"}
 DIRECT_KINDS = ("answer", "calculation", "checklist")
 OUT_OF_SCOPE_KINDS = ("smalltalk", "handoff")
 CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")

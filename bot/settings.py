@@ -6,10 +6,11 @@ three in step. A wrong value is reported as one line naming the variable (see ``
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,7 +26,7 @@ class Settings(BaseSettings):
         None, description="Folder of the enquiry log's spool files (rows synced there before a reply goes); default: `<CBEC_DB>.spool`."
     )
     workers: int = Field(
-        1, ge=1, le=16, description="Worker processes `cbec-bot serve` runs (uvicorn workers); more than 1 needs Telegram off."
+        1, ge=1, le=16, description="Worker processes `cbec-bot serve` runs (uvicorn workers); more than 1 needs Telegram and WeChat off."
     )
     secret: SecretStr = Field(
         SecretStr("change-me-in-production"),
@@ -43,6 +44,19 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(
         None, description="Secret token Telegram sends in X-Telegram-Bot-Api-Secret-Token (webhook mode)."
     )
+    wechat_token: SecretStr | None = Field(
+        None, description="Token entered in the Official Account's server settings (服务器配置); WeChat is off without it."
+    )
+    wechat_appid: str | None = Field(None, description="The Official Account's AppID (wx…); WeChat is off without it.")
+    wechat_secret: SecretStr | None = Field(
+        None, description="The Official Account's AppSecret, for the customer-service and menu APIs."
+    )
+    wechat_aes_key: SecretStr | None = Field(
+        None, description="EncodingAESKey (43 characters) for safe mode (安全模式); empty: plain mode."
+    )
+    wechat_api_url: str = Field(
+        "https://api.weixin.qq.com", description="WeChat API root; tests point it at a local fake server."
+    )
     staff_chat_id: int | None = Field(None, description="Telegram chat that receives hand-offs and takes staff commands.")
     staff_user_ids: str = Field("", description="Comma-separated Telegram user ids allowed to use staff commands.")
     operator_user_ids: str = Field("", description="Comma-separated Telegram user ids allowed to reload the FAQ.")
@@ -57,6 +71,9 @@ class Settings(BaseSettings):
     )
     web_client_limit: int = Field(
         300, ge=0, description="Web chat messages one client address may send per minute (all its sessions); 0: no limit."
+    )
+    broadcast_rate: float = Field(
+        25.0, gt=0, le=30, description="Policy-update digests sent to Telegram per second (Telegram allows about 30)."
     )
     faq_dir: Path | None = Field(
         None, description="Folder of FAQ YAML files operators edit; default: the FAQ shipped in the package."
@@ -101,7 +118,46 @@ class Settings(BaseSettings):
     def _empty_is_default(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("telegram_api_url", "webhook_url")
+    @field_validator("wechat_token", "wechat_appid", "wechat_secret", "wechat_aes_key", mode="before")
+    @classmethod
+    def _blank_secret_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("wechat_token")
+    @classmethod
+    def _wechat_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9]{3,32}", value.get_secret_value()):
+            raise ValueError("must be 3-32 letters or digits, as the Official Account settings require")
+        return value
+
+    @field_validator("wechat_appid")
+    @classmethod
+    def _wechat_appid(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"wx[0-9a-f]{16}", value.strip()):
+            raise ValueError("must be the AppID from the Official Account's basic settings, wx and 16 hex digits")
+        return value.strip() if value else value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _wechat_aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9]{43}", value.get_secret_value()):
+            raise ValueError("must be the 43-character EncodingAESKey (letters and digits)")
+        return value
+
+    @model_validator(mode="after")
+    def _wechat_complete(self) -> Settings:
+        if (self.wechat_token is None) != (self.wechat_appid is None):
+            raise ValueError("CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID go together: set both to turn WeChat on, or neither")
+        if self.wechat_aes_key is not None and self.wechat_token is None:
+            raise ValueError("CBEC_WECHAT_AES_KEY is set but WeChat is off: set CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID too")
+        return self
+
+    @property
+    def wechat_on(self) -> bool:
+        """The /wechat endpoint is mounted (CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID set)."""
+        return self.wechat_token is not None and self.wechat_appid is not None
+
+    @field_validator("telegram_api_url", "webhook_url", "wechat_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -164,6 +220,12 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as error:
         lines = []
         for problem in error.errors():
-            name = "CBEC_" + str(problem["loc"][0]).upper() if problem["loc"] else "CBEC_*"
-            lines.append(f"{name}: {problem['msg']} (got {problem.get('input')!r})")
+            field = str(problem["loc"][0]) if problem["loc"] else None
+            name = f"CBEC_{field.upper()}" if field else "CBEC_*"
+            if field is None:  # a rule across settings: its message names them; the input holds secrets
+                lines.append(f"{name}: {problem['msg'].removeprefix('Value error, ')}")
+            elif "SecretStr" in str(Settings.model_fields[field].annotation):
+                lines.append(f"{name}: {problem['msg']} (value not shown: it is a secret)")
+            else:
+                lines.append(f"{name}: {problem['msg']} (got {problem.get('input')!r})")
         raise SettingsError("; ".join(lines)) from None

@@ -33,6 +33,7 @@ class UserState:
     asked: list[list[str]] = field(default_factory=list)  # [intent id, title] of the last answers
     downvotes: int = 0  # 👎 in a row: after two a ticket is offered
     awaiting_phone: int | None = None  # the ticket whose call-back number the next message gives
+    numbered: dict[str, str] = field(default_factory=dict)  # "1" -> button value, on channels without buttons (bot/flows/numbered.py)
 
     def note(self, who: str, text: str) -> None:
         from bot.redact import redact

@@ -75,6 +75,11 @@ class Bridge:
         except Exception:  # noqa: BLE001 - a lost reply is logged with its trace
             log.exception("could not deliver a message to chat %s", message.chat_id or default_chat)
 
+    async def send_now(self, message: OutMessage, chat_id: str) -> None:
+        """Send to a Telegram chat and raise if it could not be sent (after the runtime's
+        retries): a broadcast must know which digests went."""
+        await self._to_telegram(message, chat_id)
+
     async def _to_telegram(self, message: OutMessage, chat_id: str) -> None:
         assert self.send_text is not None, "the runtime did not set send_text"
         pieces = split_text(message.text)

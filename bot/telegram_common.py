@@ -32,6 +32,8 @@ BOT_COMMANDS = (
     ("checklist", "办事清单"),
     ("cancel", "取消正在进行的测算"),
     ("human", "转人工"),
+    ("subscribe", "订阅政策更新"),
+    ("unsubscribe", "退订政策更新"),
 )
 # offered in the staff chat's command menu only (the core answers them for configured staff)
 STAFF_COMMANDS = (
@@ -59,14 +61,16 @@ def tidy(text: str) -> str:
     return "\n".join(kept).strip("\n")
 
 
-def _units(text: str) -> int:
+def _utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Plain text in pieces of at most ``limit`` UTF-16 units, cut at line breaks; a single
-    line longer than the limit is cut between characters. Escape each piece afterwards
-    (escaping does not change the length Telegram counts). The text is tidied first."""
+def split_text(text: str, limit: int = MAX_MESSAGE, measure: Callable[[str], int] | None = None) -> list[str]:
+    """Plain text in pieces of at most ``limit`` UTF-16 units (or what ``measure`` counts, e.g.
+    UTF-8 bytes for WeChat), cut at line breaks; a single line longer than the limit is cut
+    between characters. Escape each piece afterwards (escaping does not change the length
+    Telegram counts). The text is tidied first."""
+    _units = measure or _utf16_units
     text = tidy(text) or text
     pieces: list[str] = []
     current = ""

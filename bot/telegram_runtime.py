@@ -27,6 +27,10 @@ class TelegramBot:
         """Deliver a message another channel produced (a web user's hand-off to the staff chat)."""
         await self.bridge.deliver(message)
 
+    async def send_digest(self, digest: Any) -> None:
+        """One policy-update digest to its subscriber's chat; raises when it did not go."""
+        await self.bridge.send_now(OutMessage(digest.text, digest.buttons), digest.chat_id)
+
     async def stop(self) -> None:
         await self.runtime.stop()
 

@@ -22,6 +22,16 @@ SMALL_PROFIT_COUNTED = Decimal("0.25")  # 财政部 税务总局公告2023年第
 SMALL_PROFIT_RATE = Decimal("0.20")  # ... and taxed at 20%
 SMALL_PROFIT_INCOME_LIMIT = Decimal("3000000")  # annual taxable income <= RMB 3 million
 SMALL_PROFIT_UNTIL = date(2027, 12, 31)  # 财政部 税务总局公告2023年第12号: 执行至2027年12月31日
+SMALL_PROFIT_RULE = "mof-sat-2023-12"
+
+
+def small_profit_until() -> date:
+    """The end of the small-low-profit relief: the valid_until of its rule in the corpus (the one
+    place a document's end date is kept), else 2027-12-31."""
+    from policy_faq.corpus import documents_by_id
+
+    doc = documents_by_id().get(SMALL_PROFIT_RULE)
+    return date.fromisoformat(doc.valid_until) if doc is not None and doc.valid_until else SMALL_PROFIT_UNTIL
 SOURCES = ("liaoning-2026:15", "sichuan-2024:16")
 CENT = Decimal("0.01")
 
@@ -124,7 +134,7 @@ def deemed_profit_tax(revenue: Decimal, small_low_profit: bool = False, on: date
     taxable = (revenue * DEEMED_PROFIT_RATE).quantize(CENT, ROUND_HALF_UP)
     warnings: list[str] = []
     applied = False
-    if small_low_profit and today > SMALL_PROFIT_UNTIL:
+    if small_low_profit and today > small_profit_until():
         warnings.append(
             f"小型微利企业优惠按财政部 税务总局公告2023年第12号执行至2027年12月31日，"
             f"今天（{today.isoformat()}）已过期；之后是否延续请咨询12366，此处按25%计算。"

@@ -15,7 +15,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from calculators.eligibility import Profile, ineligibility_reasons
 from calculators.items import get_item
-from calculators.notes import STANDARD_NOTES, expired_message, is_expired, json_number
+from calculators.notes import STANDARD_NOTES, expired_message, json_number
 
 ITEM = get_item("first-order")
 READING = (
@@ -125,8 +125,16 @@ def compensate(
         computed.append(OrderCompensation(amount, raw, per_order, granted))
     reasons = ineligibility_reasons(profile or Profile())
     status = "ineligible" if reasons else "estimate"
-    if is_expired(today):
-        status, reasons = "expired", (expired_message(today),)
+    from dataclasses import replace
+
+    from calculators.versions import items_on
+
+    version = items_on(today)  # the version in force on the enquiry's date
+    if replace(version.items["first-order"], document=ITEM.document) != ITEM:
+        # a newer text changed clause 11's figures: this calculator only knows the draft's
+        status, reasons = "changed", ("新版本第11条的补偿标准有调整，暂不能自动测算，请查看新版本原文或咨询主管部门。",)
+    if version.expired(today):
+        status, reasons = "expired", (expired_message(today, version.expired_on, f"{version.document.id}:annex"),)
     warnings = (READING, *STANDARD_NOTES)
     if status != "estimate":
         blank = tuple(OrderCompensation(o.amount, o.raw, o.per_order, None) for o in computed)

@@ -76,6 +76,8 @@ def render(result: FirstOrderResult) -> str:
             lines = [f"按您提供的情况不符合申报条件，不测算补偿金额{DRAFT}"]
             lines += [f"• {plain_refs(reason, DOCUMENT)}" for reason in result.reasons]
             refs.append("dalian-gxq-2026:scope")
+        elif result.status == "changed":
+            lines = ["不测算：该政策已发布新版本，首单补偿标准有调整"] + [f"• {reason}" for reason in result.reasons]
         else:
             lines = [expired_headline(result.today)]
         orders = "、".join(format_yuan(o.amount) for o in result.orders)

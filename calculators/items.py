@@ -44,6 +44,7 @@ class SupportItem:
     per_order_cap: Decimal | None = None
     year_caps: tuple[Decimal, ...] = ()
     base_short: str | None = None  # the base in a few words, for the working line
+    document: str = DOCUMENT  # the version of the policy the figures are from (calculators/versions.py)
 
     @property
     def cap_words(self) -> str:
@@ -52,7 +53,7 @@ class SupportItem:
 
     @property
     def source(self) -> str:
-        return f"{DOCUMENT}:{self.clause}"
+        return f"{self.document}:{self.clause}"
 
     @property
     def cap_label(self) -> str:

@@ -20,15 +20,24 @@ STANDARD_NOTES = (
 )
 
 
-def is_expired(today: date) -> bool:
-    return today > VALID_UNTIL
+def is_expired(today: date, valid_until: date | None = VALID_UNTIL) -> bool:
+    return valid_until is not None and today > valid_until
 
 
-def expired_message(today: date) -> str:
+def expired_message(today: date, valid_until: date = VALID_UNTIL, annex: str = ANNEX) -> str:
     return (
-        f"该政策有效期至2028年12月31日（{ANNEX}），今天（{today.isoformat()}）已过期，不再测算金额。"
-        "请关注高新区新出台的政策，或咨询高新区投资促进局。"
+        f"该政策有效期至{valid_until.year}年{valid_until.month}月{valid_until.day}日（{annex}），"
+        f"今天（{today.isoformat()}）已过期，不再测算金额。请关注高新区新出台的政策，或咨询高新区投资促进局。"
     )
+
+
+def notes_for(doc_id: str, draft: bool, valid_until: date | None) -> tuple[str, ...]:
+    """STANDARD_NOTES for the version of the policy a calculation follows: the draft note only
+    for a draft, the end date its own."""
+    notes = [note.replace(ANNEX, f"{doc_id}:annex") for note in STANDARD_NOTES[1:4]]
+    if valid_until:
+        notes.append(f"政策有效期至{valid_until.year}年{valid_until.month}月{valid_until.day}日（{doc_id}:annex）。")
+    return ((STANDARD_NOTES[0],) if draft else ()) + tuple(notes)
 
 
 def money(amount: Decimal) -> str:

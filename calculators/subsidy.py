@@ -19,7 +19,8 @@ from decimal import ROUND_DOWN, Decimal
 from calculators.amounts import format_yuan
 from calculators.eligibility import Profile, ineligibility_reasons
 from calculators.items import SupportItem, UnknownItemError, get_item, load_items
-from calculators.notes import STANDARD_NOTES, expired_message, is_expired, json_number, percent
+from calculators.notes import expired_message, json_number, notes_for, percent
+from calculators.versions import items_on
 
 CENT = Decimal("0.01")  # estimates round down to the fen: never above rate x base
 
@@ -114,9 +115,12 @@ class SubsidyEstimate:
     status: str  # estimate | ineligible | expired
     total: Decimal | None
     total_is_upper_bound: bool
-    reasons: tuple[str, ...]  # why there is no amount (ineligible or expired)
+    reasons: tuple[str, ...]  # why there is no amount (ineligible, expired or changed)
     warnings: tuple[str, ...]
     today: date
+    document: str = "dalian-gxq-2026"  # the version of the policy in force on ``today``
+    draft: bool = True
+    valid_until: date | None = None
 
     def text(self) -> str:
         from calculators.subsidy_text import render
@@ -125,7 +129,7 @@ class SubsidyEstimate:
 
     def as_dict(self) -> dict:
         return {
-            "document": "dalian-gxq-2026",
+            "document": self.document,
             "status": self.status,
             "date": self.today.isoformat(),
             "items": [item.as_dict() for item in self.items],
@@ -147,27 +151,34 @@ def estimate(
     events = dict(events or {})
     _validated(claims, events)
     today = today or date.today()
+    version = items_on(today)  # the text in force on the enquiry's date (a final replacing the draft)
+    doc = version.document
+    version_fields = {"document": doc.id, "draft": doc.status == "draft", "valid_until": version.expired_on}
+    standard = notes_for(doc.id, doc.status == "draft", version.expired_on)
     order = list(load_items())
     wanted = sorted({*claims, *events}, key=order.index)
     computed = [
-        _compute(get_item(i), None if claims.get(i) is None else Decimal(claims[i]), events.get(i))
+        _compute(version.items[i], None if claims.get(i) is None else Decimal(claims[i]), events.get(i))
         for i in wanted
     ]
     reasons = ineligibility_reasons(profile or Profile())
     status = "ineligible" if reasons else "estimate"
-    if is_expired(today):
-        status, reasons = "expired", (expired_message(today),)
+    changed = tuple(version.unavailable[i] for i in wanted if i in version.unavailable)
+    if changed:
+        status, reasons = "changed", changed
+    if version.expired(today):
+        status, reasons = "expired", (expired_message(today, version.expired_on, f"{doc.id}:annex"),)
     warnings = [w for item in computed for w in _item_warnings(item)]
     if status != "estimate":  # no figure at all, only the rule of each item
         computed = [
             ItemEstimate(c.item, c.base, c.events, None, None, False, c.upper_bound, rule(c.item))
             for c in computed
         ]
-        notes = STANDARD_NOTES if status == "ineligible" else STANDARD_NOTES[:1]
-        return SubsidyEstimate(tuple(computed), status, None, False, reasons, notes, today)
+        notes = standard if status == "ineligible" else standard[:1]
+        return SubsidyEstimate(tuple(computed), status, None, False, reasons, notes, today, **version_fields)
     total = sum((c.estimate for c in computed if c.estimate is not None), Decimal(0))
     upper = any(c.upper_bound for c in computed)
-    return SubsidyEstimate(tuple(computed), status, total, upper, (), (*warnings, *STANDARD_NOTES), today)
+    return SubsidyEstimate(tuple(computed), status, total, upper, (), (*warnings, *standard), today, **version_fields)
 
 
 def _item_warnings(computed: ItemEstimate) -> list[str]:

@@ -115,21 +115,35 @@ def render(result: SubsidyEstimate) -> str:
         lines += [f"• {computed.item.title}：{_rule(computed.item)}" for computed in result.items]
         refs += ["dalian-gxq-2026:scope", "dalian-gxq-2026:annex"]
     elif result.status == "expired":
-        lines = [expired_headline(result.today)]
+        lines = [expired_headline(result.today, result.valid_until, result.draft)]
         lines += [f"• {computed.item.title}：{_rule(computed.item)}" for computed in result.items]
         lines.append(EXPIRED)
+        refs.append("dalian-gxq-2026:annex")
+    elif result.status == "changed":  # the new version's figures could not be read: no amount
+        lines = ["不测算：该政策已发布新版本，相关条款的支持标准有调整"]
+        lines += [f"• {reason}" for reason in result.reasons]
         refs.append("dalian-gxq-2026:annex")
     else:
         lines = _one(result.items[0]) if len(result.items) == 1 else _many(result)
         lines += [CHECK, NEXT]
         refs.append("dalian-gxq-2026:annex")
+    return finish(lines, refs, result.document, result.draft)
+
+
+def finish(lines: list[str], refs: list[str], document: str, draft: bool) -> str:
+    """The basis line from the version the figures are from; no 征求意见稿 once a final text applies."""
+    refs = [ref.replace(f"{DOCUMENT}:", f"{document}:", 1) if ref.startswith(f"{DOCUMENT}:") else ref for ref in refs]
+    if not draft:
+        lines = [line.replace(DRAFT, "").replace("（征求意见稿）", "") for line in lines]
     lines.append(basis_line(refs))
     return tidy("\n".join(lines))
 
 
-def expired_headline(today: date) -> str:
+def expired_headline(today: date, valid_until: date | None = None, draft: bool = True) -> str:
     day = f"{today.year}年{today.month}月{today.day}日"
-    return f"不再测算：该政策（征求意见稿）有效期至2028年12月31日，今天（{day}）已过期"
+    end = valid_until or date(2028, 12, 31)
+    status = "（征求意见稿）" if draft else ""
+    return f"不再测算：该政策{status}有效期至{end.year}年{end.month}月{end.day}日，今天（{day}）已过期"
 
 
 def _rule(item: SupportItem) -> str:

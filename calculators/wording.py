@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from policy_faq.citation import clause_label, document_label
-from policy_faq.corpus import documents_by_id
+from policy_faq.corpus import documents_by_id, on_reload
 from policy_faq.typography import RAW_REF, fullwidth, offences
 
 TAX_RULES = (
@@ -43,6 +43,9 @@ def national_rules() -> dict[str, str]:
         for doc in documents_by_id().values()
         if doc.is_national
     }
+
+
+on_reload(national_rules.cache_clear)
 
 
 def document_words(doc_id: str) -> str:

@@ -35,6 +35,7 @@ from rapidfuzz import fuzz, process
 from intents.bayes import NaiveBayes
 from intents.bm25 import BM25
 from intents.normalize import canonical, informative_length, key_terms, tokens
+from policy_faq.corpus import on_reload
 from policy_faq.faq import Faq
 from policy_faq.typography import fullwidth
 
@@ -528,6 +529,9 @@ def clause_tokens(clause, tokenizer: str, heading_times: int = 1) -> tuple[str, 
 def clause_index(tokenizer: str = "char") -> ClauseIndex:
     """One clause index per tokeniser for the process: the corpus does not change at run time."""
     return ClauseIndex(tokenizer)
+
+
+on_reload(clause_index.cache_clear)  # a document added: the next responder indexes it
 
 
 class ClauseIndex:

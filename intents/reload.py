@@ -15,6 +15,7 @@ from pathlib import Path
 
 from intents.evaluate import DEV_SET, load_dev_set, run_matcher, score
 from intents.respond import Responder, faq_dir, get_responder, swap_responder
+from policy_faq.corpus import refresh_corpus
 from policy_faq.faq import COVERAGE_FILE, FaqError, load_faq
 from policy_faq.validate import validate
 
@@ -61,6 +62,7 @@ def reload_faq(
         def refused(reason: str, **figures) -> ReloadOutcome:
             return ReloadOutcome(False, reason, old, old, seconds=time.perf_counter() - started, **figures)
 
+        refresh_corpus()  # a document added or edited beside the FAQ (policy add): read it first
         report = validate(directory, coverage_file)
         if report.errors:
             return refused(f"新FAQ未通过校验({len(report.errors)}处错误),仍使用原FAQ:" + ";".join(report.errors[:3]))

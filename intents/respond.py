@@ -193,6 +193,19 @@ def checklist_text(checklist_id: str) -> str | None:
         return None
 
 
+def newer_version_notes(intents) -> dict[str, tuple[str, ...]]:
+    """Intent id -> the notes its answer carries because a cited clause was changed by a newer
+    document that no operator has reviewed it against yet (policy_faq/supersession.py)."""
+    from policy_faq.supersession import newer_version_note, review_flags
+
+    notes: dict[str, list[str]] = {}
+    for flag in review_flags(list(intents)):
+        note = newer_version_note(flag.old_ref, flag)
+        if note not in notes.setdefault(flag.intent, []):
+            notes[flag.intent].append(note)
+    return {intent: tuple(found) for intent, found in notes.items()}
+
+
 # --- the responder ----------------------------------------------------------------------------
 class Responder:
     def __init__(self, faq: Faq, tokenizer: str | None = None, model: dict | None = None) -> None:
@@ -201,6 +214,7 @@ class Responder:
         self.clauses = self.matcher.clauses
         self.thresholds = self.matcher.model["thresholds"]
         self.by_id: dict[str, Intent] = faq.by_id()
+        self.review_notes = newer_version_notes(self.by_id.values())
         # replies are immutable and depend only on (text, region, day): frequent enquiries are
         # answered from here (cleared when full; a swap_responder starts a fresh one)
         self._cache: dict[tuple, Reply] = {}
@@ -352,7 +366,7 @@ class Responder:
             return self.ask_item(match)
         if decision.reason:
             return self.fallback(decision.reason)
-        return self._excerpt_or_fallback(match)
+        return self._excerpt_or_fallback(match, today)
 
     def clarify(self, options) -> Reply:
         """The question that tells the readings apart, with one button per reading (two or more)."""
@@ -380,7 +394,7 @@ class Responder:
             "clarify", answer, intent=first, confidence=match.confidence, suggestions=suggestions
         )
 
-    def _excerpt(self, hit, match: Match) -> Reply:
+    def _excerpt(self, hit, match: Match, today: date | None = None) -> Reply:
         from policy_faq.corpus import get_clause
 
         ref = hit.ref
@@ -389,9 +403,17 @@ class Responder:
             "没有找到完全对应的问答，以下是相关条款的原文摘录，仅供参考，不是确认的答复：\n"
             f"「{quote}」\n{source_line((ref,)).replace('依据：', '摘自：', 1)}\n{HANDOFF_OFFER}"
         )
+        expired = expiry_note((ref,), today)
+        if expired:  # an excerpt from a document past its valid-until says so too
+            answer += f"\n{expired}"
+        from policy_faq.supersession import clause_flag, newer_version_note
+
+        flag = clause_flag(ref)
+        if flag is not None:  # quoted from a clause a newer version changed
+            answer += f"\n{newer_version_note(ref, flag)}"
         return self._reply("excerpt", answer, confidence=hit.score, sources=(ref,))
 
-    def _excerpt_or_fallback(self, match: Match) -> Reply:
+    def _excerpt_or_fallback(self, match: Match, today: date | None = None) -> Reply:
         top_confidence = match.confidence
         if match.text and key_terms(match.text):  # an excerpt needs a policy term, not just 企业/流程
             hits = self.clauses.search(match.text, limit=1, region=match.region)
@@ -400,7 +422,7 @@ class Responder:
                 and hits[0].score >= self.thresholds["excerpt"]
                 and self.clauses.shares_key_term(hits[0].ref, match.text)
             ):
-                return self._excerpt(hits[0], match)
+                return self._excerpt(hits[0], match, today)
         return self.fallback(confidence=top_confidence)
 
     def _answer(
@@ -433,6 +455,11 @@ class Responder:
         expired = expiry_note(intent.sources, today)
         if expired:
             answer += f"\n{expired}"
+        cited_docs = {ref.split(":", 1)[0] for ref in intent.sources}
+        if calculation is None or calculation.get("document", "") in cited_docs:
+            # superseded and not yet reviewed (a calculation from the newer text needs no warning)
+            for note in self.review_notes.get(intent.id, ()):
+                answer += f"\n{note}"
         return self._reply(
             kind,
             answer,
@@ -456,9 +483,12 @@ _faq_dir: Path | None = None  # None: the FAQ shipped in the package (policy_faq
 def use_faq_dir(directory: Path | None) -> None:
     """Answer from the FAQ in ``directory`` (CBEC_FAQ_DIR) from now on."""
     global _faq_dir, _current
+    from policy_faq.corpus import use_documents_dir
+
     with _lock:
         if directory != _faq_dir:
             _faq_dir, _current = directory, None
+            use_documents_dir(directory / "documents" if directory else None)
 
 
 def faq_dir() -> Path:

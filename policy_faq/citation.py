@@ -82,6 +82,10 @@ def _source_line(refs: tuple[str, ...]) -> str:
     return "依据：" + "；".join(parts)
 
 
+def _clear_source_lines() -> None:
+    _source_line.cache_clear()
+
+
 def clause_labels(clause_ids: list[str]) -> str:
     """第5条、适用范围; a run of numbered clauses as one range (第1—11条), short on a phone."""
     labels, run = [], []
@@ -150,3 +154,12 @@ def expiry_note(refs: tuple[str, ...], today: date | None) -> str:
             if note not in notes:
                 notes.append(note)
     return "\n".join(notes)
+
+
+def _register() -> None:
+    from policy_faq.corpus import on_reload
+
+    on_reload(_clear_source_lines)
+
+
+_register()

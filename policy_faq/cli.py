@@ -60,6 +60,13 @@ def policy_show(ref: str) -> None:
         click.echo(f"有效期至 {doc.valid_until}")
     if doc.note:
         click.echo(f"注意: {doc.note}")
+    from policy_faq.supersession import successors
+
+    if doc.supersedes:
+        click.echo(f"取代 {doc.supersedes}")
+    if doc.id in successors():
+        newer = successors()[doc.id]
+        click.echo(f"已被 {newer.id} 取代（施行 {newer.effective or newer.date}）")
     click.echo(f"\n{clause.ref}  {clause.heading}\n{clause.text}")
     if clause.units:
         click.echo(f"\n责任单位: {'、'.join(clause.units)}")
@@ -82,6 +89,67 @@ def policy_search(text: tuple[str, ...], limit: int, as_json: bool) -> None:
         click.echo("没有找到相关条款。")
     for hit in hits:
         click.echo(f"{hit.clause.ref:<24} {hit.score:.2f}  {hit.clause.heading}\n    {hit.snippet}")
+
+
+@policy.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--id", "doc_id", required=True, help="Document id, e.g. dalian-gxq-2027 (cited as ID:CLAUSE).")
+@click.option("--title", required=True, help="The document's title, as printed on it.")
+@click.option("--issuer", required=True)
+@click.option("--date", "issued", required=True, help="Date of issue: YYYY-MM-DD (or YYYY).")
+@click.option("--jurisdiction", required=True, help="大连高新区, 辽宁省, 营口市, 盘锦市, 四川省 or 全国.")
+@click.option("--status", required=True, type=click.Choice(["draft", "in-force", "historical"]))
+@click.option("--valid-until", default=None, help="Last day it applies (YYYY-MM-DD).")
+@click.option("--effective", default=None, help="First day it applies (YYYY-MM-DD) [default: --date].")
+@click.option("--supersedes", default=None, help="Id of the document it replaces (e.g. the draft of a final text).")
+@click.option("--region", default=None, help="Region code when the jurisdiction is not one of the known ones.")
+@click.option("--period", default=None, help="The period it covers, e.g. 2027—2029年.")
+@click.option("--dry-run", is_flag=True, help="Print the clauses found and store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the parse as JSON.")
+@click.option("--url", default=None, help="The running server to reload [default: http://CBEC_HOST:CBEC_PORT].")
+@click.pass_obj
+def policy_add(settings, file: str, doc_id: str, title: str, issuer: str, issued: str, jurisdiction: str, status: str,
+               valid_until: str | None, effective: str | None, supersedes: str | None, region: str | None,
+               period: str | None, dry_run: bool, as_json: bool, url: str | None) -> None:  # fmt: skip
+    """Add a policy document (.txt, .md, .docx or a text .pdf): split into clauses by its own
+    numbering, stored beside the FAQ (documents/ID.yaml), then checked and reloaded."""
+    from pathlib import Path
+
+    from policy_faq.documents_ops import add_document
+    from policy_faq.ingest import IngestError, Metadata
+
+    meta = Metadata(doc_id, title, issuer, issued, jurisdiction, status, valid_until, supersedes, effective, region, period)
+    try:
+        result = add_document(Path(file), meta, dry_run=dry_run)
+    except IngestError as error:
+        raise click.UsageError(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(result.parse_text)
+        for line in result.messages:
+            click.echo(line)
+    if dry_run:
+        return
+    if not result.ok:
+        raise SystemExit(1)
+    _tell_server(settings, url)
+
+
+def _tell_server(settings, url: str | None) -> None:
+    """Ask a running server to reload; none running is fine (it reads the documents when it starts)."""
+    import httpx
+
+    from bot.web.operator import reload_token
+
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    url = (url or f"http://{host}:{settings.port}").rstrip("/")
+    try:
+        response = httpx.post(f"{url}/staff/api/reload", headers={"authorization": f"Bearer {reload_token(settings)}"},
+                              timeout=120)  # fmt: skip
+        click.echo(f"服务器：{response.json().get('reason', '')}")
+    except (httpx.HTTPError, ValueError):
+        click.echo(f"没有在 {url} 找到运行中的服务器；服务器下次启动时会读入这份文件。")
 
 
 @click.group()

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -63,10 +64,16 @@ class Document:
     number: str | None = None  # document number, e.g. 财税〔2018〕103号
     effective: str | None = None  # applies from (national rules)
     note: str | None = None  # shown with the document (policy show)
+    supersedes: str | None = None  # the id of the document this one replaces (a final text replacing its draft)
 
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def is_added(self) -> bool:
+        """Added with ``policy add`` (stored as YAML beside the FAQ), not shipped with the program."""
+        return self.file.endswith(".yaml")
 
     @property
     def is_national(self) -> bool:
@@ -300,10 +307,75 @@ def parse_document(meta: dict) -> Document:
     return Document(**fields, clauses=tuple(clauses))
 
 
+_documents_dir: Path | None = None  # None: ``documents/`` in the packaged FAQ folder
+_loaded_signature = [""]  # documents_signature() of the corpus in memory
+_reload_hooks: list = []  # caches built from the corpus elsewhere (source lines, clause indexes)
+
+
+def documents_dir() -> Path:
+    """Where ``policy add`` stores documents: beside the FAQ (``<FAQ dir>/documents``)."""
+    if _documents_dir is not None:
+        return _documents_dir
+    return Path(__file__).with_name("faq") / "documents"
+
+
+def use_documents_dir(path: Path | None) -> None:
+    """Read added documents from ``path`` (CBEC_FAQ_DIR/documents) from now on."""
+    global _documents_dir
+    if path != _documents_dir:
+        _documents_dir = path
+        reload_corpus()
+
+
+def on_reload(clear) -> None:
+    """Register a cache to clear when the corpus is read again."""
+    _reload_hooks.append(clear)
+
+
+def documents_signature(directory: Path | None = None) -> str:
+    """What the added documents are now (names and contents): the corpus is read again when it changes."""
+    import hashlib
+
+    directory = directory or documents_dir()
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else ():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def refresh_corpus() -> bool:
+    """Read the documents again if an added one changed on disk; True when it did."""
+    if documents_signature() == _loaded_signature[0]:
+        return False
+    reload_corpus()
+    return True
+
+
+def reload_corpus() -> None:
+    """Read the documents again (a document was added or edited): every cache built on them goes."""
+    for function in (load_corpus, documents_by_id, clauses_by_ref):
+        function.cache_clear()
+    for clear in _reload_hooks:
+        clear()
+
+
+def added_documents(directory: Path | None = None) -> list[Document]:
+    """The documents ``policy add`` stored, in file-name order."""
+    from policy_faq.ingest import from_yaml
+
+    directory = directory or documents_dir()
+    return [from_yaml(path) for path in sorted(directory.glob("*.yaml"))] if directory.is_dir() else []
+
+
 @cache
 def load_corpus() -> tuple[Document, ...]:
+    """The packaged documents and the national rules, then the added ones (an added document
+    with a packaged id replaces it, in its place)."""
     metas = yaml.safe_load(_read("documents.yaml"))
-    return tuple(parse_document(meta) for meta in metas)
+    _loaded_signature[0] = documents_signature()
+    added = {doc.id: doc for doc in added_documents()}
+    packaged = [added.pop(meta["id"], None) or parse_document(meta) for meta in metas]
+    return tuple(packaged + list(added.values()))
 
 
 @cache

@@ -31,7 +31,7 @@ class EditRefused(ValueError):
 @dataclass(frozen=True)
 class Edit:
     file: str  # file name inside the FAQ folder
-    action: str  # add-question | add-intent | rollback
+    action: str  # add-question | add-intent | review | rollback
     intent: str
     before: str  # whole file text before ('' when the file is new)
     after: str
@@ -157,6 +157,22 @@ def add_intent(
     check_folder_with(directory, path.name, after)
     path.write_text(after, encoding="utf-8")
     return Edit(path.name, "add-intent", intent_id, before, after)
+
+
+def mark_reviewed(intent_id: str, doc_id: str, directory: Path = FAQ_DIR) -> Edit:
+    """「已复核」: the intent's answer was checked against ``doc_id`` (a document superseding one it
+    cites); its answer stops warning about the newer version."""
+    path, before = _find(directory, intent_id)
+    data = _yaml().load(before)
+    intent = next(item for item in data["intents"] if item.get("id") == intent_id)
+    reviewed = list(intent.get("reviewed") or [])
+    if doc_id in reviewed:
+        raise EditRefused(f"{intent_id} is already reviewed against {doc_id}")
+    intent["reviewed"] = [*reviewed, doc_id]
+    after = _dump(data)
+    check_folder_with(directory, path.name, after)
+    path.write_text(after, encoding="utf-8")
+    return Edit(path.name, "review", intent_id, before, after)
 
 
 def restore(file: str, text: str, intent_id: str, directory: Path = FAQ_DIR) -> Edit:

@@ -45,6 +45,9 @@ class Intent(BaseModel):
     related: tuple[str, ...] = ()
     # "calc:<item id>", "calc:first-order", "calc:eit", "checklist:<checklist id>"
     action: str | None = Field(None, pattern=r"^(calc|checklist):[a-z0-9-]+$")
+    # documents that superseded a cited one and against which an operator has checked this
+    # answer (the dashboard's 「已复核」): until then the answer warns that a newer version is out
+    reviewed: tuple[str, ...] = ()
 
 
 class FaqFile(BaseModel):
@@ -109,9 +112,11 @@ def load_faq_file(path: Path) -> tuple[list[LoadedIntent], list[str]]:
 
 
 def faq_version(directory: Path = FAQ_DIR) -> str:
+    """Content hash of the FAQ files and of the documents added beside them (``documents/``):
+    a new or edited document is a new version, reloaded and recorded like an FAQ edit."""
     digest = hashlib.sha256()
-    for path in sorted(directory.glob("*.yaml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("documents/*.yaml")):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -7,7 +7,7 @@ from functools import cache
 
 from intents.bm25 import BM25
 from intents.normalize import char_ngrams, normalize
-from policy_faq.corpus import Clause, clauses_by_ref
+from policy_faq.corpus import Clause, clauses_by_ref, on_reload
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,9 @@ class ClauseHit:
 def _index() -> tuple[list[Clause], BM25]:
     clauses = list(clauses_by_ref().values())
     return clauses, BM25([char_ngrams(normalize(c.heading + c.heading + c.text), (2,)) for c in clauses])
+
+
+on_reload(_index.cache_clear)  # a document added: the search index is built again
 
 
 def snippet(text: str, query: str, width: int = 60) -> str:

@@ -41,11 +41,14 @@ def _repository_content_untouched() -> Iterator[None]:
 def _process_wide_responder_restored() -> None:
     """A test that swaps the FAQ (live reload, CBEC_FAQ_DIR) must not change what later tests see."""
     from intents import respond
+    from policy_faq import corpus
 
     before = (respond._current, respond._faq_dir)
+    documents = corpus._documents_dir  # documents added beside that FAQ (policy add, issue 18)
     yield
     with respond._lock:
         respond._current, respond._faq_dir = before
+    corpus.use_documents_dir(documents)
 
 
 @pytest.fixture

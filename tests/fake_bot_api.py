@@ -5,6 +5,9 @@ test queued with ``message()``/``press()``/``sticker()``; sendMessage and the ot
 recorded in ``calls`` and answered with message ids. ``fail("sendMessage", 429, retry_after=1)``,
 ``fail("sendMessage", 500)`` and ``fail("sendMessage", "drop")`` make the next such call fail
 (a drop closes the connection without an answer), so retries can be tested.
+``limit_rate("sendMessage", 30)`` answers 429 (with retry_after) to a call that would exceed 30
+accepted calls in the last second, as Telegram does with a broadcast that is too fast;
+``fail_every("sendMessage", 100)`` answers every 100th such call with a 429 regardless.
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ class FakeBotApi:
         self.token = token
         self.calls: list[Call] = []
         self.failures: dict[str, list[tuple[Any, int]]] = {}
+        self.rate_limits: dict[str, tuple[int, int]] = {}  # method -> (calls per second, retry_after)
+        self.periodic: dict[str, tuple[int, int]] = {}  # method -> (every n-th call, retry_after)
+        self.too_many: dict[str, int] = {}  # method -> 429s answered (injected or over the rate)
+        self._seen: dict[str, int] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
@@ -89,6 +96,16 @@ class FakeBotApi:
     # -- what a test does -----------------------------------------------------------------------
     def fail(self, method: str, status: int | str, retry_after: int = 1) -> None:
         self.failures.setdefault(method, []).append((status, retry_after))
+
+    def limit_rate(self, method: str, per_second: int = 30, retry_after: int = 1) -> None:
+        self.rate_limits[method] = (per_second, retry_after)
+
+    def fail_every(self, method: str, n: int, retry_after: int = 1) -> None:
+        self.periodic[method] = (n, retry_after)
+
+    def delivered(self, chat: int | str | None = None, method: str = "sendMessage") -> list[Call]:
+        """The calls the server accepted (a 429 or other injected failure is not one)."""
+        return [c for c in self.sent(chat, method) if c.result is not None]
 
     def message(self, text: str | None = None, *, user: int = 1001, chat: int | None = None,
                 reply_to: int | None = None, kind: str = "text", name: str = "李经理") -> int:  # fmt: skip
@@ -152,7 +169,7 @@ class FakeBotApi:
         method = request.match_info["method"]
         params = await _params(request)
         call = Call(method, params, path=request.path)
-        failure = self._take_failure(method)
+        failure = self._take_failure(method) or self._too_many(method)
         if failure is None:
             handler = getattr(self, f"_{method}", None)
             call.result = await handler(params) if handler else True
@@ -162,6 +179,25 @@ class FakeBotApi:
         if failure is not None:
             return failure(request)
         return web.json_response({"ok": True, "result": call.result})
+
+    def _too_many(self, method: str):
+        """429 for the n-th call (fail_every) or one over the rate (limit_rate)."""
+        self._seen[method] = self._seen.get(method, 0) + 1
+        retry_after = None
+        if method in self.periodic and self._seen[method] % self.periodic[method][0] == 0:
+            retry_after = self.periodic[method][1]
+        elif method in self.rate_limits:
+            per_second, wait = self.rate_limits[method]
+            now = time.monotonic()
+            recent = sum(1 for c in self.calls if c.method == method and c.result is not None and c.at > now - 1.0)
+            if recent >= per_second:
+                retry_after = wait
+        if retry_after is None:
+            return None
+        self.too_many[method] = self.too_many.get(method, 0) + 1
+        body = {"ok": False, "error_code": 429, "description": f"Too Many Requests: retry after {retry_after}",
+                "parameters": {"retry_after": retry_after}}  # fmt: skip
+        return lambda request: web.json_response(body, status=429)
 
     def _take_failure(self, method: str):
         queued = self.failures.get(method)

@@ -3,6 +3,7 @@ the real conversation core, a real SQLite file and the real enquiry log."""
 
 from __future__ import annotations
 
+import html
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ class Running:
         self, api: FakeBotApi, bot: TelegramBot, db: Database, log: EnquiryLog, outbox: Outbox
     ) -> None:
         self.api, self.bot, self.db, self.log, self.outbox = api, bot, db, log, outbox
+        self.settings: Any = None
 
     async def say(self, text: str, count: int = 1, **fields: Any) -> list[Any]:
         """Send ``text`` as the user; the next ``count`` messages the bot sends to that chat."""
@@ -59,10 +61,48 @@ async def running(runtime: str, tmp_path: Path, **settings: Any):
     bot = None
     try:
         bot = await start(config, db, log, outbox, webhook_port=settings.get("port"), retry=FAST_RETRY)
-        yield Running(api, bot, db, log, outbox)
+        handle = Running(api, bot, db, log, outbox)
+        handle.settings = config  # what the bot runs with (its secret: pseudonymous keys)
+        yield handle
     finally:
         if bot is not None:
             await bot.stop()
         log.close()
         db.close()
         await api.stop()
+
+
+class TelegramReply:
+    """A message the bot sent, as tests/conversation_scripts.py reads it."""
+
+    def __init__(self, call: Any) -> None:
+        self.call = call
+        self.text = html.unescape(call.text)  # the HTML parse mode's escaping undone: what the user reads
+        self.buttons = call.buttons()
+
+    def labels(self) -> list[str]:
+        return [label for label, _ in self.buttons]
+
+
+class TelegramUser:
+    """The user of tests/conversation_scripts.py on a running Telegram bot: presses a button of
+    the last reply by its label (the bot gets its callback data)."""
+
+    channel = "telegram"
+
+    def __init__(self, bot: Running) -> None:
+        self.bot = bot
+        self.last: list[TelegramReply] = []
+
+    async def say(self, text: str) -> list[TelegramReply]:
+        self.last = [TelegramReply(call) for call in await self.bot.say(text)]
+        return self.last
+
+    async def press(self, label: str) -> list[TelegramReply]:
+        values = [value for reply in self.last for shown, value in reply.buttons if shown == label]
+        assert values, f"no button {label!r} in {[r.labels() for r in self.last]}"
+        self.last = [TelegramReply(call) for call in await self.bot.press(values[0])]
+        return self.last
+
+    async def rows(self, sql: str, params: tuple = ()) -> list[dict]:
+        return self.bot.rows(sql, params)

@@ -266,3 +266,24 @@ def test_the_ten_longest_calculations_fit_one_phone_screen_with_the_figure_first
         shot(page, f"13-calculation-{number}.png")
         assert errors == [], errors
         context.close()
+
+
+def test_the_subscribe_button_offers_topics_and_one_tap_unsubscribes(browser, base: str) -> None:
+    """订阅更新 in the header (issue 18): it fits beside 菜单 at 390 px, offers the topics and
+    regions, subscribes this browser's session, and 退订全部 ends it."""
+    context, page, errors = open_chat(browser, base)
+    header = page.evaluate("""() => ['#subscribe', '#menu'].map(s => {
+        const r = document.querySelector(s).getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top};
+    })""")
+    assert header[0]["right"] <= header[1]["left"] and header[1]["right"] <= 390 and header[0]["top"] == header[1]["top"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    press(page, page.locator("#subscribe"))
+    offer = page.locator(".msg.bot").last
+    assert offer.inner_text().startswith("订阅政策更新")
+    press(page, page.locator(".buttons button", has_text="补贴申报").last)
+    assert page.locator(".msg.bot").last.inner_text().startswith("已订阅「补贴申报」的政策更新")
+    shot(page, "60-subscribed.png")
+    press(page, page.locator(".buttons button", has_text="退订全部").last)
+    assert page.locator(".msg.bot").last.inner_text() == "已退订全部政策更新，不会再收到摘要。"
+    assert errors == [], errors
+    context.close()

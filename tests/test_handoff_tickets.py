@@ -47,7 +47,7 @@ def test_every_way_to_ask_for_a_person_opens_a_ticket_and_the_log_matches(tmp_pa
         "typed": lambda chat: chat.say("转人工"),
         "command": lambda chat: chat.say("/human"),
         "fallback button": lambda chat: (chat.say("今天天气怎么样"), chat.press("转人工")),
-        "clarify button": lambda chat: (chat.say("离境即退税"), chat.press("都不是，转人工")),
+        "clarify button": lambda chat: (chat.say("品牌补贴"), chat.press("都不是，转人工")),
         "menu button": lambda chat: (chat.say("/menu"), chat.press("转人工")),
     }
     chat = Chat(db_path)

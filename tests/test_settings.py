@@ -57,3 +57,37 @@ def test_cli_reports_a_bad_setting_in_one_line_and_exits_2(monkeypatch: pytest.M
     assert result.returncode == 2
     assert "CBEC_PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CBEC_WECHAT_TOKEN": "tokenABC123"}, "CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID go together"),
+        ({"CBEC_WECHAT_APPID": "wx0123456789abcdef"}, "CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID go together"),
+        ({"CBEC_WECHAT_TOKEN": "has spaces!", "CBEC_WECHAT_APPID": "wx0123456789abcdef"}, "CBEC_WECHAT_TOKEN: "),
+        ({"CBEC_WECHAT_TOKEN": "tokenABC123", "CBEC_WECHAT_APPID": "gh_123"}, "CBEC_WECHAT_APPID: "),
+        ({"CBEC_WECHAT_TOKEN": "tokenABC123", "CBEC_WECHAT_APPID": "wx0123456789abcdef",
+          "CBEC_WECHAT_AES_KEY": "tooShortKey"}, "CBEC_WECHAT_AES_KEY: Value error, must be the 43-character"),  # fmt: skip
+        ({"CBEC_WECHAT_AES_KEY": "a" * 43}, "CBEC_WECHAT_AES_KEY is set but WeChat is off"),
+    ],
+)
+def test_wechat_settings_are_checked_and_secrets_not_echoed(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert message in str(raised.value)
+    for name in ("CBEC_WECHAT_TOKEN", "CBEC_WECHAT_AES_KEY"):
+        assert name not in env or env[name] not in str(raised.value)
+
+
+def test_wechat_is_on_with_token_and_appid(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not load_settings().wechat_on
+    monkeypatch.setenv("CBEC_WECHAT_TOKEN", "tokenABC123")
+    monkeypatch.setenv("CBEC_WECHAT_APPID", "wx0123456789abcdef")
+    monkeypatch.setenv("CBEC_WECHAT_API_URL", "http://127.0.0.1:9/")
+    settings = load_settings()
+    assert settings.wechat_on and settings.wechat_api_url == "http://127.0.0.1:9"
+    assert "tokenABC123" not in repr(settings)

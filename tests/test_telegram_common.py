@@ -78,7 +78,7 @@ def test_flood_control_warns_once_then_drops_until_the_window_frees() -> None:
 
 def test_command_list_names_every_user_command() -> None:
     names = [name for name, _ in BOT_COMMANDS]
-    assert names == ["start", "help", "menu", "region", "calc", "checklist", "cancel", "human"]
+    assert names == ["start", "help", "menu", "region", "calc", "checklist", "cancel", "human", "subscribe", "unsubscribe"]
     assert all(0 < len(description) <= 256 for _, description in BOT_COMMANDS)
 
 

@@ -1,44 +1,35 @@
 """The same scripts against both Telegram runtimes: the real aiogram Dispatcher and the real PTB
 Application, long polling the fake Bot API server (tests/fake_bot_api.py) on 127.0.0.1, over the
-real conversation core and a real SQLite log. Asserts what the user sees: texts and buttons."""
+real conversation core and a real SQLite log. Asserts what the user sees: texts and buttons.
+The conversation scripts themselves (tests/conversation_scripts.py) run on WeChat too."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import conversation_scripts as scripts
 import pytest
 from fake_bot_api import NON_TEXT
-from telegram_harness import STAFF_CHAT, STAFF_USER, USER, running
+from telegram_harness import STAFF_CHAT, STAFF_USER, USER, TelegramUser, running
 
 from bot import tickets
 from bot.conversation import Button, InboundEvent, OutMessage, build_conversation
 from bot.telegram_common import SLOW_DOWN
 
 pytestmark = pytest.mark.parametrize("runtime", ["aiogram", "ptb"])
-TOPICS = [
-    "补贴申报",
-    "税收",
-    "通关",
-    "海外仓",
-    "外汇金融",
-    "品牌与知识产权",
-    "补贴测算",
-    "办事清单",
-    "转人工",
-]
 
 
 async def test_start_registers_commands_and_shows_the_nine_topics(runtime: str, tmp_path: Path) -> None:
     async with running(runtime, tmp_path) as bot:
-        [welcome] = await bot.say("/start")
-        assert "我是跨境电商政策助手" in welcome.text and welcome.params.get("parse_mode") == "HTML"
-        assert [label for label, _ in welcome.buttons()] == ["选择地区", *TOPICS]
+        welcome = await scripts.welcome_with_the_nine_topics(TelegramUser(bot))
+        assert welcome.call.params.get("parse_mode") == "HTML"
         [commands, staff] = bot.api.sent(method="setMyCommands")
         names = [c["command"] for c in commands.params["commands"]]
-        assert names == ["start", "help", "menu", "region", "calc", "checklist", "cancel", "human"]
+        assert names == ["start", "help", "menu", "region", "calc", "checklist", "cancel", "human", "subscribe", "unsubscribe"]
         assert "scope" not in commands.params  # for everyone
         assert staff.params["scope"] == {"type": "chat", "chat_id": STAFF_CHAT}
         assert [c["command"] for c in staff.params["commands"]] == ["stats", "unanswered", "top", "reload"]
@@ -46,22 +37,9 @@ async def test_start_registers_commands_and_shows_the_nine_topics(runtime: str, 
 
 async def test_a_question_gets_its_figure_sources_and_feedback_buttons(runtime: str, tmp_path: Path) -> None:
     async with running(runtime, tmp_path) as bot:
-        await bot.say("/region")
-        await bot.press("r:dalian-gxq")
-        [answer] = await bot.say("海外仓花了80万能补多少")
-        assert "40万" in answer.text and "依据：《大连高新区" in answer.text and "征求意见稿" in answer.text
-        assert "dalian-gxq-2026" not in answer.text
-        labels = [label for label, _ in answer.buttons()]
-        assert "👍 有帮助" in labels and "👎 没帮助" in labels
-        thumbs_up = dict(answer.buttons())["👍 有帮助"]
-        [thanks] = await bot.press(thumbs_up)
-        assert "谢谢您的反馈" in thanks.text
-        answered = bot.api.sent(method="answerCallbackQuery")
+        await scripts.figure_sources_and_feedback(TelegramUser(bot))
+        answered = bot.api.sent(method="answerCallbackQuery")  # the region and the 👍 pressed
         assert len(answered) == 2 and all(c.params["callback_query_id"].startswith("cq") for c in answered)
-        rows = bot.rows("SELECT channel, region, text, intent FROM enquiries")
-        assert rows == [{"channel": "telegram", "region": "dalian-gxq", "text": "海外仓花了80万能补多少",
-                         "intent": rows[0]["intent"]}] and rows[0]["intent"]  # fmt: skip
-        assert bot.rows("SELECT value, channel FROM feedback") == [{"value": 1, "channel": "telegram"}]
 
 
 @pytest.mark.parametrize("kind", list(NON_TEXT))
@@ -197,32 +175,17 @@ async def test_webhook_refuses_a_wrong_secret_and_takes_the_right_one(runtime: s
 
 async def test_menu_question_clarify_button_answer_and_thumbs_up(runtime: str, tmp_path: Path) -> None:
     async with running(runtime, tmp_path) as bot:
-        await bot.say("/start")
-        [topic] = await bot.press("t:warehouse")
-        assert "「海外仓」常见问题" in topic.text and len(topic.buttons()) >= 2
-        [clarify] = await bot.say("离境即退税")
-        assert clarify.text.startswith("您问的是「") and "还是「" in clarify.text
-        suggestions = [(label, value) for label, value in clarify.buttons() if value.startswith("i:")]
-        assert len(suggestions) >= 2 and ("都不是，转人工", "cmd:human") in clarify.buttons()
-        [answer] = await bot.press(suggestions[1][1])
-        place = suggestions[1][0][:2]  # 辽宁…/四川…: the reading pressed, answered from its place's document
-        assert "依据" in answer.text and place in answer.text.split("依据")[1] and "-2026:" not in answer.text
-        [thanks] = await bot.press(dict(answer.buttons())["👍 有帮助"])
-        assert "谢谢您的反馈" in thanks.text
-        assert bot.rows("SELECT value FROM feedback") == [{"value": 1}]
+        clarify = await scripts.menu_clarify_answer_thumbs_up(TelegramUser(bot))
+        assert ("都不是，转人工", "cmd:human") in clarify.buttons
 
 
 async def test_calc_resumes_after_a_restart_in_the_middle(runtime: str, tmp_path: Path) -> None:
-    async with running(runtime, tmp_path) as bot:
-        [pick] = await bot.say("/calc")
-        item = dict(pick.buttons())["海外仓储配套设施建设、使用及运营"]
-        [picked] = await bot.press(item)
-        [ask] = await bot.press(dict(picked.buttons())["完成"])
-        assert "请输入金额" in ask.text and not ask.buttons()
-    async with running(runtime, tmp_path) as bot:  # a new process on the same database
-        [result] = await bot.say("八十万元")
-        assert "80万元 × 50% = 40万元" in result.text and "征求意见稿" in result.text
-        assert bot.rows("SELECT kind, total FROM calculations") == [{"kind": "subsidy", "total": 400000.0}]
+    @asynccontextmanager
+    async def session():
+        async with running(runtime, tmp_path) as bot:  # a new process on the same database each time
+            yield TelegramUser(bot)
+
+    await scripts.calc_resumes_after_a_restart(session)
 
 
 async def test_stopping_lets_the_message_being_handled_get_its_reply(runtime: str, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.conversation import InboundEvent, OutMessage
-from bot.flows import answer, calc_dialogue, guard, handoff, menu, reading
+from bot.flows import answer, calc_dialogue, guard, handoff, menu, numbered, reading, subscribe
 from bot.flows.turn import Services, Turn, message
 from bot.state import SqliteStateStore
 
@@ -29,6 +29,8 @@ COMMANDS: dict[str, Handler] = {
     "checklist": menu.list_checklists,
     "human": handoff.open_handoff,
     "cancel": calc_dialogue.cancel,
+    "subscribe": subscribe.menu,
+    "unsubscribe": subscribe.unsubscribe,
 }
 BUTTONS: dict[str, Handler] = {
     "menu": menu.show_menu,
@@ -42,6 +44,7 @@ BUTTONS: dict[str, Handler] = {
     "more": reading.show_more,
     "tk": lambda turn, what: (handoff.no_phone if what == "nophone" else handoff.ask_phone)(turn, what),
     "src": reading.show_source,
+    "sub": subscribe.on_button,
     "cmd": lambda turn, name: COMMANDS.get(name, menu.show_menu)(turn, ""),
 }
 LOCKS = 1024
@@ -90,8 +93,13 @@ class Core:
         with self._locks[zlib.crc32(user_key.encode()) % LOCKS]:
             turn = Turn(event, self.services.store.load(user_key), user_key, self.services)
             before = turn.state.to_json()
+            text_only = event.channel in numbered.TEXT_ONLY
+            if text_only:  # "2" presses the second numbered line of the last reply
+                turn.event = numbered.pressed(turn.state, event)
             replies = self._route(turn)
             self._note(turn, replies)
+            if text_only:
+                replies = numbered.number(turn.state, replies)
             if turn.state.to_json() != before:
                 self.services.store.save(user_key, turn.state)
         return replies

@@ -18,7 +18,7 @@ from bot.flows.turn import MENU_BUTTON, REGION_NAMES, Services, Turn, message
 from bot.service_hours import DAY_NAMES, ServiceHours, clock
 from bot.state import Handoff
 
-CHANNEL_NAMES = {"telegram": "Telegram", "web": "网页聊天", "cli": "终端"}
+CHANNEL_NAMES = {"telegram": "Telegram", "web": "网页聊天", "cli": "终端", "wechat": "微信公众号"}
 # Whom to ask when it is urgent and no contact is configured: the offices the FAQ itself refers companies to.
 CONTACTS = {
     "dalian-gxq": "高新区投资促进局",
@@ -32,6 +32,7 @@ WHERE = {
     "web": "回复会显示在这个聊天页面；关掉页面也没关系，用同一浏览器再打开本页就能看到。",
     "telegram": "回复会由本机器人发给您。",
     "cli": "回复会显示在这个终端对话里。",
+    "wechat": "回复会由本公众号发给您。",
 }
 PHONE_BUTTON = Button("留下电话，请工作人员回电", "tk:phone")
 PHONE_ASK = (

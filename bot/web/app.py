@@ -25,19 +25,20 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from bot import ticket_delivery, tickets
+from bot import digest_delivery, ticket_delivery, tickets
 from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.log import EnquiryLog
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
+from bot.subscriptions import Subscriptions
 from bot.web import chat as chat_api
-from bot.web import dashboard, handoffs, operator
+from bot.web import dashboard, handoffs, operator, policies
 from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
 from bot.web.chat import CHAT_THREADS, ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
-from bot.web.runtime import build_chat, run_telegram
+from bot.web.runtime import build_chat, build_wechat, run_telegram
 from bot.web.sql import guarded, make_datasette
 from intents.respond import get_responder
 
@@ -63,7 +64,9 @@ class WebState:
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     metrics: Metrics = field(default_factory=Metrics)
     telegram: Any = None
+    wechat: Any = None  # bot/wechat/endpoint.py WeChatChannel, when CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID are set
     faq_ops: FaqOperations | None = None
+    subscriptions: Any = None  # bot/subscriptions.py Subscriptions
     chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
     # The chat's own threads: few, so that answering threads do not fight over the GIL, and apart
     # from the dashboard's. Made in the lifespan, inside the event loop that uses it.
@@ -87,6 +90,13 @@ def session_key(settings: Settings) -> str:
     return secret
 
 
+def _intents() -> list:
+    """The intents answering now (the digest courier compares them with the last look)."""
+    from intents.respond import get_responder
+
+    return list(get_responder().by_id.values())
+
+
 def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHandler | None = None) -> FastAPI:
     """The ASGI app. Without ``db`` it opens ``settings.db``; without ``chat`` it builds the
     conversation core for the web channel and logs to the enquiry log."""
@@ -108,27 +118,39 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             recorder = MeteredRecorder(state.log, state.metrics)
             state.chat = build_chat(settings, database, recorder)
             state.telegram = await run_telegram(settings, database, recorder, state.outbox)
+            state.wechat = build_wechat(settings, database, recorder, state.forward)
+            if state.wechat is not None:
+                await run_in_threadpool(state.wechat.warm)
         else:
             state.chat = chat
         state.faq_ops = FaqOperations(database)
+        state.subscriptions = Subscriptions(database, settings.secret.get_secret_value())
         state.metrics.track(
             lambda: database.queue_depth, lambda: tickets.count_open(database), lambda: tickets.oldest_open_age(database)
         )
         app.state.web = state
         sql_app.asgi = make_datasette(database.path).app()
         await run_in_threadpool(get_responder)  # built now, not on the first enquiry (each worker has its own)
-        tasks = []
-        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets
-            tasks.append(asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))
-            if settings.workers > 1:  # a FAQ change applied in another worker
-                tasks.append(asyncio.create_task(_follow_faq(database)))
+        couriers = []
+        if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets, digests
+            couriers.append(asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))
+            couriers.append(asyncio.create_task(digest_delivery.run(
+                settings, database, lambda: getattr(state.telegram, "send_digest", None), _intents)))  # fmt: skip
+        if state.wechat is not None and state.wechat.api is not None:  # staff replies as customer-service messages
+            from bot.wechat import delivery
+
+            couriers.append(asyncio.create_task(delivery.run(database, state.wechat)))
+        if chat is None and settings.workers > 1:  # a FAQ change applied in another worker
+            couriers.append(asyncio.create_task(_follow_faq(database)))
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
+            for courier in couriers:
+                courier.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                    await courier
+            if state.wechat is not None:
+                await state.wechat.stop()
             if state.telegram is not None:
                 await state.telegram.stop()
             if state.log is not None:
@@ -151,6 +173,11 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(dashboard.router)
     app.include_router(operator.router)
     app.include_router(handoffs.router)
+    if settings.wechat_on:
+        from bot.wechat import endpoint as wechat_endpoint
+
+        app.include_router(wechat_endpoint.router)
+    app.include_router(policies.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit)

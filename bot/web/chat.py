@@ -137,10 +137,11 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
 
 
 def _answer(web: Any, session: str, text: str | None, button: str | None) -> tuple[Sequence[Any], list[ChatReply], Any]:
-    """The conversation's reply, the staff replies waiting for this session (in one trip to the
-    thread pool: each trip costs two thread switches), and the log's durable() for its rows."""
+    """The conversation's reply, the staff replies and policy digests waiting for this session (in
+    one trip to the thread pool: each trip costs two thread switches), and the log's durable()."""
     messages = web.chat(session, text, button)
-    return messages, staff_replies(web.db, session), web.log.durable() if web.log is not None else None
+    waiting = staff_replies(web.db, session) + digests_for(web, session)
+    return messages, waiting, web.log.durable() if web.log is not None else None
 
 
 @router.post("/chat/poll", response_model=ChatResponse, summary="Fetch messages sent to this session since")
@@ -150,7 +151,18 @@ async def poll(body: PollRequest, request: Request) -> ChatResponse:
     web = request.app.state.web
     replies = [to_reply(message) for message in web.outbox.take(body.session)]
     replies.extend(await run_in_threadpool(staff_replies, web.db, body.session))
+    replies.extend(await run_in_threadpool(digests_for, web, body.session))
     return ChatResponse(replies=replies)
+
+
+def digests_for(web: Any, session: str) -> list[ChatReply]:
+    """Policy-update digests made for this browser's session since its last visit (bot/subscriptions.py)."""
+    if getattr(web, "subscriptions", None) is None:
+        return []
+    from bot.log import pseudonymise
+
+    user_key = pseudonymise(web.settings.secret.get_secret_value(), "web", session)
+    return [to_reply(digest) for digest in web.subscriptions.take_web(user_key)]
 
 
 def staff_replies(db: Any, session: str) -> list[ChatReply]:

@@ -33,7 +33,7 @@ TEMPLATES.filters["china_time"] = stats.china_time
 REGIONS = {
     "dalian-gxq": "大连高新区", "liaoning": "辽宁", "yingkou": "营口", "panjin": "盘锦", "sichuan": "四川", "other": "其他地区",
 }  # fmt: skip
-CHANNELS = {"web": "网页", "telegram": "Telegram", "cli": "终端"}
+CHANNELS = {"web": "网页", "telegram": "Telegram", "wechat": "微信", "cli": "终端"}
 KINDS = {
     "answer": "解答", "clarify": "追问", "excerpt": "条款摘录", "calculation": "测算", "checklist": "清单",
     "handoff": "转人工", "smalltalk": "寒暄", "fallback": "未能回答",
@@ -74,6 +74,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         from bot.tickets import count_open
 
         context.setdefault("open_tickets", count_open(request.app.state.web.db))
+        from bot.web.policies import attention_count  # 需复核 intents and documents about to expire
+
+        context.setdefault("policy_attention", attention_count())
     html = TEMPLATES.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status_code, headers={"cache-control": "no-store"})
 

@@ -1,5 +1,6 @@
 """The one place where the web server meets the rest of the process: the conversation core
-for the ``web`` channel, and the Telegram bot run beside it when ``CBEC_TELEGRAM_TOKEN`` is set.
+for the ``web`` channel, the Telegram bot run beside it when ``CBEC_TELEGRAM_TOKEN`` is set,
+and the WeChat Official Account channel when ``CBEC_WECHAT_TOKEN`` is set.
 """
 
 from __future__ import annotations
@@ -28,6 +29,18 @@ def build_chat(settings: Settings, db: Database, recorder: Recorder) -> ChatHand
         return core.handle(event)
 
     return handle
+
+
+def build_wechat(settings: Settings, db: Database, recorder: Recorder, forward: Any) -> Any:
+    """The WeChat Official Account channel (bot/wechat/) when CBEC_WECHAT_TOKEN and
+    CBEC_WECHAT_APPID are set, else None. ``forward`` takes messages for other chats."""
+    if not settings.wechat_on:
+        return None
+    from bot.wechat.api import WeChatApi
+    from bot.wechat.endpoint import WeChatChannel
+
+    conversation = build_conversation(settings=settings, db=db, recorder=recorder)
+    return WeChatChannel(settings, db, conversation, api=WeChatApi.from_settings(settings), forward=forward)
 
 
 async def run_telegram(settings: Settings, db: Database, recorder: Recorder, outbox: Any) -> Any:

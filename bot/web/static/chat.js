@@ -7,6 +7,7 @@
   var input = document.getElementById("input");
   var send = document.getElementById("send");
   var menu = document.getElementById("menu");
+  var subscribe = document.getElementById("subscribe");
   var busy = false;
   var HISTORY = "cbec-chat-history";
 
@@ -184,6 +185,8 @@
     input.style.height = Math.min(input.scrollHeight, 120) + "px";
   });
   menu.addEventListener("click", function () { if (!busy) post({ button: "menu" }, "菜单", true); });
+  // 订阅更新: topics or regions for this browser's session; digests arrive on the next visit (poll)
+  subscribe.addEventListener("click", function () { if (!busy) post({ button: "sub:menu" }, "订阅更新", true); });
 
   // Messages staff send later (a hand-off being answered): asked for every 2 s while the page is
   // shown, and at once when it opens (a reply written while it was closed).
