@@ -30,6 +30,14 @@ COMMANDS = {
 
 
 class LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        from bot.storage.base import StorageUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except StorageUnavailable as error:  # one clear line, not a traceback
+            raise click.ClickException(str(error)) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if self._load(name) is not None)
 

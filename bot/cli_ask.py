@@ -55,13 +55,13 @@ def ask(settings, question: tuple[str, ...], region: str | None, session: str | 
 
 def _in_session(settings, session: str, text: str, region: str | None):
     """The reply in the session's context; the context after it saved for the next call."""
-    from bot.db import Database
     from bot.log import pseudonymise
     from bot.state import SqliteStateStore
+    from bot.storage import open_storage
     from intents.context import Context
     from intents.respond import get_responder
 
-    db = Database(settings.db)
+    db = open_storage(settings)
     try:
         store = SqliteStateStore(db)
         key = pseudonymise(settings.secret.get_secret_value(), SESSION_CHANNEL, session)

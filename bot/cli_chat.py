@@ -59,14 +59,14 @@ def render(messages: Sequence, out: TextIO) -> list[tuple[str, str]]:
 def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
     from bot import tickets
     from bot.conversation import InboundEvent, build_conversation
-    from bot.db import Database
     from bot.log import EnquiryLog
     from bot.log_durable import DURABLE_WAIT
+    from bot.storage import open_storage
 
     # No Telegram bot runs in this process to carry a hand-off to the staff chat: the ticket
     # is still opened, and staff answer it from the dashboard or `cbec-bot handoff reply`.
     settings = settings.model_copy(update={"telegram_token": None})
-    db = Database(settings.db)
+    db = open_storage(settings)
     log = EnquiryLog(db, settings.secret.get_secret_value())
     printing = threading.Lock()
     stop = threading.Event()

@@ -15,9 +15,9 @@ from bot.settings import Settings
 
 
 def _open(settings: Settings):
-    from bot.db import Database
+    from bot.storage import open_storage
 
-    return Database(settings.db)
+    return open_storage(settings)
 
 
 def _staff_name() -> str:

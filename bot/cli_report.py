@@ -29,16 +29,16 @@ def report(settings, start: date, end: date, form: str, out: Path | None, region
     """What companies asked by topic, region and channel, the unanswered needs, the subsidy estimates
     asked for, satisfaction and hand-offs: the same figures as the dashboard's 企业诉求分析 page."""
     from bot import report as demand_report
-    from bot.db import Database
     from bot.log_stats import Scope
+    from bot.storage import open_storage
 
     if end < start:
         raise click.UsageError("--to 不能早于 --from。")
     if form == "pdf" and out is None and sys.stdout.isatty():
         raise click.UsageError("PDF请用 --out 指定文件。")
-    if not Path(settings.db).exists():
+    if isinstance(settings.db, Path) and not settings.db.exists():
         raise click.ClickException(f"没有找到数据库{settings.db}（CBEC_DB）。")
-    db = Database(Path(settings.db))
+    db = open_storage(settings)
     try:
         built = demand_report.build(db, Scope(start, end, region, channel))
         try:

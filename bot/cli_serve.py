@@ -58,8 +58,12 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     host = host or settings.host
     port = port or settings.port
     refuse_weak_secret(settings, public=host not in LOOPBACK)
+    if not isinstance(settings.db, Path):  # PostgreSQL: say so now if it cannot be reached (and migrate)
+        from bot.storage import open_storage
+
+        open_storage(settings).close()
     configure_logging(settings.log_level)
-    click.echo(f"cbec-bot: web chat on http://{host}:{port}/ · dashboard /staff · database {settings.db}", err=True)
+    click.echo(f"cbec-bot: web chat on http://{host}:{port}/ · dashboard /staff · database {settings.db_label}", err=True)
     # uvicorn drains requests and runs the lifespan shutdown (log queue written) on SIGTERM, then
     # raises the signal again; ending with status 0 then tells systemd/docker the stop was clean.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -99,8 +103,8 @@ def staff() -> None:
 @click.pass_obj
 def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) -> None:
     """Add (or replace) a dashboard login; prints its CBEC_STAFF_USERS entry."""
-    from bot.db import Database
     from bot.log import utc_now
+    from bot.storage import open_storage
     from bot.web.passwords import StaffUser, hash_password
 
     if not name or any(c in name for c in ":; \t") or len(name) > 40:
@@ -112,7 +116,7 @@ def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) ->
     if len(password) < 8:
         raise click.BadParameter("the password needs at least 8 characters", param_hint="password")
     user = StaffUser(name, role, hash_password(password))
-    db = Database(settings.db)
+    db = open_storage(settings)
     try:
         db.execute_write_fn(
             lambda d: d.execute(
@@ -123,7 +127,7 @@ def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) ->
         ).result(60)
     finally:
         db.close()
-    click.echo(f"added {role} {name!r} to {settings.db}; it can log in at /staff now.", err=True)
+    click.echo(f"added {role} {name!r} to {settings.db_label}; it can log in at /staff now.", err=True)
     click.echo("For CBEC_STAFF_USERS (entries separated by ';'):", err=True)
     click.echo(user.entry)
 
@@ -133,10 +137,10 @@ def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) ->
 @click.pass_obj
 def staff_remove(settings: Settings, name: str) -> None:
     """Remove a dashboard login added with `staff add`; its sessions end at once."""
-    from bot.db import Database
+    from bot.storage import open_storage
     from bot.web.passwords import parse_staff_users
 
-    db = Database(settings.db)
+    db = open_storage(settings)
     try:
         removed = db.execute_write_fn(
             lambda d: d.execute("DELETE FROM staff_users WHERE name = ?", [name]).rowcount
@@ -145,11 +149,11 @@ def staff_remove(settings: Settings, name: str) -> None:
         db.close()
     configured = name in parse_staff_users(settings.staff_users)
     if removed:
-        click.echo(f"removed {name!r} from {settings.db}; its sessions have ended.", err=True)
+        click.echo(f"removed {name!r} from {settings.db_label}; its sessions have ended.", err=True)
     if configured:
         raise click.ClickException(f"{name!r} is also in CBEC_STAFF_USERS: remove the entry there and restart")
     if not removed:
-        raise click.ClickException(f"no login {name!r} in {settings.db}")
+        raise click.ClickException(f"no login {name!r} in {settings.db_label}")
 
 
 @click.group()
@@ -164,6 +168,8 @@ def db_backup(settings: Settings, target: Path) -> None:
     """Copy the live database to TARGET (online: the server keeps running)."""
     from bot.db_ops import backup
 
+    if not isinstance(settings.db, Path):
+        raise click.ClickException("db backup copies a SQLite file; for PostgreSQL use pg_dump (see deploy/README.md)")
     if not settings.db.exists():
         raise click.ClickException(f"no database at {settings.db} (CBEC_DB)")
     try:
@@ -179,13 +185,44 @@ def db_backup(settings: Settings, target: Path) -> None:
 @click.pass_obj
 def db_purge(settings: Settings, days: int) -> None:
     """Retention: erase what users wrote after DAYS days; counts and intents stay for the statistics."""
-    from bot.db import Database
     from bot.db_ops import purge
+    from bot.storage import open_storage
 
-    database = Database(settings.db)
+    database = open_storage(settings)
     try:
         result = purge(database, days)
     finally:
         database.close()
     click.echo(f"purged the text of {result.enquiries} enquiries and {result.handoffs} hand-off summaries before {result.cutoff}Z")
 
+
+
+@db.command("migrate-to")
+@click.argument("url")
+@click.pass_obj
+def db_migrate_to(settings: Settings, url: str) -> None:
+    """Copy this installation's SQLite database (CBEC_DB) into the PostgreSQL database at URL
+    (postgresql://user:password@host:5432/dbname), then check every table's row count."""
+    from bot.storage.copy import CopyRefused, copy_sqlite_to_postgres
+    from bot.storage.url import parse_postgres_url
+
+    if not isinstance(settings.db, Path):
+        raise click.ClickException("CBEC_DB must name the SQLite file to copy from (stop the server first)")
+    try:
+        target = parse_postgres_url(url)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="URL") from None
+    click.echo(f"copying {settings.db} to {target.redacted}", err=True)
+    try:
+        counts = copy_sqlite_to_postgres(settings.db, str(target), lambda table, n: click.echo(f"  {table}: {n} rows", err=True))
+    except CopyRefused as error:
+        raise click.ClickException(str(error)) from None
+    width = max(len(count.table) for count in counts)
+    for count in counts:
+        mark = "ok" if count.ok else "MISMATCH"
+        click.echo(f"{count.table:<{width}}  {count.source:>9}  {count.target:>9}  {mark}")
+    source_rows, target_rows = sum(c.source for c in counts), sum(c.target for c in counts)
+    share = target_rows / source_rows if source_rows else 1.0
+    click.echo(f"{'total':<{width}}  {source_rows:>9}  {target_rows:>9}  {share:.0%} of rows copied")
+    if any(not count.ok for count in counts):
+        raise click.ClickException("row counts differ; the target is incomplete")

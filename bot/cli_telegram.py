@@ -43,7 +43,7 @@ def telegram(settings: Settings, runtime: str | None, mode: str | None) -> None:
     configure_logging(settings.log_level)
     click.echo(
         f"cbec-bot: Telegram bot ({settings.telegram_runtime}, {settings.telegram_mode}) via "
-        f"{settings.telegram_api_url} · database {settings.db}",
+        f"{settings.telegram_api_url} · database {settings.db_label}",
         err=True,
     )
     try:
@@ -57,15 +57,15 @@ class StartFailed(Exception):
 
 
 async def run(settings: Settings) -> None:
-    from bot.db import Database
     from bot.log import EnquiryLog
+    from bot.storage import open_storage
     from bot.telegram_runtime import start
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    db = Database(settings.db)
+    db = open_storage(settings)
     enquiry_log = EnquiryLog(db, settings.secret.get_secret_value())
     try:
         starting = asyncio.create_task(start(settings, db, enquiry_log))

@@ -38,8 +38,14 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class Database:
-    def __init__(self, path: str | Path, migrations: list[Migration] | None = None) -> None:
+    """The SQLite backend of bot/storage (``open_database`` picks it for a file path)."""
+
+    backend = "sqlite"
+    shared = False  # one host; rate limits are counted in the process
+
+    def __init__(self, path: str | Path, migrations: list[Migration] | None = None, spool_dir: Path | None = None) -> None:
         self.path = Path(path)
+        self._spool_dir = spool_dir
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._queue: queue.Queue[Any] = queue.Queue()
         self._local = threading.local()
@@ -49,6 +55,14 @@ class Database:
         apply_migrations(sqlite_utils.Database(self._write_conn), MIGRATIONS if migrations is None else migrations)
         self._writer = threading.Thread(target=self._run, name="cbec-db-writer", daemon=True)
         self._writer.start()
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+    @property
+    def spool_dir(self) -> Path:
+        return self._spool_dir or self.path.with_name(self.path.name + ".spool")
 
     # -- writes ---------------------------------------------------------------------------
     def execute_write_fn(self, fn: Callable[[sqlite_utils.Database], T]) -> Future[T]:

@@ -42,6 +42,7 @@ class FaqOperations:
         with self._lock:
             outcome = self._reload()
             audit_id = self._audit(user, "reload", None, None, None, None, outcome)
+            self._publish(user, outcome)
         if outcome.ok:
             self._changed()
         return Outcome(outcome.ok, outcome.reason, audit_id, outcome)
@@ -76,7 +77,7 @@ class FaqOperations:
 
     def history(self, limit: int = 50) -> list[dict]:
         return self._db.query(
-            "SELECT id, time, user, action, intent, file, outcome, reason, faq_version, rollback_of, "
+            "SELECT id, time, \"user\", action, intent, file, outcome, reason, faq_version, rollback_of, "
             "length(before) AS before_chars, length(after) AS after_chars FROM faq_audit ORDER BY id DESC LIMIT ?",
             (limit,),
         )
@@ -99,10 +100,30 @@ class FaqOperations:
                 editor.restore(edit.file, edit.before, edit.intent, self._dir)
             audit_id = self._audit(user, edit.action, edit.intent, edit.file, edit.before, edit.after, outcome,
                                    rollback_of=rollback_of)  # fmt: skip
+            self._publish(user, outcome)
         if outcome.ok:
             self._changed()
         message = outcome.reason if outcome.ok else f"已撤回这次修改:{outcome.reason}"
         return Outcome(outcome.ok, message, audit_id, outcome)
+
+    def follow(self, files: dict[str, str]) -> ReloadOutcome:
+        """Another replica put these files live: write those that differ here, then reload
+        through the same gate (bot/faq_sync.py). Not audited: the publishing replica was."""
+        with self._lock:
+            for name, text in files.items():
+                path = self._dir / Path(name).name
+                if not path.exists() or path.read_text(encoding="utf-8") != text:
+                    temporary = path.with_name(path.name + ".sync")
+                    temporary.write_text(text, encoding="utf-8")
+                    temporary.replace(path)
+            return self._reload()
+
+    def _publish(self, user: str, outcome: ReloadOutcome) -> None:
+        """A new version went live here: tell the other replicas (bot/faq_sync.py)."""
+        if outcome.ok and outcome.version != outcome.previous_version:
+            from bot import faq_sync
+
+            faq_sync.publish(self._db, self._dir, outcome.version, user, utc_now())
 
     def _audit(self, user, action, intent, file, before, after, outcome: ReloadOutcome | None,
                refused: str | None = None, rollback_of: int | None = None) -> int:  # fmt: skip
@@ -115,24 +136,3 @@ class FaqOperations:
         }  # fmt: skip
         return self._db.execute_write_fn(lambda d: d["faq_audit"].insert(row).last_pk).result(60)
 
-
-def follow_applied(db: Database) -> str | None:
-    """With several worker processes (CBEC_WORKERS) a reload or an edit reaches one of them: the
-    others call this every few seconds. When the newest applied change in ``faq_audit`` names a
-    FAQ version this process does not answer from, and the FAQ on disk is that version (it passed
-    validation and the dev-set gate in the worker that applied it), answer from it; returns the
-    version taken, or None."""
-    from intents.respond import Responder, faq_dir, get_responder, swap_responder
-    from policy_faq.faq import FaqError, load_faq
-
-    rows = db.query("SELECT faq_version FROM faq_audit WHERE outcome = 'applied' AND faq_version IS NOT NULL ORDER BY id DESC LIMIT 1")
-    if not rows or rows[0]["faq_version"] == get_responder().faq.version:
-        return None
-    try:
-        faq = load_faq(faq_dir())
-    except FaqError:
-        return None
-    if faq.version != rows[0]["faq_version"]:  # changed again on disk since: the next change says so
-        return None
-    swap_responder(Responder(faq))
-    return faq.version

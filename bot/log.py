@@ -182,7 +182,7 @@ class EnquiryLog:
         self._regions_lock = threading.Lock()
         self._pseudonymise = _shared_pseudonymise()
         self._keys: dict[tuple[str, str], str] = {}  # recent users' keys (bounded cache)
-        self.spool = Spool(spool_dir or db.path.with_name(db.path.name + ".spool"))
+        self.spool = Spool(spool_dir or db.spool_dir)
         if replay:
             self._replay_orphans()
         self._queue = DurableQueue(db, self.spool, apply_records)

@@ -129,7 +129,7 @@ class DurableQueue:
             counts = self.counts
             errors = dict(counts.last_error)
             unwritten = len(self._pending) + sum(len(batch.records) for batch in self._unwritten)
-        busy = self.db.busy_for
+        busy = getattr(self.db, "busy_for", None)  # the PostgreSQL storage has no single writer to ask
         if busy is not None and busy > 1.0 and "database" not in problems:
             problems.append("database busy")
         return {

@@ -337,3 +337,32 @@ def _subscriptions_tables(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX digests_unsent ON digests (channel, sent_at)")
+
+
+# -- several replicas on one database (bot/storage/, issue 17) ------------------------------------
+# Plain portable SQL: the PostgreSQL backend reads the same statements (bot/storage/pg_sql.py).
+# telegram_updates: update ids already taken by a replica, so a webhook update is handled once.
+# rate_events: rate-limit and login-throttle events counted across replicas (keys are hashed:
+# no client address or login name is stored). faq_published: each FAQ version an operator put
+# live, with its files, so the other replicas load it too (bot/faq_sync.py).
+@migration("replicas-0001-shared-state")
+def _replicas_shared_state(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE TABLE telegram_updates (update_id INTEGER PRIMARY KEY, received_at TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE rate_events (
+            id INTEGER PRIMARY KEY,
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            at REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX rate_events_key ON rate_events (scope, key, at)")
+    db.execute(
+        """CREATE TABLE faq_published (
+            id INTEGER PRIMARY KEY,
+            version TEXT NOT NULL,
+            files TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            published_by TEXT
+        )"""
+    )

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.storage.url import PostgresUrl, parse_postgres_url
+
 
 class SettingsError(Exception):
     """A setting has a wrong value; the message names the environment variable."""
@@ -21,9 +23,13 @@ class SettingsError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CBEC_", extra="ignore", frozen=True)
 
-    db: Path = Field(Path("var/cbec.db"), description="SQLite file for the enquiry log and conversation state.")
+    db: Path | PostgresUrl = Field(
+        Path("var/cbec.db"),
+        description="SQLite file, or a `postgresql://user:password@host:5432/dbname` URL (several replicas), "
+        "for the enquiry log, conversation state, tickets and staff logins.",
+    )
     spool_dir: Path | None = Field(
-        None, description="Folder of the enquiry log's spool files (rows synced there before a reply goes); default: `<CBEC_DB>.spool`."
+        None, description="Folder for log rows not yet written; default: beside the SQLite file, var/postgres.spool for PostgreSQL."
     )
     workers: int = Field(
         1, ge=1, le=16, description="Worker processes `cbec-bot serve` runs (uvicorn workers); more than 1 needs Telegram and WeChat off."
@@ -93,7 +99,7 @@ class Settings(BaseSettings):
     )
     handoff_idle_days: int = Field(14, ge=1, description="Days an answered hand-off ticket stays idle before it closes.")
 
-    @field_validator("handoff_hours", "handoff_contact", mode="before")
+    @field_validator("handoff_hours", "handoff_contact", "spool_dir", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -113,7 +119,7 @@ class Settings(BaseSettings):
 
         return parse_hours(self.handoff_hours) if self.handoff_hours else None
 
-    @field_validator("faq_dir", "spool_dir", mode="before")
+    @field_validator("faq_dir", mode="before")
     @classmethod
     def _empty_is_default(cls, value: object) -> object:
         return None if value == "" else value
@@ -163,6 +169,26 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else value
+
+    @field_validator("db", mode="plain")
+    @classmethod
+    def _database(cls, value: object) -> Path | PostgresUrl:
+        from bot.storage import is_postgres_url
+
+        if isinstance(value, Path):
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be a SQLite file path or a postgresql:// URL")
+        if is_postgres_url(value.strip()):
+            return parse_postgres_url(value.strip())
+        if "://" in value:
+            raise ValueError("only SQLite paths and postgresql:// URLs are supported")
+        return Path(value)
+
+    @property
+    def db_label(self) -> str:
+        """The database for messages: the file, or the URL without its password."""
+        return self.db.redacted if isinstance(self.db, PostgresUrl) else str(self.db)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -227,5 +253,8 @@ def load_settings(**overrides: object) -> Settings:
             elif "SecretStr" in str(Settings.model_fields[field].annotation):
                 lines.append(f"{name}: {problem['msg']} (value not shown: it is a secret)")
             else:
-                lines.append(f"{name}: {problem['msg']} (got {problem.get('input')!r})")
+                given = problem.get("input")
+                if field == "db" and isinstance(given, str):
+                    given = PostgresUrl(given).redacted  # a database URL may carry its password
+                lines.append(f"{name}: {problem['msg']} (got {given!r})")
         raise SettingsError("; ".join(lines)) from None

@@ -115,7 +115,8 @@ class SqliteStateStore:
 
     def add_staff_message(self, handoff_id: str, message_id: str) -> None:
         self._write(
-            "INSERT OR REPLACE INTO conversation_relays (message_id, handoff_id) VALUES (?, ?)",
+            "INSERT INTO conversation_relays (message_id, handoff_id) VALUES (?, ?) "
+            "ON CONFLICT(message_id) DO UPDATE SET handoff_id = excluded.handoff_id",
             (str(message_id), handoff_id),
         )
 

@@ -150,7 +150,7 @@ class AiogramRuntime:
             task.add_done_callback(self._feeding.discard)
 
         path = webhook_path(self.settings.webhook_url)
-        self._webhook = await serve_webhook(webhook_app(path, secret, feed), self.settings.host, port)
+        self._webhook = await serve_webhook(webhook_app(path, secret, feed, self.bridge.claim), self.settings.host, port)
         if self.settings.webhook_url:
             await with_retries(
                 lambda: self.bot.set_webhook(self.settings.webhook_url or "", secret_token=secret),

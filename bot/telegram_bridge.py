@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.conversation import InboundEvent, OutMessage
 from bot.log_durable import until_durable
-from bot.telegram_common import SLOW_DOWN, FloodControl, escape, keyboard_rows, split_text
+from bot.telegram_common import SLOW_DOWN, FloodControl, SharedFloodControl, escape, keyboard_rows, split_text
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -25,12 +25,18 @@ Sender = Callable[[str, str, Rows], Awaitable[int]]
 
 
 class Bridge:
-    def __init__(self, conversation: Any, flood_limit: int, web_outbox: Any = None) -> None:
+    def __init__(self, conversation: Any, flood_limit: int, web_outbox: Any = None, updates: Any = None,
+                 flood: Any = None) -> None:  # fmt: skip
         self.conversation = conversation
-        self.flood = FloodControl(flood_limit)
+        self.updates = updates  # UpdateLedger (bot/telegram_webhook.py): each webhook update handled once
+        self.flood = flood or FloodControl(flood_limit)  # SharedFloodControl when replicas share the database
         self.web_outbox = web_outbox
         self.send_text: Sender | None = None  # set by the runtime once its bot exists
         self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def claim(self, update_id: int) -> bool:
+        """True when this process should handle the webhook update (no replica took it yet)."""
+        return True if self.updates is None else await self.updates.aclaim(update_id)
 
     async def on_event(self, event: InboundEvent) -> None:
         """Handle one event from Telegram and deliver every reply. Shielded: stopping the bot
@@ -46,7 +52,8 @@ class Bridge:
             await asyncio.wait(set(self._in_flight), timeout=timeout)
 
     async def _handle(self, event: InboundEvent) -> None:
-        verdict = self.flood.check(event.user_id)
+        verdict = (await asyncio.to_thread(self.flood.check, event.user_id) if isinstance(self.flood, SharedFloodControl)
+                   else self.flood.check(event.user_id))  # fmt: skip
         if verdict == "drop":
             return
         if verdict == "warn":

@@ -144,6 +144,31 @@ class FloodControl:
             self._warned.discard(user)
 
 
+class SharedFloodControl:
+    """``FloodControl`` counted in the database (bot/storage/limits.py), for replicas that take
+    one user's webhook updates in turn: ``limit`` messages per window, then one warning per
+    window, then silence."""
+
+    def __init__(self, db: Any, limit: int, window: float = 60.0) -> None:
+        from bot.storage.limits import SharedWindow
+
+        self.limit = limit
+        self._messages = SharedWindow(db, "telegram", window)
+        self._warnings = SharedWindow(db, "telegram-warned", window)
+
+    def check(self, user: str) -> str:
+        if self._messages.take({str(user): self.limit}) is not None:
+            return "ok"
+        return "warn" if self._warnings.take({str(user): 1}) is not None else "drop"
+
+
+def flood_control(db: Any, limit: int) -> FloodControl | SharedFloodControl:
+    """In memory for SQLite (one process); in the database when replicas share it."""
+    if db is not None and getattr(db, "shared", False):
+        return SharedFloodControl(db, limit)
+    return FloodControl(limit)
+
+
 class RetryPolicy:
     """Back-off for Bot API calls: ``attempts`` tries, delays doubling from ``base`` to ``cap``
     seconds (with jitter); a 429's retry_after is honoured as given."""

@@ -146,7 +146,7 @@ class PtbRuntime:
             await application.update_queue.put(Update.de_json(data, application.bot))
 
         path = webhook_path(self.settings.webhook_url)
-        self._webhook = await serve_webhook(webhook_app(path, secret, feed), self.settings.host, port)
+        self._webhook = await serve_webhook(webhook_app(path, secret, feed, self.bridge.claim), self.settings.host, port)
         if self.settings.webhook_url:
             await with_retries(
                 lambda: application.bot.set_webhook(self.settings.webhook_url or "", secret_token=secret),

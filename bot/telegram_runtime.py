@@ -52,7 +52,10 @@ async def start(
     """Build the conversation and the runtime, register the commands, start polling or the
     webhook. Under ``serve`` the web server has CBEC_PORT, so a webhook listens one port above."""
     conversation = build_conversation(settings=settings, db=db, recorder=recorder)
-    bridge = Bridge(conversation, settings.flood_limit, web_outbox)
+    from bot.telegram_common import flood_control
+    from bot.telegram_webhook import UpdateLedger
+
+    bridge = Bridge(conversation, settings.flood_limit, web_outbox, UpdateLedger(db), flood_control(db, settings.flood_limit))
     runtime = make_runtime(settings, bridge, retry)
     if webhook_port is None and web_outbox is not None:
         webhook_port = settings.port + 1

@@ -5,9 +5,11 @@ to the runtime. Telegram only needs a 200 back; the replies go out as separate A
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,6 +19,8 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_PATH = "/telegram/webhook"
 Feed = Callable[[dict[str, Any]], Awaitable[None]]
+Claim = Callable[[int], Awaitable[bool]]
+KEEP_UPDATES = timedelta(days=2)  # Telegram gives up re-sending an update long before this
 
 
 def webhook_path(webhook_url: str | None) -> str:
@@ -25,7 +29,37 @@ def webhook_path(webhook_url: str | None) -> str:
     return path if path and path != "/" else DEFAULT_PATH
 
 
-def webhook_app(path: str, secret: str, feed: Feed) -> web.Application:
+class UpdateLedger:
+    """The update ids already taken, in the database: several replicas behind one webhook URL
+    (or Telegram re-sending an update after a timeout) must not answer one message twice.
+    ``claim`` inserts the id; only the caller whose insert went in handles the update."""
+
+    def __init__(self, db: Any) -> None:
+        self._db = db
+        self._claims = 0
+
+    def claim(self, update_id: int) -> bool:
+        now = datetime.now(UTC)
+        prune = self._claims % 1000 == 0
+        self._claims += 1
+
+        def take(handle: Any) -> bool:
+            if prune:
+                handle.execute("DELETE FROM telegram_updates WHERE received_at < ?", [(now - KEEP_UPDATES).isoformat()])
+            inserted = handle.execute(
+                "INSERT INTO telegram_updates (update_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                [int(update_id), now.isoformat()],
+            )  # fmt: skip
+            return inserted.rowcount == 1
+
+        transact = getattr(self._db, "transact", None)  # PostgreSQL: now, not behind the log's writes
+        return transact(take) if transact is not None else self._db.execute_write_fn(take).result(30)
+
+    async def aclaim(self, update_id: int) -> bool:
+        return await asyncio.to_thread(self.claim, update_id)
+
+
+def webhook_app(path: str, secret: str, feed: Feed, claim: Claim | None = None) -> web.Application:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
@@ -35,6 +69,10 @@ def webhook_app(path: str, secret: str, feed: Feed) -> web.Application:
             update = await request.json()
         except ValueError:
             return web.Response(status=400, text="not JSON")
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        if claim is not None and isinstance(update_id, int) and not await claim(update_id):
+            log.info("update %s was already taken (by this or another replica)", update_id)
+            return web.Response(text="ok")
         await feed(update)
         return web.Response(text="ok")
 

@@ -69,3 +69,35 @@ def browser():
         instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL server for the whole run (tests/pg_cluster.py), or a skip
+    saying why there cannot be one."""
+    import pg_cluster as cluster_module
+
+    try:
+        cluster = cluster_module.start()
+    except cluster_module.Unavailable as error:
+        pytest.skip(f"PostgreSQL cases skipped: {error}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """A fresh, empty database on the session's PostgreSQL server (its log spool in tmp_path)."""
+    import re
+
+    monkeypatch.setenv("CBEC_SPOOL_DIR", str(tmp_path / "pg-spool"))
+    name = "t_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50] + f"_{os.getpid()}"
+    return pg_cluster.create_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """Where a storage test keeps its rows: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return tmp_path / "cbec.db"
+    return request.getfixturevalue("pg_url")

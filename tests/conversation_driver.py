@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.conversation import Button, InboundEvent, OutMessage, build_conversation
-from bot.db import Database
 from bot.log import EnquiryLog
 from bot.settings import load_settings
+from bot.storage import open_database
 
 STAFF_CHAT = -1001234
 STAFF_USER = 42
@@ -19,7 +19,7 @@ class Chat:
         if "staff_chat_id" in settings:  # hand-offs need the Telegram bot that delivers them
             settings.setdefault("telegram_token", "123456:test-token")
         self.settings = load_settings(db=db_path, **settings)
-        self.db = Database(db_path)
+        self.db = open_database(db_path)  # a SQLite file or a postgresql:// URL
         self.log = EnquiryLog(self.db, "test-secret")
         self.conversation = build_conversation(settings=self.settings, db=self.db, recorder=self.log)
         self.channel, self.user = channel, user

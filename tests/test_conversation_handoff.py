@@ -11,8 +11,8 @@ from bot import tickets
 from bot.conversation import InboundEvent
 
 
-def test_without_a_staff_chat_the_handoff_is_a_ticket_and_promises_only_what_is_true(tmp_path: Path) -> None:
-    chat = Chat(tmp_path / "cbec.db")
+def test_without_a_staff_chat_the_handoff_is_a_ticket_and_promises_only_what_is_true(db_target) -> None:
+    chat = Chat(db_target)
     try:
         chat.say("/region")
         chat.press("大连高新区")
@@ -86,8 +86,8 @@ def test_round_trip_through_the_staff_chat_to_a_web_user(tmp_path: Path) -> None
     assert b"13812345678" not in (tmp_path / "cbec.db").read_bytes()
 
 
-def test_handoff_from_a_suggestion_button_and_relay_back_to_telegram(tmp_path: Path) -> None:
-    chat = Chat(tmp_path / "cbec.db", channel="telegram", user="555", staff_chat_id=STAFF_CHAT)
+def test_handoff_from_a_suggestion_button_and_relay_back_to_telegram(db_target) -> None:
+    chat = Chat(db_target, channel="telegram", user="555", staff_chat_id=STAFF_CHAT)
     try:
         chat.say("今天天气怎么样")
         chat.press("转人工")
@@ -107,8 +107,8 @@ def test_handoff_from_a_suggestion_button_and_relay_back_to_telegram(tmp_path: P
         chat.close()
 
 
-def test_staff_commands_only_for_configured_staff_in_the_staff_chat(tmp_path: Path) -> None:
-    chat = Chat(tmp_path / "cbec.db", staff_chat_id=STAFF_CHAT, staff_user_ids=str(STAFF_USER))
+def test_staff_commands_only_for_configured_staff_in_the_staff_chat(db_target) -> None:
+    chat = Chat(db_target, staff_chat_id=STAFF_CHAT, staff_user_ids=str(STAFF_USER))
     try:
         chat.say("跨境电商出口怎么退税")
         chat.rows("SELECT 1")  # written
@@ -124,13 +124,13 @@ def test_staff_commands_only_for_configured_staff_in_the_staff_chat(tmp_path: Pa
         chat.close()
 
 
-def test_additions_go_to_the_staff_only_while_the_handoff_is_open(tmp_path: Path) -> None:
+def test_additions_go_to_the_staff_only_while_the_handoff_is_open(db_target) -> None:
     from datetime import UTC, datetime, timedelta
 
     from bot.conversation import Conversation
 
     now = [datetime(2026, 11, 23, 9, 0, tzinfo=UTC)]
-    chat = Chat(tmp_path / "cbec.db", staff_chat_id=STAFF_CHAT)
+    chat = Chat(db_target, staff_chat_id=STAFF_CHAT)
     try:
         chat.conversation = Conversation(chat.settings, chat.db, chat.log, clock=lambda: now[0])
         chat.say("/human")

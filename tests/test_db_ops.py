@@ -12,13 +12,14 @@ from pathlib import Path
 from bot.db import Database
 from bot.db_ops import purge
 from bot.log import EnquiryLog
+from bot.storage import open_database
 from intents.respond import get_responder
 
 CLI = [str(Path(sys.executable).with_name("cbec-bot"))]
 
 
-def _log_enquiries(path: Path, texts: list[str]) -> None:
-    db = Database(path)
+def _log_enquiries(path: Path | str, texts: list[str]) -> None:
+    db = open_database(path)
     log = EnquiryLog(db, "secret-for-tests")
     try:
         for text in texts:
@@ -59,10 +60,10 @@ def test_backup_while_open_then_restore_round_trips(tmp_path: Path) -> None:
         db.close()
 
 
-def test_purge_removes_only_old_texts(tmp_path: Path) -> None:
-    path = tmp_path / "p.db"
+def test_purge_removes_only_old_texts(db_target) -> None:
+    path = db_target
     _log_enquiries(path, ["新的问题"])
-    db = Database(path)
+    db = open_database(path)
     try:
         old = {"time": "2025-01-01T08:00:00.000Z", "channel": "web", "user_key": "k", "kind": "answer",
                "intent": "gxq-overseas-warehouse-subsidy", "text": "旧的问题 手机号[已隐去]"}  # fmt: skip

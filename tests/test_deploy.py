@@ -39,3 +39,21 @@ def test_compose_keeps_the_database_on_a_volume() -> None:
 def test_no_real_config_is_committed() -> None:
     assert not (DEPLOY / ".env").exists()
     assert not (DEPLOY / "docker-compose.yml").exists()
+
+
+def test_replicas_compose_runs_two_replicas_on_one_postgresql_behind_nginx() -> None:
+    import yaml
+
+    compose = yaml.safe_load((DEPLOY / "docker-compose.replicas.example.yml").read_text())
+    services = compose["services"]
+    replicas = [name for name, service in services.items() if "build" in service]
+    assert len(replicas) == 2 and services["postgres"]["image"].startswith("postgres:")
+    for name in replicas:
+        environment = services[name]["environment"]
+        assert environment["CBEC_DB"].startswith("postgresql://cbec:${POSTGRES_PASSWORD")
+        assert environment["CBEC_DB"].endswith("@postgres:5432/cbec")
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    nginx = (DEPLOY / "nginx.replicas.example.conf").read_text()
+    for name in replicas:
+        assert f"server {name}:8000" in nginx and f"server {name}:8001" in nginx  # web and Telegram webhook
+    assert "./nginx.replicas.example.conf:/etc/nginx/conf.d/default.conf:ro" in services["nginx"]["volumes"]

@@ -15,6 +15,7 @@ from test_web import TestClient
 from bot.db import Database
 from bot.faq_ops import FaqOperations
 from bot.settings import load_settings
+from bot.storage import open_database
 from bot.web.app import create_app
 from bot.web.operator import reload_token
 from bot.web.passwords import hash_password
@@ -160,8 +161,8 @@ def test_the_reload_api_needs_the_token(dashboard) -> None:
     assert 'cbec_faq_reloads_total{outcome="applied"} 1.0' in client.get("/metrics").text
 
 
-def test_operations_record_refused_reloads(tmp_path: Path, faq_copy: Path) -> None:
-    db = Database(tmp_path / "audit.db")
+def test_operations_record_refused_reloads(db_target, faq_copy: Path) -> None:
+    db = open_database(db_target)
     try:
         (faq_copy / "broken.yaml").write_text("intents: [", encoding="utf-8")
         outcome = FaqOperations(db, faq_copy).reload("olga")
@@ -181,23 +182,3 @@ def test_metrics_count_enquiries_by_kind_and_channel(dashboard) -> None:
     assert 'cbec_handling_seconds_count{channel="web"} 1.0' in text
     assert "cbec_log_queue_depth" in text and "cbec_open_handoffs" in text
 
-
-def test_another_worker_takes_a_change_applied_elsewhere(faq_copy: Path, thanks_dev_set: Path, tmp_path: Path) -> None:
-    """CBEC_WORKERS > 1: one worker reloads (audited); another, whose responder is still the old
-    one, takes the applied version from the audit table and the disk."""
-    from bot.faq_ops import follow_applied
-    from intents.respond import swap_responder
-
-    old_responder = get_responder()
-    path = faq_copy / "conversation.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("祝生意兴隆！", "祝生意兴隆，欢迎再来！"), "utf-8")
-    db = Database(tmp_path / "ops.db")
-    try:
-        outcome = FaqOperations(db, faq_copy, reload=lambda: reload_faq(faq_copy, dev_set=thanks_dev_set)).reload("olga")
-        assert outcome.ok
-        assert follow_applied(db) is None  # this process applied it: nothing to do
-        swap_responder(old_responder)  # what the other worker still answers from
-        assert follow_applied(db) == outcome.reload.version
-        assert "欢迎再来" in get_responder().respond("拜拜").answer
-    finally:
-        db.close()

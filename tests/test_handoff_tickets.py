@@ -19,10 +19,10 @@ from test_web import PASSWORD, TestClient, login
 
 from bot import tickets
 from bot.cli import main
-from bot.db import Database
 from bot.flows.handoff import when_answered
 from bot.service_hours import parse_hours
 from bot.settings import SettingsError, load_settings
+from bot.storage import open_database
 from bot.web.app import create_app
 from bot.web.passwords import hash_password
 from policy_faq.typography import offences
@@ -170,8 +170,8 @@ def test_outside_working_hours_the_ticket_is_taken_and_the_day_is_named(tmp_path
 
 
 # -- the ticket's life -----------------------------------------------------------------------------
-def test_idle_answered_tickets_close_and_numbers_are_erased_30_days_after(tmp_path: Path) -> None:
-    db = Database(tmp_path / "t.db")
+def test_idle_answered_tickets_close_and_numbers_are_erased_30_days_after(db_target) -> None:
+    db = open_database(db_target)
     try:
         start = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
         opened = [
@@ -228,11 +228,21 @@ def test_handoff_cli_lists_replies_and_closes(tmp_path: Path) -> None:
 # -- the dashboard and the web page ----------------------------------------------------------------
 @pytest.fixture
 def web(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    yield from _web(tmp_path / "web.db", monkeypatch)
+
+
+@pytest.fixture
+def web_both(db_target, monkeypatch: pytest.MonkeyPatch):
+    """``web`` on SQLite, then on PostgreSQL."""
+    yield from _web(db_target, monkeypatch)
+
+
+def _web(target, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CBEC_STAFF_USERS", f"alice:staff:{hash_password(PASSWORD, iterations=1000)}")
     monkeypatch.setenv("CBEC_SECRET", "web-test-secret")
-    settings = load_settings(db=tmp_path / "web.db")
+    settings = load_settings(db=target)
     with TestClient(create_app(settings)) as client:  # the real core, enquiry log and database
-        yield client, tmp_path / "web.db"
+        yield client, target
 
 
 def say(client: TestClient, text: str | None = None, button: str | None = None) -> list[dict]:
@@ -281,9 +291,9 @@ def test_staff_answer_a_web_ticket_from_the_dashboard(web) -> None:
     assert PHONE not in tables_without_tickets(db_path)
 
 
-def test_the_queue_sorts_and_marks_overdue_tickets(web) -> None:
-    client, db_path = web
-    db = Database(db_path)
+def test_the_queue_sorts_and_marks_overdue_tickets(web_both) -> None:
+    client, db_path = web_both
+    db = open_database(db_path)
     try:
         old = datetime.now(UTC) - timedelta(hours=6)
         for n, when in enumerate([old, datetime.now(UTC)]):

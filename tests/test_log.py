@@ -15,6 +15,7 @@ import pytest
 from bot.db import Database
 from bot.log import EnquiryLog, pseudonymise
 from bot.recorder import Recorder
+from bot.storage import open_database
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class FakeReply:
 
 
 @pytest.fixture
-def db(tmp_path: Path):
-    database = Database(tmp_path / "log.db")
+def db(db_target):
+    database = open_database(db_target)
     logs: list[EnquiryLog] = []
     database.logs = logs  # type: ignore[attr-defined]
     yield database
@@ -121,10 +122,22 @@ def test_feedback_calculation_and_handoff(db: Database) -> None:
     assert handoff["opened_at"] <= handoff["answered_at"] and handoff["region"] == "liaoning"
 
 
+def hold_write_lock(db: Database):
+    """Another process holding the enquiry table: SQLite's write lock, or a PostgreSQL table lock."""
+    if db.backend == "sqlite":
+        blocker = sqlite3.connect(db.path, isolation_level=None, check_same_thread=False)
+        blocker.execute("BEGIN EXCLUSIVE")
+        return blocker
+    import psycopg
+
+    blocker = psycopg.connect(str(db.url))
+    blocker.execute("LOCK TABLE enquiries IN ACCESS EXCLUSIVE MODE")
+    return blocker
+
+
 def test_calls_do_not_wait_for_a_locked_database_and_rows_arrive_later(db: Database, tmp_path: Path) -> None:
     log = open_log(db)
-    blocker = sqlite3.connect(db.path, isolation_level=None, check_same_thread=False)
-    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    blocker = hold_write_lock(db)  # another process holds the write lock
     try:
         for n in range(50):
             log.enquiry(channel="web", user_id=str(n), region=None, text=f"问题{n}", reply=FakeReply(), latency_ms=1)
@@ -190,6 +203,7 @@ def test_spool_of_a_live_process_is_left_alone(tmp_path: Path) -> None:
 CHILD = """
 import sys, time
 from bot.db import Database
+from bot.storage import open_database
 from bot.log import EnquiryLog
 db = Database(sys.argv[1])
 log = EnquiryLog(db, "k")

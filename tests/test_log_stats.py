@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from bot import log_stats as stats
 from bot.db import Database
 from bot.log import apply_record
+from bot.storage import open_database
 
 TODAY = date(2026, 11, 22)
 
@@ -22,8 +22,8 @@ def enquiry(n: int, time: str, **columns: object) -> list[dict]:
 
 
 @pytest.fixture
-def db(tmp_path: Path):
-    database = Database(tmp_path / "stats.db")
+def db(db_target):
+    database = open_database(db_target)
     records = [
         enquiry(1, "2026-11-21T15:59:00.000Z"),  # 2026-11-21 23:59 China time
         enquiry(2, "2026-11-21T16:00:00.000Z"),  # 2026-11-22 00:00 China time

@@ -24,6 +24,7 @@ from bot.db import Database
 from bot.log import apply_record
 from bot.log_stats import Scope
 from bot.settings import load_settings
+from bot.storage import open_database
 from bot.web.app import create_app
 from bot.web.catalog import intent_catalog
 from bot.web.passwords import hash_password
@@ -47,10 +48,9 @@ def expected(kinds: list[str]) -> dict[str, float]:
 
 
 @pytest.fixture
-def seeded(tmp_path: Path) -> Iterator[tuple[Database, dict[str, list[str]], Path]]:
-    path = tmp_path / "var" / "cbec.db"
-    path.parent.mkdir()
-    db = Database(path)
+def seeded(db_target) -> Iterator[tuple[Database, dict[str, list[str]], Path]]:
+    path = db_target  # a SQLite file, then a PostgreSQL database (the report command reads either)
+    db = open_database(path)
     kinds = seed(db, INTENTS)
     yield db, kinds, path
     db.close()
@@ -242,8 +242,9 @@ def test_report_text_keeps_full_width_punctuation(seeded) -> None:
     assert [line for line in csv_lines if any(offences(cell) for cell in line.split(","))] == []
 
 
-def test_report_command_refuses_bad_dates(seeded) -> None:
-    _, _, path = seeded
+def test_report_command_refuses_bad_dates(tmp_path: Path) -> None:
+    path = tmp_path / "cbec.db"
+    Database(path).close()
     env = {"CBEC_DB": str(path), "CBEC_SECRET": "report-test", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     for args, message in ((["--from", "2026-11-30", "--to", "2026-11-01"], "不能早于"),
                           (["--from", "11/01/2026", "--to", "2026-11-30"], "日期格式")):  # fmt: skip

@@ -126,7 +126,7 @@ async def test_broadcast_to_500_subscribers_within_the_limit(tmp_path: Path) -> 
         assert again.sent == 0 and len(bot.api.delivered()) == SUBSCRIBERS
 
 
-def test_a_new_document_a_supersession_and_an_expiry_are_changes(tmp_path: Path) -> None:
+def test_a_new_document_a_supersession_and_an_expiry_are_changes(tmp_path: Path, db_target) -> None:
     """What the courier records: the final 高新区 text is a new document and a supersession for
     exactly the intents citing its changed clause; the calendar passing valid-until is an expiry."""
     import shutil
@@ -134,13 +134,13 @@ def test_a_new_document_a_supersession_and_an_expiry_are_changes(tmp_path: Path)
 
     from test_supersession import TITLE, final_text
 
-    from bot.db import Database
+    from bot.storage import open_database
     from intents.respond import use_faq_dir
     from policy_faq.documents_ops import add_document
     from policy_faq.ingest import Metadata
     from policy_faq.supersession import review_flags
 
-    db = Database(tmp_path / "changes.db")
+    db = open_database(db_target)  # SQLite, then PostgreSQL
     faq = tmp_path / "faq"
     shutil.copytree(resources.files("policy_faq").joinpath("faq"), faq, ignore=shutil.ignore_patterns("documents"))
     use_faq_dir(faq)

@@ -18,6 +18,7 @@ from bot import tickets
 from bot.db import Database
 from bot.log import EnquiryLog
 from bot.settings import load_settings
+from bot.storage import open_database
 from bot.web.app import create_app
 from bot.web.passwords import hash_password
 
@@ -112,10 +113,20 @@ class TestClient:
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Database, FakeCore]]:
+    yield from _env(tmp_path / "web.db", monkeypatch)
+
+
+@pytest.fixture
+def env_both(db_target, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Database, FakeCore]]:
+    """``env`` on SQLite, then on PostgreSQL: the staff pages must show the same on both."""
+    yield from _env(db_target, monkeypatch)
+
+
+def _env(target, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, Database, FakeCore]]:
     entries = [f"alice:staff:{hash_password(PASSWORD, iterations=1000)}", f"olga:operator:{hash_password('x', 1000)}"]
     monkeypatch.setenv("CBEC_STAFF_USERS", ";".join(entries))
     settings = load_settings()
-    db = Database(tmp_path / "web.db")
+    db = open_database(target)
     log = EnquiryLog(db, "test-secret")
     core = FakeCore(log)
     with TestClient(create_app(settings, db=db, chat=core), base_url="http://testserver") as client:
@@ -266,8 +277,8 @@ def seed(client: TestClient, core: FakeCore) -> None:
     core.log.flush()
 
 
-def test_overview_shows_what_companies_ask(env) -> None:
-    client, db, core = env
+def test_overview_shows_what_companies_ask(env_both) -> None:
+    client, db, core = env_both
     seed(client, core)
     core.log.feedback(channel="web", user_id="abcdefgh1234", enquiry_id="x", value=1)
     core.log.calculation(
@@ -292,8 +303,8 @@ def test_overview_shows_what_companies_ask(env) -> None:
     assert ">overseas-warehouse<" not in demand  # the item's id only as a tooltip
 
 
-def test_pages_escape_user_text(env) -> None:
-    client, db, core = env
+def test_pages_escape_user_text(env_both) -> None:
+    client, db, core = env_both
     seed(client, core)
     login(client)
     html = client.get("/staff/enquiries?days=7").text
@@ -301,8 +312,8 @@ def test_pages_escape_user_text(env) -> None:
     assert "<script>alert(1)</script>" not in html
 
 
-def test_enquiry_list_filters_and_search(env) -> None:
-    client, db, core = env
+def test_enquiry_list_filters_and_search(env_both) -> None:
+    client, db, core = env_both
     seed(client, core)
     login(client)
     html = client.get("/staff/enquiries", params={"days": "7", "q": "天气"}).text
@@ -315,8 +326,8 @@ def test_enquiry_list_filters_and_search(env) -> None:
     assert '<strong id="count">2</strong>' in html
 
 
-def test_exports(env) -> None:
-    client, db, core = env
+def test_exports(env_both) -> None:
+    client, db, core = env_both
     seed(client, core)
     login(client)
     csv_text = client.get("/staff/export.csv", params={"days": "7", "q": "海外仓"}).text
@@ -356,8 +367,8 @@ def test_logout_ends_the_session(env) -> None:
     assert client.get("/staff", follow_redirects=False).status_code == 303
 
 
-def test_logins_from_the_database(env) -> None:
-    client, db, core = env
+def test_logins_from_the_database(env_both) -> None:
+    client, db, core = env_both
     db.execute_write_fn(
         lambda d: d.execute(
             "INSERT INTO staff_users VALUES (?, ?, ?, ?)", ["bob", "operator", hash_password("pw", 1000), "2026-11-22"]

@@ -122,8 +122,8 @@ async def test_same_answers_as_the_web_chat(tmp_path: Path) -> None:
         assert {share.label: share.count for share in built.channels} == {"网页": channels[0]["n"], "微信": channels[1]["n"]}
 
 
-async def test_retries_of_one_message_get_one_answer_and_one_row(tmp_path: Path) -> None:
-    async with serving(tmp_path) as app:
+async def test_retries_of_one_message_get_one_answer_and_one_row(tmp_path: Path, db_target) -> None:
+    async with serving(tmp_path, db=db_target) as app:  # SQLite, then PostgreSQL
         xml = app.fake.text_xml("oUser-r", "海外仓补贴要什么材料", msg_id=777001)
         first, *retries = await asyncio.gather(*(app.push(xml) for _ in range(4)))  # WeChat's retries, at once
         later = await app.push(xml)  # and after the answer was given
@@ -138,7 +138,7 @@ async def test_retries_of_one_message_get_one_answer_and_one_row(tmp_path: Path)
         subscribe = app.fake.event_xml("oUser-r", "subscribe", created=1_790_000_000)
         pushes = [await app.push(subscribe) for _ in range(3)]
         assert len({p.text for p in pushes}) == 1 and "我是跨境电商政策助手" in pushes[0].text
-    async with serving(tmp_path) as app:  # a restart: the retry still gets the same reply, not a new answer
+    async with serving(tmp_path, db=db_target) as app:  # a restart: the retry still gets the same reply, not a new answer
         again = await app.push(xml)
         assert again.text == first.text
         assert len(await app.rows("SELECT id FROM enquiries")) == 1

@@ -26,20 +26,29 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from bot import digest_delivery, ticket_delivery, tickets
-from bot.db import Database
 from bot.faq_ops import FaqOperations
+from bot.faq_sync import Follower
 from bot.log import EnquiryLog
 from bot.metrics import MeteredRecorder, Metrics
 from bot.settings import Settings
+from bot.storage import Storage as Database
+from bot.storage import open_storage
 from bot.subscriptions import Subscriptions
 from bot.web import chat as chat_api
 from bot.web import dashboard, handoffs, operator, policies
-from bot.web.auth import COOKIE, LoginThrottle, SessionSigner, StaffDirectory
+from bot.web.auth import (
+    COOKIE,
+    LoginThrottle,
+    SessionSigner,
+    SharedLoginThrottle,
+    StaffDirectory,
+    login_throttle,
+)
 from bot.web.chat import CHAT_THREADS, ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
 from bot.web.runtime import build_chat, build_wechat, run_telegram
-from bot.web.sql import guarded, make_datasette
+from bot.web.sql import guarded, staff_sql_app
 from intents.respond import get_responder
 
 log = logging.getLogger(__name__)
@@ -61,7 +70,7 @@ class WebState:
     chat: ChatHandler | None = None
     log: EnquiryLog | None = None
     outbox: Outbox = field(default_factory=Outbox)
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    throttle: LoginThrottle | SharedLoginThrottle = field(default_factory=LoginThrottle)
     metrics: Metrics = field(default_factory=Metrics)
     telegram: Any = None
     wechat: Any = None  # bot/wechat/endpoint.py WeChatChannel, when CBEC_WECHAT_TOKEN and CBEC_WECHAT_APPID are set
@@ -104,13 +113,14 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_db = db is None
-        database = Database(settings.db) if own_db else db
+        database = open_storage(settings) if own_db else db
         state = WebState(
             settings=settings,
             db=database,
             directory=StaffDirectory(settings.staff_users, database),
             signer=SessionSigner(session_key(settings)),
-            chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit),
+            chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit, database),
+            throttle=login_throttle(database),
         )
         if chat is None:
             state.log = EnquiryLog(database, settings.secret.get_secret_value(), spool_dir=settings.spool_dir)
@@ -129,19 +139,18 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             lambda: database.queue_depth, lambda: tickets.count_open(database), lambda: tickets.oldest_open_age(database)
         )
         app.state.web = state
-        sql_app.asgi = make_datasette(database.path).app()
+        sql_app.asgi = staff_sql_app(database)
         await run_in_threadpool(get_responder)  # built now, not on the first enquiry (each worker has its own)
         couriers = []
         if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets, digests
             couriers.append(asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))
             couriers.append(asyncio.create_task(digest_delivery.run(
                 settings, database, lambda: getattr(state.telegram, "send_digest", None), _intents)))  # fmt: skip
+            couriers.append(asyncio.create_task(Follower(database, state.faq_ops).run()))  # FAQ reloads on other replicas
         if state.wechat is not None and state.wechat.api is not None:  # staff replies as customer-service messages
             from bot.wechat import delivery
 
             couriers.append(asyncio.create_task(delivery.run(database, state.wechat)))
-        if chat is None and settings.workers > 1:  # a FAQ change applied in another worker
-            couriers.append(asyncio.create_task(_follow_faq(database)))
         try:
             yield
         finally:
@@ -203,7 +212,9 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         # lose what is not yet in the spool. /metrics has cbec_log_degraded for alerts.
         log_health = web.log.health() if web.log is not None else {"problems": []}
         status = "degraded" if log_health["problems"] else "ok"
-        return JSONResponse({"status": status, "log_queue": web.db.queue_depth, "log": log_health})
+        # faq_version: replicas behind one address must all show the same one (bot/faq_sync.py)
+        return JSONResponse({"status": status, "log_queue": web.db.queue_depth, "log": log_health,
+                             "faq_version": get_responder().faq.version})  # fmt: skip
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
@@ -213,20 +224,6 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
 
     app.add_middleware(SecurityHeaders)
     return app
-
-
-async def _follow_faq(db: Database, every: float = 2.0) -> None:
-    from bot.faq_ops import follow_applied
-
-    while True:
-        await asyncio.sleep(every)
-        try:
-            version = await run_in_threadpool(follow_applied, db)
-        except Exception:  # noqa: BLE001 - logged; tried again
-            log.exception("could not follow the FAQ applied in another worker")
-            continue
-        if version:
-            log.info("answering from the FAQ another worker applied", extra={"faq_version": version})
 
 
 def app_from_environment() -> FastAPI:

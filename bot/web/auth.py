@@ -114,6 +114,34 @@ class LoginThrottle:
                 times.pop()
 
 
+class SharedLoginThrottle:
+    """``LoginThrottle`` counted in the database (bot/storage/limits.py), same rules: replicas
+    behind one address count every attempt together."""
+
+    def __init__(self, db: Database, limit: int = 10, window: float = 900.0, client_limit: int = 30) -> None:
+        from bot.storage.limits import SharedWindow
+
+        self._limit, self._client_limit = limit, client_limit
+        self._events = SharedWindow(db, "login", window)
+
+    def attempt(self, name: str, client: str) -> tuple[str, str, list[int]] | None:
+        account, by_client = LoginThrottle.keys(name, client)
+        taken = self._events.take({account: self._limit, by_client: self._client_limit})
+        return None if taken is None else (account, by_client, taken)
+
+    def succeeded(self, keys: tuple[str, str, list[int]]) -> None:
+        account, _, taken = keys
+        self._events.forget(account)  # the account's failures from this client are forgiven
+        self._events.give_back(taken[1:])  # and the slot this attempt took from the client's count
+
+
+def login_throttle(db: Database | None) -> LoginThrottle | SharedLoginThrottle:
+    """In memory for SQLite (one process); in the database when replicas share it."""
+    if db is not None and getattr(db, "shared", False):
+        return SharedLoginThrottle(db)
+    return LoginThrottle()
+
+
 class StaffDirectory:
     """The logins: CBEC_STAFF_USERS first, then the ``staff_users`` table."""
 

@@ -32,10 +32,11 @@ class ChatLimits:
     """The web chat's flood control: messages per session (CBEC_FLOOD_LIMIT, as on Telegram) and
     per client address (CBEC_WEB_CLIENT_LIMIT) in a minute."""
 
-    def __init__(self, per_session: int, per_client: int) -> None:
-        from bot.web.guard import RateLimit
+    def __init__(self, per_session: int, per_client: int, db: Any = None) -> None:
+        from bot.web.guard import rate_limit
 
-        self.session, self.client = RateLimit(per_session), RateLimit(per_client)
+        self.session = rate_limit(db, "web-session", per_session)
+        self.client = rate_limit(db, "web-client", per_client)
 
     def check(self, session: str, client: str) -> str | None:
         """None when the message may go on, else which limit it hit ("session" or "client")."""
@@ -117,7 +118,8 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
     web = request.app.state.web
     if web.chat is None:
         return ChatResponse(replies=[ChatReply(text="助手正在启动或维护中，请稍后再试。")])
-    limited = web.chat_limits.check(body.session, request.client.host if request.client else "-")
+    client = request.client.host if request.client else "-"
+    limited = await run_in_threadpool(web.chat_limits.check, body.session, client)  # may ask the database
     if limited is not None:
         web.metrics.rate_limited.labels(scope=limited).inc()
         return JSONResponse(ChatResponse(replies=[ChatReply(text=SLOW_DOWN)]).model_dump(), status_code=429)

@@ -120,3 +120,25 @@ class RateLimit:
                 return False
             times.append(now)
             return True
+
+
+class SharedRateLimit:
+    """``RateLimit`` counted in the database (bot/storage/limits.py): replicas count together."""
+
+    def __init__(self, db: Any, scope: str, limit: int, window: float = 60.0) -> None:
+        from bot.storage.limits import SharedWindow
+
+        self.limit, self.window = limit, window
+        self._events = SharedWindow(db, scope, window)
+
+    def allow(self, key: str) -> bool:
+        if self.limit <= 0:
+            return True
+        return self._events.take({key: self.limit}) is not None
+
+
+def rate_limit(db: Any, scope: str, limit: int, window: float = 60.0) -> RateLimit | SharedRateLimit:
+    """In memory for a database one process uses (SQLite); in the database when replicas share it."""
+    if db is not None and getattr(db, "shared", False):
+        return SharedRateLimit(db, scope, limit, window)
+    return RateLimit(limit, window)

@@ -74,6 +74,15 @@ def make_datasette(db_path: Path) -> Datasette:
     return datasette
 
 
+def staff_sql_app(db: Any) -> Any:
+    """What /staff/sql serves: Datasette over a SQLite file, bot/web/sql_pg.py over PostgreSQL."""
+    if db.path is None:
+        from bot.web.sql_pg import PostgresSqlApp
+
+        return PostgresSqlApp(db)
+    return make_datasette(db.path).app()
+
+
 ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 
 

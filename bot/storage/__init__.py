@@ -1,0 +1,38 @@
+"""Where the assistant keeps its rows: one interface (``Storage``), a module per backend.
+
+``open_database(target)`` opens SQLite for a path (the embedded default, bot/db.py) and
+PostgreSQL for a ``postgresql://`` URL (bot/storage/postgres.py); both run the same named
+migrations (bot/migrations.py) and give write functions the same small handle
+(``execute``, ``query``, ``db["table"].insert(row)``), so the code above never asks which
+engine it talks to. The few things only a shared server can do (rate limits counted across
+replicas) are chosen here too, in one place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.storage.base import Storage, StorageUnavailable, is_postgres_url
+from bot.storage.url import PostgresUrl
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+__all__ = ["PostgresUrl", "Storage", "StorageUnavailable", "is_postgres_url", "open_database", "open_storage"]
+
+
+def open_database(target: str | Path, migrations: list | None = None, spool_dir: Path | None = None) -> Storage:
+    """The database at ``target``: a ``postgresql://`` URL or a SQLite file path."""
+    if is_postgres_url(target):
+        from bot.storage.postgres import PostgresDatabase
+
+        return PostgresDatabase(str(target), migrations, spool_dir=spool_dir)
+    from bot.storage.sqlite import SqliteDatabase
+
+    return SqliteDatabase(Path(target), migrations, spool_dir=spool_dir)
+
+
+def open_storage(settings: Settings) -> Storage:
+    """The database ``CBEC_DB`` names (and ``CBEC_SPOOL_DIR``, where the log keeps rows in flight)."""
+    return open_database(settings.db, spool_dir=settings.spool_dir)
