@@ -366,3 +366,45 @@ def _replicas_shared_state(db: sqlite_utils.Database) -> None:
             published_by TEXT
         )"""
     )
+
+
+# -- triage queue decisions (bot/triage.py, issue 16) ---------------------------------------------
+# One row per decision on a cluster of unanswered, asked-back or 👎 enquiries (add-question,
+# new-intent, out-of-scope, dismissed, resolved by an FAQ change); triage_handled names the
+# enquiries each decision took out of the queue. Plain SQL: the storage also runs on PostgreSQL.
+@migration("triage-0001-decisions")
+def _triage_decisions(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE triage_decisions (
+            id INTEGER PRIMARY KEY,
+            time TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason TEXT,
+            intent TEXT,
+            audit_id INTEGER,
+            label TEXT NOT NULL,
+            examples TEXT NOT NULL,
+            enquiries INTEGER NOT NULL,
+            first_seen TEXT,
+            last_seen TEXT,
+            reopened_at TEXT,
+            reopened_by TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX triage_decisions_time ON triage_decisions (time)")
+    db.execute(
+        """CREATE TABLE triage_handled (
+            enquiry_id TEXT PRIMARY KEY,
+            decision_id INTEGER NOT NULL REFERENCES triage_decisions(id)
+        )"""
+    )
+    db.execute("CREATE INDEX triage_handled_decision ON triage_handled (decision_id)")
+
+
+# -- what an FAQ change changed (bot/faq_ops.py, issue 16) ----------------------------------------
+# ``change`` is JSON: the question or intent added, its title, and the dev-set top-1 before → after;
+# the audit page shows it and a line diff of before/after instead of the whole files.
+@migration("audit-0002-change-summary")
+def _audit_change_summary(db: sqlite_utils.Database) -> None:
+    db.execute("ALTER TABLE faq_audit ADD COLUMN change TEXT")

@@ -57,7 +57,7 @@ def _find(directory: Path, intent_id: str) -> tuple[Path, str]:
         data = _yaml().load(text) or {}
         if any(item.get("id") == intent_id for item in data.get("intents", []) or []):
             return path, text
-    raise EditRefused(f"no intent {intent_id!r}")
+    raise EditRefused(f"找不到意图“{intent_id}”，请从列表中选择。")
 
 
 def _errors(directory: Path, coverage_file: Path) -> set[str]:
@@ -82,13 +82,13 @@ def check_folder_with(directory: Path, file: str, new_text: str, coverage_file: 
             (copy / file).unlink(missing_ok=True)
         new_errors = _errors(copy, coverage_file) - _errors(directory, coverage_file)
     if new_errors:
-        raise EditRefused("; ".join(sorted(new_errors)[:5]))
+        raise EditRefused("；".join(dict.fromkeys(chinese(error) for error in sorted(new_errors))) + "。")
 
 
 def add_question(intent_id: str, question: str, directory: Path = FAQ_DIR) -> Edit:
     question = " ".join(question.split())
     if not question:
-        raise EditRefused("the question is empty")
+        raise EditRefused("问题是空的，请输入用户的问法。")
     path, before = _find(directory, intent_id)
     duplicate = _duplicate_of(question, directory)
     if duplicate is not None:
@@ -137,6 +137,10 @@ def add_intent(
     jurisdiction: str,
     directory: Path = FAQ_DIR,
 ) -> Edit:
+    for question in questions:
+        duplicate = _duplicate_of(question, directory)
+        if duplicate is not None:
+            raise EditRefused(duplicate)
     path = directory / NEW_INTENTS_FILE
     before = path.read_text(encoding="utf-8") if path.exists() else ""
     data = _yaml().load(before) if before else None
@@ -157,6 +161,54 @@ def add_intent(
     check_folder_with(directory, path.name, after)
     path.write_text(after, encoding="utf-8")
     return Edit(path.name, "add-intent", intent_id, before, after)
+
+
+# The validator speaks English to developers; an operator reads these (issue 16).
+_CHINESE = [
+    (r"figure (\S+) appears in none of its own sources", "答复里的数字{0}在所选条款中找不到（金额、比例和期限只能出自政策原文），请改正数字或加选写有它的条款"),
+    (r"cites draft (\S+) but line 1 of the answer does not say", "所选条款出自征求意见稿，答复第一行须写明“征求意见稿”"),
+    (r"cites historical (\S+) but line 1 of the answer does not give its period (\S+)", "所选条款出自历史文件，答复第一行须写明目标期{1}"),
+    (r"space between Chinese characters: (.*)", "汉字之间不要空格：{0}"),
+    (r"half-width '(.)' next to a Chinese character \(write (.)\): (.*)", "中文旁边请用全角标点“{1}”而不是“{0}”：{2}"),
+    (r"answer has (\d+) characters \(max (\d+)\)", "答复有{0}字，超过了{1}字的上限"),
+    (r"answer is empty", "答复是空的"),
+    (r"source '([^']*)' is not a clause", "条款“{0}”不存在，请从列表中选择"),
+    (r"answer shows the raw source id '([^']*)'", "答复里不要写条款编号“{0}”，依据由系统按所选条款写成文字"),
+    (r"answer has its own 依据 line", "答复里不要自己写“依据”行，系统会按所选条款加上"),
+    (r"question '([^']*)' repeats one of", "问法“{0}”重复了"),
+    (r"question '([^']*)' is empty after normalisation", "问法“{0}”去掉标点后是空的"),
+    (r"id '([^']*)' already used", "意图编号“{0}”已被使用"),
+    (r"clause (\S+) is cited by no intent", "条款{0}不再被任何意图引用"),
+    (r"(answer|title) has a (.*)", "{0}的标点或空格不合要求：{1}"),
+    (r"String should have at least (\d+) characters?", "内容太短（至少{0}个字）"),
+    (r"String should have at most (\d+) characters?", "内容太长（最多{0}个字）"),
+    (r"Tuple should have at least (\d+) items?", "至少需要{0}项"),
+    (r"Input should be (.*)", "选项不在允许的范围内"),
+    (r"Field required", "缺少必填内容"),
+]
+
+
+def chinese(error: str) -> str:
+    """A validator error in Chinese for the operator; the file and line are left out."""
+    message = re.sub(r"^[^:]+\.yaml(?::\d+)?:\s*", "", error)
+    message = re.sub(r"^[a-z0-9-]+:\s*", "", message)  # the intent id
+    for pattern, template in _CHINESE:
+        found = re.search(pattern, message)
+        if found:
+            text = template.format(*found.groups())
+            return text.replace("answer的", "答复的").replace("title的", "标题的")
+    return "FAQ校验未通过（请检查标题、问法、答复和所选条款）"
+
+
+def diff_lines(before: str, after: str, limit: int = 40) -> list[str]:
+    """The lines an edit removed (``-``) and added (``+``), not whole files."""
+    import difflib
+
+    lines = [
+        line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]  # fmt: skip
+    return lines[:limit] + ([f"…（另有{len(lines) - limit}行）"] if len(lines) > limit else [])
 
 
 def mark_reviewed(intent_id: str, doc_id: str, directory: Path = FAQ_DIR) -> Edit:

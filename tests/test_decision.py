@@ -103,3 +103,9 @@ def test_with_no_place_known_the_national_rule_answers_and_a_place_s_restatement
     assert any(responder.by_id[s.intent].jurisdiction in ("liaoning", "sichuan") for s in reply.suggestions)
     reply = responder.respond(text, region="sichuan" if "轧差" in text else "liaoning")
     assert responder.by_id[reply.intent].jurisdiction != "national" or reply.kind == "clarify"
+
+
+@pytest.mark.parametrize("region", [None, "dalian-gxq"])
+def test_a_place_chosen_does_not_make_an_everyday_question_an_answer(responder: Responder, region: str | None) -> None:
+    # the place's bonus once lifted 高新区不得申报情形 to 0.76 for 失业金怎么领
+    assert responder.respond("失业金怎么领", region=region).kind == "fallback"

@@ -125,7 +125,9 @@ def test_operator_adds_a_question_from_the_dashboard_then_rolls_it_back(dashboar
     ]
     assert rows[0]["before"] == original and question in rows[0]["after"]
 
-    response = client.post(f"/staff/faq/rollback/{rows[0]['id']}", headers=ORIGIN)
+    response = client.post(f"/staff/faq/rollback/{rows[0]['id']}", headers=ORIGIN)  # asks first
+    assert "确认回滚" in response.text and f"- {question}" in (faq_copy / "dalian-gxq-2026.yaml").read_text(encoding="utf-8")
+    response = client.post(f"/staff/faq/rollback/{rows[0]['id']}", data={"confirm": "1"}, headers=ORIGIN)
     assert response.status_code == 200 and "回滚" in response.text, re.search(r'id="faq-message"[^>]*>([^<]*)', response.text)
     assert (faq_copy / "dalian-gxq-2026.yaml").read_text(encoding="utf-8") == original
     assert question not in {q for i in get_responder().faq.intents for q in i.intent.questions}
@@ -145,10 +147,10 @@ def test_a_refused_edit_changes_nothing_and_says_why(dashboard, faq_copy: Path) 
     client, _ = dashboard
     _login(client, "olga", "op-pass-123")
     version = get_responder().faq.version
-    fields = {"intent_id": "new-thing", "title": "新问题", "answer": "答复内容足够长的一段话。", "sources": "nowhere:1",
-              "questions": "\n".join(f"问法{i}" for i in range(8)), "topic": "税收", "jurisdiction": "national"}  # fmt: skip
+    fields = {"title": "新问题", "answer": "答复内容足够长的一段话。", "clauses": "nowhere:1",
+              "questions": "\n".join(f"问法{i}" for i in range(8)), "topic": "税收"}  # fmt: skip
     response = client.post("/staff/faq/intent", data=fields, headers=ORIGIN)
-    assert response.status_code == 422 and "nowhere:1" in response.text
+    assert response.status_code == 422 and "条款“nowhere:1”不存在" in response.text
     assert not (faq_copy / "operator-added.yaml").exists() and get_responder().faq.version == version
 
 

@@ -127,7 +127,7 @@ async def test_two_replicas_on_one_postgresql_are_one_assistant(pg_url: str, tmp
             assert login.status_code == 303
             edit = await a.post("/staff/faq/question",
                                 data={"intent": "gxq-overseas-warehouse-subsidy", "question": NEW_QUESTION})  # fmt: skip
-            assert edit.status_code == 200 and "已加载新FAQ" in edit.text, edit.text[-2000:]
+            assert edit.status_code == 200 and f"已生效：把问法「{NEW_QUESTION}」" in edit.text, edit.text[-2000:]
             published = _rows(pg_url, "SELECT version FROM faq_published ORDER BY id DESC LIMIT 1")[0]["version"]
             assert (await a.get("/healthz")).json()["faq_version"] == published
             started = time.monotonic()

@@ -35,7 +35,7 @@ from bot.storage import Storage as Database
 from bot.storage import open_storage
 from bot.subscriptions import Subscriptions
 from bot.web import chat as chat_api
-from bot.web import dashboard, handoffs, operator, policies
+from bot.web import dashboard, handoffs, operator, policies, triage
 from bot.web.auth import (
     COOKIE,
     LoginThrottle,
@@ -182,6 +182,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(dashboard.router)
     app.include_router(operator.router)
     app.include_router(handoffs.router)
+    app.include_router(triage.router)
     if settings.wechat_on:
         from bot.wechat import endpoint as wechat_endpoint
 
