@@ -131,7 +131,7 @@ def hold_write_lock(db: Database):
     import psycopg
 
     blocker = psycopg.connect(str(db.url))
-    blocker.execute("LOCK TABLE enquiries IN ACCESS EXCLUSIVE MODE")
+    blocker.execute("LOCK TABLE enquiries IN EXCLUSIVE MODE")  # writes wait, reads go on (as in SQLite's WAL)
     return blocker
 
 
