@@ -6,6 +6,7 @@ message. Reads stdin line by line, so it also works piped (tests); Ctrl-D ends i
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import threading
@@ -59,6 +60,7 @@ def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
     from bot import tickets
     from bot.conversation import InboundEvent, build_conversation
     from bot.log import EnquiryLog
+    from bot.log_durable import DURABLE_WAIT
     from bot.storage import open_storage
 
     # No Telegram bot runs in this process to carry a hand-off to the staff chat: the ticket
@@ -92,7 +94,10 @@ def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
             event = InboundEvent(
                 channel=CHANNEL, user_id=user, chat_id=user, text=text, button=button, kind=kind
             )
-            return render(conversation.handle(event), out)
+            replies = conversation.handle(event)
+            with contextlib.suppress(TimeoutError):  # logged (spool or database) before it is shown
+                log.durable().result(DURABLE_WAIT)
+            return render(replies, out)
 
         choices = send("/start")
         if interactive:

@@ -7,6 +7,7 @@ On SIGINT/SIGTERM uvicorn stops taking requests and the app's lifespan drains th
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from pathlib import Path
@@ -66,8 +67,20 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     # uvicorn drains requests and runs the lifespan shutdown (log queue written) on SIGTERM, then
     # raises the signal again; ending with status 0 then tells systemd/docker the stop was clean.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app: object = create_app(settings)
+    if settings.workers > 1:
+        if settings.telegram_token is not None:
+            raise BadSetting("CBEC_WORKERS: more than one worker needs Telegram off (each would poll the bot)")
+        if settings.wechat_token is not None:
+            raise BadSetting("CBEC_WORKERS: more than one worker needs WeChat off (each would send the staff replies)")
+        # Each worker process builds its own app from the environment (its own writer thread and
+        # spool file; SQLite serialises the workers' transactions, a busy database is retried).
+        os.environ.update(CBEC_HOST=host, CBEC_PORT=str(port))
+        app = "bot.web.app:app_from_environment"
     uvicorn.run(
-        create_app(settings),
+        app,
+        factory=settings.workers > 1,
+        workers=settings.workers,
         host=host,
         port=port,
         log_config=None,  # keep our JSON logs

@@ -77,6 +77,16 @@ class Conversation:
                         user_name=clean(event.user_name) if event.user_name else event.user_name)  # fmt: skip
         return self._core.handle(event)
 
+    @property
+    def recorder(self) -> Any:
+        return self._core.services.recorder
+
+    def durable(self) -> Any:
+        """The recorder's ``durable()`` (a future: every row recorded so far is safe), or None
+        when the recorder has none; channels await it before they send a reply."""
+        durable = getattr(self.recorder, "durable", None)
+        return durable() if durable is not None else None
+
     def forwarded(self, relay_key: str, message_id: str) -> None:
         """The adapter sent the hand-off ``relay_key`` to the staff chat as ``message_id``."""
         self._core.forwarded(relay_key, message_id)

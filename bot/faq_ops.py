@@ -262,3 +262,4 @@ class FaqOperations:
             "change": json.dumps(change, ensure_ascii=False) if change else None,
         }  # fmt: skip
         return self._db.execute_write_fn(lambda d: d["faq_audit"].insert(row).last_pk).result(60)
+

@@ -2,14 +2,15 @@
 
 ``EnquiryLog`` implements the ``Recorder`` protocol (bot/recorder.py) the conversation core
 calls for every channel. Each method builds the row in the caller's thread — user id
-pseudonymised (HMAC-SHA256 with ``CBEC_SECRET``), texts redacted (bot/redact.py) — and leaves it
-in a list. Every 50 ms a hand-over thread appends the rows recorded since to the spool file (one
-write) and gives them, as one write function, to the database's single writer thread. So the
-caller neither waits for SQLite nor does file I/O nor wakes another thread (each of which cost
-more than the rest of the recording, see benchmarks/log_overhead.py). A busy or locked database
-delays rows (the writer retries), it never drops them; ``close()`` hands over and waits for the
-last rows on shutdown; rows spooled but unwritten when the process died are replayed at the next
-start. What a hard kill can lose is the last 50 ms of rows not yet spooled.
+pseudonymised (HMAC-SHA256 with ``CBEC_SECRET``), texts redacted (bot/redact.py) — and submits it
+to the log's group commit (bot/log_durable.py): a flusher thread appends what was submitted to
+the spool file and syncs it (one write and one fdatasync per batch), then gives the batch, as one
+write function, to the database's single writer thread. The caller does no file I/O and never
+waits for SQLite; a channel awaits ``durable()`` before it sends the reply, so every enquiry
+answered is in the spool or the database, also after a ``kill -9``. A busy, locked or failing
+database, or a full disk under the spool, delays rows (kept in memory and retried, reported by
+``health()``), it never drops them; ``close()`` writes the last rows on shutdown; rows spooled
+but unwritten when the process died are replayed at the next start.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -31,11 +33,11 @@ from typing import Any
 import sqlite_utils
 
 from bot.db import Database
+from bot.log_durable import DurableQueue
 from bot.log_spool import Spool
 from bot.redact import redact, redact_value
 
 log = logging.getLogger(__name__)
-HAND_OVER_SECONDS = 0.05  # how often recorded rows are handed to the writer thread
 
 # A record is a list of operations applied in one transaction: (table, row, mode) with mode
 # "insert" (INSERT OR IGNORE: replays are harmless) or "upsert" (insert, or update the given
@@ -61,6 +63,7 @@ def _hmac_key(secret: str, channel: str, user_id: object) -> str:
     return hmac.new(secret.encode(), f"{channel}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
 
+@functools.cache  # a failed import is not cached by Python: asked per enquiry, it took a third of the CPU
 def _shared_pseudonymise() -> Callable[[str, str, object], str]:
     """The conversation core's helper (bot/pseudonym.py) when it is there, so every table agrees."""
     try:
@@ -179,14 +182,10 @@ class EnquiryLog:
         self._regions_lock = threading.Lock()
         self._pseudonymise = _shared_pseudonymise()
         self._keys: dict[tuple[str, str], str] = {}  # recent users' keys (bounded cache)
-        self._pending: list[list[Operation]] = []  # recorded, not yet spooled and handed to the writer
-        self._pending_lock = threading.Lock()
-        self._stop = threading.Event()
         self.spool = Spool(spool_dir or db.spool_dir)
         if replay:
             self._replay_orphans()
-        self._hand_over_thread = threading.Thread(target=self._run_hand_over, name="cbec-log-hand-over", daemon=True)
-        self._hand_over_thread.start()
+        self._queue = DurableQueue(db, self.spool, apply_records)
 
     # -- Recorder ---------------------------------------------------------------------------
     def enquiry(self, *, channel: str, user_id: str, region: str | None, text: str, reply: Any, latency_ms: float) -> str:
@@ -274,59 +273,42 @@ class EnquiryLog:
             return self._regions.get(user_key)
 
     def _submit(self, record: list[Operation]) -> None:
-        """Leave the record for the hand-over: the caller neither writes a file nor wakes a thread."""
-        with self._pending_lock:
-            self._pending.append(record)
-        if self._stop.is_set():  # closing or closed: no hand-over thread any more
-            self._hand_over()
+        """Hand the record to the group commit: the caller neither writes a file nor waits."""
+        self._queue.submit(record)
 
-    def _hand_over(self) -> None:
-        """Spool the pending records (one file write) and give them to the writer thread as one
-        write (one transaction)."""
-        with self._pending_lock:
-            records, self._pending = self._pending, []
-        if not records:
-            return
-        self.spool.append_many(records)
-        try:
-            future = self.db.execute_write_fn(lambda db: [apply_record(db, record) for record in records])
-        except RuntimeError:  # the database closed under us: the spool keeps the rows for the next start
-            log.warning("log rows arrived after the database closed; kept in the spool", extra={"rows": len(records)})
-            return
-        future.add_done_callback(lambda done: self.spool.written(len(records), done.exception() is None))
+    def durable(self) -> Future[None]:
+        """Resolves once every row recorded so far is in the synced spool or the database: what a
+        channel awaits before it sends a reply."""
+        return self._queue.durable()
 
-    def _run_hand_over(self) -> None:
-        while not self._stop.wait(HAND_OVER_SECONDS):
-            try:
-                self._hand_over()
-            except Exception:  # noqa: BLE001 - keep handing over; the spool still has the rows
-                log.exception("could not hand log rows to the writer")
+    def late_reply(self) -> None:
+        """A reply went out before its rows were durable (``DURABLE_WAIT`` passed): count it."""
+        self._queue.late_reply()
+
+    def health(self) -> dict[str, Any]:
+        """Problems writing the log (empty when all is well), rows not yet in the database, and
+        the failure counters."""
+        return self._queue.health()
 
     def flush(self, timeout: float = 30.0) -> None:
         """Write everything recorded so far (tests, shutdown, and before reading one's own rows)."""
-        self._hand_over()
-        self.db.flush(timeout)
+        self._queue.flush(timeout)
 
     def _replay_orphans(self) -> None:
         for path, records in self.spool.orphans():
-            futures = [self.db.execute_write_fn(lambda db, r=record: apply_record(db, r)) for record in records]
-            ok = all(future.exception() is None for future in futures)
+            ok = True
+            for start in range(0, len(records), 500):  # one transaction per 500 rows
+                chunk = records[start : start + 500]
+                if self.db.execute_write_fn(lambda db, c=chunk: apply_records(db, c)).exception() is not None:
+                    futures = [self.db.execute_write_fn(lambda db, r=record: apply_record(db, r)) for record in chunk]
+                    ok = ok and all(future.exception() is None for future in futures)
             self.spool.release(path, replayed=ok)
             log.info("replayed spooled log rows", extra={"rows": len(records), "spool": str(path), "ok": ok})
 
     def close(self, timeout: float = 60.0) -> None:
-        """Hand the last rows to the writer and wait for them, then forget the spool file.
-        Call before ``Database.close()``; rows it cannot write stay in the spool for the next start."""
-        if self._stop.is_set():
-            return
-        self._stop.set()
-        self._hand_over_thread.join(timeout)
-        try:
-            self.flush(timeout)
-        except RuntimeError:  # the database is closed already
-            pass
-        except Exception:  # noqa: BLE001 - the spool keeps what was not written
-            log.exception("could not write the last log rows; they stay in the spool")
+        """Write the last rows and wait for them, then forget the spool file. Call before
+        ``Database.close()``; rows it cannot write stay in the spool for the next start."""
+        self._queue.close(timeout)
         self.spool.close()
 
 
@@ -339,6 +321,12 @@ def _cell(column: str, value: Any) -> Any:
     if isinstance(value, list | dict):
         return _json(value)
     return value
+
+
+def apply_records(db: sqlite_utils.Database, records: list[list[Operation]]) -> None:
+    """Apply a batch of records (one transaction on the writer thread)."""
+    for record in records:
+        apply_record(db, record)
 
 
 def apply_record(db: sqlite_utils.Database, record: list[Operation]) -> None:

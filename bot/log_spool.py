@@ -1,9 +1,9 @@
 """An append-only file of log rows queued but not yet written, replayed at the next start.
 
 The enquiry log appends the records it hands to the database writer here (one JSON line each,
-written to the OS before the write is queued), and empties the file whenever the writer has
-caught up. If the process dies
-with rows still in the queue (killed, power cut after the OS wrote the page), the next process
+appended and synced to the disk before a reply that depends on them is sent, see
+bot/log_durable.py), and empties the file whenever the writer has caught up. If the process dies
+with rows still in the queue (killed, power cut), the next process
 finds the file and writes them; the writes are idempotent (``INSERT OR IGNORE`` on uuid keys),
 so replaying a row that did reach the database is harmless.
 
@@ -14,6 +14,7 @@ is gone and is safe to replay.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import logging
@@ -36,6 +37,7 @@ class Spool:
         fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         self._lock = threading.Lock()
         self._pending = 0
+        self._size = 0  # bytes of whole lines in the file
         self._clean = True  # False once a write failed: keep the file for the next start
         self._held: dict[Path, IO[str]] = {}
 
@@ -43,13 +45,25 @@ class Spool:
     def append(self, record: Any) -> None:
         self.append_many([record])
 
-    def append_many(self, records: list[Any]) -> None:
-        """Append records, one JSON line each, in one unbuffered write (in the OS once this returns)."""
-        data = "".join(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n" for record in records)
+    def append_many(self, records: list[Any], sync: bool = False) -> None:
+        """Append records, one JSON line each, in one unbuffered write (in the OS once this returns;
+        on the disk too with ``sync``). A write that fails (disk full) raises OSError and leaves
+        the file as it was: a line cut short would also spoil the line appended after it."""
+        data = "".join(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n" for record in records).encode()
         with self._lock:
             if self._fd is None:
-                return
-            os.write(self._fd, data.encode())
+                raise OSError("the spool is closed")
+            try:
+                written = os.write(self._fd, data)
+                if written != len(data):
+                    raise OSError(28, "No space left on device (short write)")
+                if sync:
+                    os.fdatasync(self._fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self._size)
+                raise
+            self._size += len(data)
             self._pending += len(records)
 
     def written(self, count: int = 1, ok: bool = True) -> None:
@@ -59,6 +73,7 @@ class Spool:
             self._clean = self._clean and ok
             if self._pending == 0 and self._clean and self._fd is not None:
                 os.ftruncate(self._fd, 0)
+                self._size = 0
 
     @property
     def pending(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 
@@ -47,8 +48,34 @@ class Metrics:
         self.open_handoffs.set_function(open_handoffs)
         self.oldest_handoff.set_function(oldest_handoff)
 
+    def track_log(self, health: Callable[[], dict]) -> None:
+        """The enquiry log's write failures, rows not yet in the database and degraded state
+        (bot/log_durable.py), read at scrape time."""
+        self.registry.register(_LogCollector(health))
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _LogCollector:
+    def __init__(self, health: Callable[[], dict]) -> None:
+        self._health = health
+
+    def collect(self):
+        health = self._health()
+        failures = CounterMetricFamily(
+            "cbec_log_write_failures", "Failed writes of enquiry log rows (kept in memory and retried), by target", labels=["target"]
+        )
+        failures.add_metric(["spool"], health["spool_failures"])
+        failures.add_metric(["database"], health["database_failures"])
+        yield failures
+        yield CounterMetricFamily(
+            "cbec_log_replies_before_durable", "Replies sent before their log rows were in the spool or the database",
+            value=health.get("late_replies", 0),
+        )
+        yield GaugeMetricFamily("cbec_log_unwritten_rows", "Enquiry log rows not yet in the database", value=health["unwritten"])
+        yield GaugeMetricFamily("cbec_log_degraded", "1 while log writes fail or wait for a lock (see /healthz)",
+                                value=1 if health["problems"] else 0)  # fmt: skip
 
 
 class MeteredRecorder:

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     spool_dir: Path | None = Field(
         None, description="Folder for log rows not yet written; default: beside the SQLite file, var/postgres.spool for PostgreSQL."
     )
+    workers: int = Field(
+        1, ge=1, le=16, description="Worker processes `cbec-bot serve` runs (uvicorn workers); more than 1 needs Telegram and WeChat off."
+    )
     secret: SecretStr = Field(
         SecretStr("change-me-in-production"),
         description="Key for pseudonymising user ids (HMAC) and signing staff sessions.",

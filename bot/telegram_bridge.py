@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.conversation import InboundEvent, OutMessage
+from bot.log_durable import until_durable
 from bot.telegram_common import SLOW_DOWN, FloodControl, SharedFloodControl, escape, keyboard_rows, split_text
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ class Bridge:
             await self.deliver(OutMessage(SLOW_DOWN), event.chat_id)
             return
         replies = await asyncio.to_thread(self.conversation.handle, event)
+        durable = getattr(self.conversation, "durable", None)
+        if durable is not None:  # the enquiry is in the spool or the database before it is answered
+            await until_durable(getattr(self.conversation, "recorder", None), durable())
         for reply in replies:
             await self.deliver(reply, event.chat_id)
 

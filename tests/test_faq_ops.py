@@ -183,3 +183,4 @@ def test_metrics_count_enquiries_by_kind_and_channel(dashboard) -> None:
     ), text
     assert 'cbec_handling_seconds_count{channel="web"} 1.0' in text
     assert "cbec_log_queue_depth" in text and "cbec_open_handoffs" in text
+

@@ -47,7 +47,7 @@ BUTTONS: dict[str, Handler] = {
     "sub": subscribe.on_button,
     "cmd": lambda turn, name: COMMANDS.get(name, menu.show_menu)(turn, ""),
 }
-LOCKS = 64
+LOCKS = 1024
 
 
 def unknown_command(turn: Turn, _: str) -> list[OutMessage]:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -42,11 +44,12 @@ from bot.web.auth import (
     StaffDirectory,
     login_throttle,
 )
-from bot.web.chat import ChatHandler, ChatLimits
+from bot.web.chat import CHAT_THREADS, ChatHandler, ChatLimits
 from bot.web.guard import BodyLimit, validation_error
 from bot.web.outbox import Outbox
 from bot.web.runtime import build_chat, build_wechat, run_telegram
 from bot.web.sql import guarded, staff_sql_app
+from intents.respond import get_responder
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -74,6 +77,9 @@ class WebState:
     faq_ops: FaqOperations | None = None
     subscriptions: Any = None  # bot/subscriptions.py Subscriptions
     chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
+    # The chat's own threads: few, so that answering threads do not fight over the GIL, and apart
+    # from the dashboard's. Made in the lifespan, inside the event loop that uses it.
+    chat_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(CHAT_THREADS))
 
     async def forward(self, message: Any) -> None:
         """A message the web chat produced for another chat (the staff group): hand it to Telegram."""
@@ -117,7 +123,8 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             throttle=login_throttle(database),
         )
         if chat is None:
-            state.log = EnquiryLog(database, settings.secret.get_secret_value())
+            state.log = EnquiryLog(database, settings.secret.get_secret_value(), spool_dir=settings.spool_dir)
+            state.metrics.track_log(state.log.health)
             recorder = MeteredRecorder(state.log, state.metrics)
             state.chat = build_chat(settings, database, recorder)
             state.telegram = await run_telegram(settings, database, recorder, state.outbox)
@@ -133,6 +140,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         )
         app.state.web = state
         sql_app.asgi = staff_sql_app(database)
+        await run_in_threadpool(get_responder)  # built now, not on the first enquiry (each worker has its own)
         couriers = []
         if chat is None:  # the real server: Telegram deliveries, the staff chat, idle tickets, digests
             couriers.append(asyncio.create_task(ticket_delivery.run(settings, database, lambda: getattr(state.telegram, "send", None))))
@@ -191,34 +199,72 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
 
+    health_threads = anyio.CapacityLimiter(2)  # its own threads: answers while the chat's are all busy
+
     @app.get("/healthz", include_in_schema=False)
-    def healthz(request: Request) -> JSONResponse:
+    async def healthz(request: Request) -> JSONResponse:
         web: WebState = request.app.state.web
         try:
-            web.db.query("SELECT 1")
+            await anyio.to_thread.run_sync(web.db.query, "SELECT 1", limiter=health_threads)
         except Exception as error:  # noqa: BLE001 - reported as unhealthy
             return JSONResponse({"status": "error", "error": type(error).__name__}, status_code=503)
-        from intents.respond import get_responder
-
+        # Degraded (the log's spool or database writes failing or waiting for a lock) is still 200:
+        # the server answers and keeps every row in memory; a restart would not help, and would
+        # lose what is not yet in the spool. /metrics has cbec_log_degraded for alerts.
+        log_health = web.log.health() if web.log is not None else {"problems": []}
+        status = "degraded" if log_health["problems"] else "ok"
         # faq_version: replicas behind one address must all show the same one (bot/faq_sync.py)
-        return JSONResponse({"status": "ok", "log_queue": web.db.queue_depth, "faq_version": get_responder().faq.version})
+        return JSONResponse({"status": status, "log_queue": web.db.queue_depth, "log": log_health,
+                             "faq_version": get_responder().faq.version})  # fmt: skip
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics(request: Request) -> Response:
+    async def metrics(request: Request) -> Response:
         web: WebState = request.app.state.web
-        return Response(web.metrics.render(), media_type=web.metrics.content_type)
+        body = await anyio.to_thread.run_sync(web.metrics.render, limiter=health_threads)
+        return Response(body, media_type=web.metrics.content_type)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("x-content-type-options", "nosniff")
-        response.headers.setdefault("referrer-policy", "same-origin")
-        response.headers.setdefault("x-frame-options", "DENY")
-        if not request.url.path.startswith("/staff/sql"):  # Datasette brings its own inline scripts
-            response.headers.setdefault("content-security-policy", PAGE_POLICY)
-        return response
-
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process when `cbec-bot serve` runs several (CBEC_WORKERS)."""
+    from bot.jsonlog import configure_logging
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+class SecurityHeaders:
+    """Headers every response gets unless it set them itself. Pure ASGI: Starlette's
+    ``@app.middleware("http")`` runs each request through extra tasks and streams, which cost
+    as much as a quarter of the web chat's time under load."""
+
+    HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"), (b"x-frame-options", b"DENY"))
+    POLICY = (b"content-security-policy", PAGE_POLICY.encode())
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self.HEADERS
+        if not scope.get("path", "").startswith("/staff/sql"):  # Datasette brings its own inline scripts
+            extra = (*extra, self.POLICY)
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or ())
+                present = {name.lower() for name, _ in headers}
+                headers.extend(header for header in extra if header[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class _SqlApp:

@@ -34,6 +34,7 @@ from wechatpy.utils import check_signature
 
 from bot.conversation import InboundEvent, OutMessage
 from bot.log import pseudonymise
+from bot.log_durable import until_durable
 from bot.telegram_common import SLOW_DOWN, FloodControl, split_text, tidy
 from bot.wechat import CHANNEL
 from bot.wechat.replies import ReplyStore
@@ -183,6 +184,9 @@ class WeChatChannel:
         verdict = self.flood.check(event.user_id)
         if verdict == "ok":
             replies = await run_in_threadpool(self.conversation.handle, event)
+            durable = getattr(self.conversation, "durable", None)
+            if durable is not None:  # the enquiry is in the spool or the database before it is answered
+                await until_durable(getattr(self.conversation, "recorder", None), durable())
         else:
             replies = [OutMessage(SLOW_DOWN)] if verdict == "warn" else []
         for reply in replies:
