@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/broadcast.py [--subscribers 500] [--every 100] [--rate 25]
 
-The real aiogram runtime and the real digest broadcast (bot/digest_delivery.py) against the
+The real aiogram runtime and the real digest broadcast (bot/channels/digest_delivery.py) against the
 local fake Bot API (tests/fake_bot_api.py), which refuses more than 30 sendMessage a second with
 a 429 (retry_after 1) like Telegram, and answers every ``--every``-th call with a 429 anyway.
 Prints delivered, lost, sent twice, elapsed seconds, mean and busiest-second rates, 429s.
@@ -26,10 +26,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 async def run(subscribers: int, every: int, rate: float) -> None:
     from telegram_harness import running
 
-    from bot.digest_delivery import broadcast
-    from bot.log import pseudonymise
-    from bot.policy_changes import detect
-    from bot.subscriptions import Subscriptions
+    from bot.channels.digest_delivery import broadcast
+    from bot.conversation.subscriptions import Subscriptions
+    from bot.records.enquiry_log import pseudonymise
+    from bot.records.policy_changes import detect
     from policy_faq.faq import load_faq
 
     intents = [item.intent for item in load_faq().intents]

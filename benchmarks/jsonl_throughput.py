@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def run(path: Path | None, workers: int) -> float:
-    command = [sys.executable, "-c", "from bot.cli import main; main()", "ask", "--jsonl", "--workers", str(workers)]
+    command = [sys.executable, "-c", "from bot.cli.commands import main; main()", "ask", "--jsonl", "--workers", str(workers)]
     started = time.perf_counter()
     with open(path or os.devnull, "rb") as stdin:
         subprocess.run(command, stdin=stdin, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)

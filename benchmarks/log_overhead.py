@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/log_overhead.py [--rounds 7] [--enquiries 400]
 
 Handling one enquiry is the conversation core's ``Conversation.handle(event)`` for the ``web``
-channel when bot/conversation.py is there, otherwise ``Responder.respond(text)`` followed by the
+channel when bot/conversation/messages.py is there, otherwise ``Responder.respond(text)`` followed by the
 recorder call the core makes. It is timed with ``NullRecorder`` (no log) and with
 ``EnquiryLog`` on a fresh SQLite file (redaction, HMAC, spool line, queue; the writer thread
 inserts concurrently). The handling functions alternate enquiry by enquiry, so that other load
@@ -50,8 +50,9 @@ def enquiries(count: int) -> list[str]:
 
 def make_handler(recorder) -> tuple[str, Callable[[int, str], object]]:
     """(what is timed, handle(n, text))."""
-    if importlib.util.find_spec("bot.conversation") is not None:
-        from bot.conversation import Conversation, InboundEvent
+    if importlib.util.find_spec("bot.conversation.messages") is not None:
+        from bot.conversation.core import Conversation
+        from bot.conversation.messages import InboundEvent
         from bot.settings import load_settings
 
         core = Conversation(settings=load_settings(), db=_STATE_DB, recorder=recorder)
@@ -60,7 +61,7 @@ def make_handler(recorder) -> tuple[str, Callable[[int, str], object]]:
             user = f"bench{n % 50}"
             return core.handle(InboundEvent(channel="web", user_id=user, chat_id=user, text=text))
 
-        return "Conversation.handle (bot/conversation.py)", handle_event
+        return "Conversation.handle (bot/conversation/messages.py)", handle_event
 
     from intents.respond import get_responder
 
@@ -75,7 +76,7 @@ def make_handler(recorder) -> tuple[str, Callable[[int, str], object]]:
         )  # fmt: skip
         return reply
 
-    return "Responder.respond + recorder.enquiry (no bot/conversation.py yet)", handle_reply
+    return "Responder.respond + recorder.enquiry (no bot/conversation/messages.py yet)", handle_reply
 
 
 _STATE_DB = None
@@ -114,9 +115,9 @@ def main() -> int:
     parser.add_argument("--gap-ms", type=float, default=2.0, help="time between enquiries in the paced runs")
     args = parser.parse_args()
 
-    from bot.db import Database
-    from bot.log import EnquiryLog
-    from bot.recorder import NullRecorder
+    from bot.records.enquiry_log import EnquiryLog
+    from bot.records.recorder import NullRecorder
+    from bot.storage.sqlite import Database
 
     texts = enquiries(args.enquiries)
     with tempfile.TemporaryDirectory() as tmp:

@@ -31,7 +31,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-SERVE = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())", "serve"]
+SERVE = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())", "serve"]
 LOAD_ENV = {"CBEC_WEB_CLIENT_LIMIT": "0", "CBEC_FLOOD_LIMIT": "1000000", "CBEC_LOG_LEVEL": "WARNING",
             "CBEC_SECRET": "replica-load-benchmark-secret-of-32-bytes-or-more"}  # fmt: skip
 
@@ -106,10 +106,10 @@ async def load(urls: list[str], sessions: int, seconds: float, texts: list[str],
 
 
 def is_enquiry(text: str) -> bool:
-    """Whether the conversation logs ``text`` as an enquiry (bot/flows/guard.py answers some inputs
+    """Whether the conversation logs ``text`` as an enquiry (bot/conversation/guard.py answers some inputs
     without a row): only those are sent, so every reply must have its row."""
-    from bot.conversation import InboundEvent
-    from bot.flows import guard
+    from bot.conversation import guard
+    from bot.conversation.messages import InboundEvent
     from intents.personal import clean
 
     return not text.startswith("/") and guard.problem(InboundEvent("web", "u", "u", text=clean(text))) is None

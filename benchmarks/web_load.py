@@ -80,7 +80,7 @@ def free_port() -> int:
 
 def serve_command() -> list[str]:
     """`cbec-bot serve` on this checkout's code."""
-    return [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())", "serve"]
+    return [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())", "serve"]
 
 
 @dataclass
@@ -297,8 +297,8 @@ class Background:
 # -- what reached the log --------------------------------------------------------------------
 def expected_text(text: str) -> str:
     """The text as the log keeps it (invisible characters and personal data out, trimmed)."""
-    from bot.flows.guard import clean as strip_markup
-    from bot.redact import redact
+    from bot.conversation.guard import clean as strip_markup
+    from bot.records.redact import redact
     from intents.personal import clean
 
     return redact(strip_markup(clean(text)))
@@ -307,9 +307,9 @@ def expected_text(text: str) -> str:
 @functools.cache
 def is_enquiry(text: str) -> bool:
     """Whether the conversation logs ``text`` as an enquiry (「？？？」 or markup only get a polite
-    reply from bot/flows/guard.py and no row)."""
-    from bot.conversation import InboundEvent
-    from bot.flows import guard
+    reply from bot/conversation/guard.py and no row)."""
+    from bot.conversation import guard
+    from bot.conversation.messages import InboundEvent
     from intents.personal import clean
 
     return not text.startswith("/") and guard.problem(InboundEvent("web", "u", "u", text=clean(text))) is None
@@ -317,7 +317,7 @@ def is_enquiry(text: str) -> bool:
 
 def missing_rows(db: Path, answered: list[tuple[str, str]], secret: str = SECRET) -> int:
     """How many of the answered (session, text) enquiries have no enquiry row."""
-    from bot.log import pseudonymise
+    from bot.records.enquiry_log import pseudonymise
 
     wanted = collections.Counter(
         (pseudonymise(secret, "web", session), expected_text(text)) for session, text in answered if is_enquiry(text)
@@ -340,8 +340,8 @@ def phones_in(path: Path, phones: set[str]) -> int:
 
 def replay_spool(db: Path) -> None:
     """What the next start of the server does first: write the rows a dead process left in the spool."""
-    from bot.db import Database
-    from bot.log import EnquiryLog
+    from bot.records.enquiry_log import EnquiryLog
+    from bot.storage.sqlite import Database
 
     database = Database(db)
     log = EnquiryLog(database, SECRET)

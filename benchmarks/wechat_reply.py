@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fake_wechat import AES_KEY, APPID, SECRET, TOKEN, FakeWeChat, free_port  # noqa: E402
 
 SECRET_KEY = "benchmark-secret"
-CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
+CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -95,7 +95,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         process.terminate()
         await asyncio.to_thread(process.wait, 30)
         await fake.stop()
-    from bot.log import pseudonymise
+    from bot.records.enquiry_log import pseudonymise
 
     with sqlite3.connect(workdir / "cbec.db") as db:
         rows = dict(db.execute("SELECT user_key, COUNT(*) FROM enquiries GROUP BY user_key").fetchall())

@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Level of the JSON logs.")
     handoff_hours: str | None = Field(
         None,
-        description="Staff working hours for hand-offs, `DAYS HH:MM-HH:MM [ZONE]` (bot/service_hours.py), "
+        description="Staff working hours for hand-offs, `DAYS HH:MM-HH:MM [ZONE]` (bot/conversation/service_hours.py), "
         "e.g. `mon-fri 09:00-17:00 Asia/Shanghai`; empty: no answer time is promised.",
     )
     handoff_contact: str | None = Field(
@@ -108,14 +108,14 @@ class Settings(BaseSettings):
     @classmethod
     def _hours(cls, value: str | None) -> str | None:
         if value is not None:
-            from bot.service_hours import parse_hours
+            from bot.conversation.service_hours import parse_hours
 
             parse_hours(value)  # raises ValueError saying what is wrong
         return value
 
     @property
     def service_hours(self):
-        from bot.service_hours import parse_hours
+        from bot.conversation.service_hours import parse_hours
 
         return parse_hours(self.handoff_hours) if self.handoff_hours else None
 

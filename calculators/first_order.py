@@ -87,7 +87,7 @@ def _order_dict(number: int, order: OrderCompensation) -> dict:
         "item": "first-order",
         "order": number,
         "base": json_number(order.amount),
-        "claimed": json_number(order.amount),  # the name bot/log.py records the base under
+        "claimed": json_number(order.amount),  # the name bot/records/enquiry_log.py records the base under
         "rate": float(ITEM.rate or 0),
         "cap": json_number(ITEM.per_order_cap),
         "raw": json_number(order.raw if granted is not None else None),

@@ -44,7 +44,7 @@ class ItemEstimate:
             "source": item.source,
             "claimant": item.claimant,
             "base": json_number(self.base),
-            "claimed": json_number(self.base),  # the name bot/log.py records the base under
+            "claimed": json_number(self.base),  # the name bot/records/enquiry_log.py records the base under
             "base_counts": item.base,
             "base_excludes": item.excludes,
             "events": self.events,

@@ -35,7 +35,7 @@ QUESTIONS = [
     ("04-no-invoice", "无票免税怎么办"),
     ("05-yingkou", "营口综试区有什么政策"),
 ]
-SERVE = "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"
+SERVE = "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"
 
 
 def free_port() -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.conversation import Button, InboundEvent, OutMessage, build_conversation
-from bot.log import EnquiryLog
+from bot.conversation.core import build_conversation
+from bot.conversation.messages import Button, InboundEvent, OutMessage
+from bot.records.enquiry_log import EnquiryLog
 from bot.settings import load_settings
 from bot.storage import open_database
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.db import Database
-from bot.log import apply_record
+from bot.records.enquiry_log import apply_record
+from bot.storage.sqlite import Database
 
 # intent ids of the packaged FAQ (titles and topics come from it)
 WAREHOUSE = "gxq-overseas-warehouse-subsidy"

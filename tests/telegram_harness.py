@@ -10,12 +10,12 @@ from typing import Any
 
 from fake_bot_api import TOKEN, FakeBotApi
 
-from bot.db import Database
-from bot.log import EnquiryLog
+from bot.channels.telegram.base import RetryPolicy
+from bot.channels.telegram.runtime import TelegramBot, start
+from bot.channels.web.outbox import Outbox
+from bot.records.enquiry_log import EnquiryLog
 from bot.settings import load_settings
-from bot.telegram_common import RetryPolicy
-from bot.telegram_runtime import TelegramBot, start
-from bot.web.outbox import Outbox
+from bot.storage.sqlite import Database
 
 STAFF_CHAT = -1001234
 STAFF_USER = 42

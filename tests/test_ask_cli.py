@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.commands import main
 from intents.respond import Responder, swap_responder
 from policy_faq.faq import load_faq
 
@@ -89,7 +89,7 @@ def test_jsonl_flushes_each_line() -> None:
     """A reply comes back before stdin is closed: one JSON line per enquiry, flushed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CBEC_")} | {"CBEC_SECRET": "test-secret"}
     with subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "ask", "--jsonl"],
+        [sys.executable, "-c", "from bot.cli.commands import main; main()", "ask", "--jsonl"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, env=env, text=True, encoding="utf-8",
     ) as process:
         process.stdin.write("海外仓补贴多少\n")

@@ -18,7 +18,7 @@ from test_browser_web import (
     stop_serve,
 )
 
-from bot.db import Database
+from bot.storage.sqlite import Database
 
 pytestmark = [
     pytest.mark.browser,

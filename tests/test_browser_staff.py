@@ -15,8 +15,8 @@ import pytest
 from report_seed import WAREHOUSE, seed
 from test_browser_web import CBEC_BOT, CHROMIUM, local_only, serve_env, shot, start_serve, stop_serve
 
-from bot import tickets
-from bot.db import Database
+from bot.records import tickets
+from bot.storage.sqlite import Database
 from policy_faq.faq import FAQ_DIR
 
 pytestmark = [

@@ -43,7 +43,7 @@ def free_port() -> int:
 
 
 # `cbec-bot`, run on this checkout's code and static files (the installed script may run another's)
-CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
+CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 
 
 def serve_env() -> dict[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # the `cbec-bot` entry point, run on this checkout's code (the installed script may be another's)
-CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
+CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 
 
 def run_chat(tmp_path: Path, lines: list[str], *extra: str) -> subprocess.CompletedProcess[str]:
@@ -104,8 +104,8 @@ def _tickets(path: Path) -> list:
 
 
 def test_the_terminal_keeps_lines_and_bullets_and_drops_control_characters() -> None:
-    from bot.cli_chat import render
-    from bot.conversation import Button, OutMessage
+    from bot.cli.chat import render
+    from bot.conversation.messages import Button, OutMessage
 
     text = "有：按50%支持，每年最高50万元（征求意见稿，可能调整）。  \r\n• 对象：高新区企业。\n• 您问的是\x1b[2J「<b>补贴</b>」\n\n依据：第5条"
     related = (Button("高新区首单滞销风险补偿", "i:gxq-first-order"),)

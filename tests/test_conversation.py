@@ -8,7 +8,7 @@ import re
 import pytest
 from conversation_driver import Chat
 
-from bot.conversation import Button, InboundEvent, OutMessage
+from bot.conversation.messages import Button, InboundEvent, OutMessage
 
 RAW_ID = re.compile(r"[a-z]+(?:-[a-z]+)*-\d{4}:[\w.]+")  # dalian-gxq-2026:5, a clause id
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conversation_driver import Chat
 
-from bot.conversation import Conversation
+from bot.conversation.core import Conversation
 
 
 def test_one_item_to_the_figure(chat: Chat) -> None:

@@ -59,7 +59,7 @@ def test_no_place_buttons_once_a_region_is_chosen(chat: Chat) -> None:
 def test_the_context_expires_after_thirty_idle_minutes(tmp_path: Path) -> None:
     clock = [datetime(2026, 11, 30, 9, 0, tzinfo=UTC)]
     chat = Chat(tmp_path / "cbec.db")
-    chat.conversation._core.services.now = lambda: clock[0]
+    chat.conversation.services.now = lambda: clock[0]
     try:
         chat.say("高新区海外仓补贴怎么算")
         clock[0] += timedelta(minutes=10)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conversation_driver import STAFF_CHAT, STAFF_USER, Chat
 
-from bot import tickets
-from bot.conversation import InboundEvent
+from bot.conversation.messages import InboundEvent
+from bot.records import tickets
 
 
 def test_without_a_staff_chat_the_handoff_is_a_ticket_and_promises_only_what_is_true(db_target) -> None:
@@ -127,7 +127,7 @@ def test_staff_commands_only_for_configured_staff_in_the_staff_chat(db_target) -
 def test_additions_go_to_the_staff_only_while_the_handoff_is_open(db_target) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from bot.conversation import Conversation
+    from bot.conversation.core import Conversation
 
     now = [datetime(2026, 11, 23, 9, 0, tzinfo=UTC)]
     chat = Chat(db_target, staff_chat_id=STAFF_CHAT)

@@ -10,7 +10,7 @@ from conversation_driver import Chat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.conversation import InboundEvent
+from bot.conversation.messages import InboundEvent
 
 
 @pytest.mark.parametrize("kind", ["sticker", "photo", "voice", "document", "location", "other"])

@@ -9,10 +9,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.db import Database
-from bot.db_ops import purge
-from bot.log import EnquiryLog
+from bot.records.enquiry_log import EnquiryLog
 from bot.storage import open_database
+from bot.storage.maintenance import purge
+from bot.storage.sqlite import Database
 from intents.respond import get_responder
 
 CLI = [str(Path(sys.executable).with_name("cbec-bot"))]

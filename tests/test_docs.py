@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 
-from bot.cli import main
+from bot.cli.commands import main
 from bot.settings import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.commands import main
 from intents.evaluate import BM25Baseline, FuzzBaseline, Item, Outcome, evaluate, load_dev_set, render, score
 from policy_faq.faq import load_faq
 

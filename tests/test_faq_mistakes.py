@@ -10,7 +10,7 @@ from pathlib import Path
 
 from test_faq_ops import ORIGIN, _login, dashboard, faq_copy  # noqa: F401 - fixtures
 
-from bot.db import Database
+from bot.storage.sqlite import Database
 from intents.respond import get_responder
 
 WAREHOUSE = "gxq-overseas-warehouse-subsidy"

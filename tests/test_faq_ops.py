@@ -12,13 +12,13 @@ import pytest
 import yaml
 from test_web import TestClient
 
-from bot.db import Database
-from bot.faq_ops import FaqOperations
+from bot.channels.web.app import create_app
+from bot.channels.web.operator import reload_token
+from bot.channels.web.passwords import hash_password
+from bot.ops.faq_ops import FaqOperations
 from bot.settings import load_settings
 from bot.storage import open_database
-from bot.web.app import create_app
-from bot.web.operator import reload_token
-from bot.web.passwords import hash_password
+from bot.storage.sqlite import Database
 from intents.reload import reload_faq
 from intents.respond import get_responder, use_faq_dir
 from policy_faq.faq import FAQ_DIR

@@ -17,14 +17,14 @@ from click.testing import CliRunner
 from conversation_driver import Chat
 from test_web import PASSWORD, TestClient, login
 
-from bot import tickets
-from bot.cli import main
-from bot.flows.handoff import when_answered
-from bot.service_hours import parse_hours
+from bot.channels.web.app import create_app
+from bot.channels.web.passwords import hash_password
+from bot.cli.commands import main
+from bot.conversation.flows.handoff import when_answered
+from bot.conversation.service_hours import parse_hours
+from bot.records import tickets
 from bot.settings import SettingsError, load_settings
 from bot.storage import open_database
-from bot.web.app import create_app
-from bot.web.passwords import hash_password
 from policy_faq.typography import offences
 
 PHONE = "13912345678"
@@ -156,7 +156,7 @@ def test_bad_working_hours_stop_the_program_with_a_clear_line(value: str, says: 
 
 
 def test_outside_working_hours_the_ticket_is_taken_and_the_day_is_named(tmp_path: Path) -> None:
-    from bot.conversation import Conversation
+    from bot.conversation.core import Conversation
 
     chat = Chat(tmp_path / "cbec.db", handoff_hours="mon-fri 09:00-17:00 Asia/Shanghai")
     try:

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.db import Database
-from bot.web.passwords import hash_password
+from bot.channels.web.passwords import hash_password
+from bot.storage.sqlite import Database
 
 CLI = str(Path(sys.executable).with_name("cbec-bot"))
 ROOT = Path(__file__).resolve().parents[1]

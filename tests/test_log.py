@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
-from bot.log import EnquiryLog, pseudonymise
-from bot.recorder import Recorder
+from bot.records.enquiry_log import EnquiryLog, pseudonymise
+from bot.records.recorder import Recorder
 from bot.storage import open_database
+from bot.storage.sqlite import Database
 
 
 @dataclass(frozen=True)
@@ -202,9 +202,9 @@ def test_spool_of_a_live_process_is_left_alone(tmp_path: Path) -> None:
 
 CHILD = """
 import sys, time
-from bot.db import Database
+from bot.storage.sqlite import Database
 from bot.storage import open_database
-from bot.log import EnquiryLog
+from bot.records.enquiry_log import EnquiryLog
 db = Database(sys.argv[1])
 log = EnquiryLog(db, "k")
 for n in range(20):

@@ -1,4 +1,4 @@
-"""The enquiry log's group commit (bot/log_durable.py): a row is durable (synced spool or committed)
+"""The enquiry log's group commit (bot/records/durable.py): a row is durable (synced spool or committed)
 before ``durable()`` resolves, and a failing spool or database never drops a row (issue 15, D1
 and D9). Failures are real: the spool's file descriptor is /dev/full (ENOSPC on every write), and
 the database refuses rows through a trigger, as a broken disk or a bad migration would."""
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
-from bot.log import EnquiryLog
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
+from bot.records.enquiry_log import EnquiryLog
+from bot.storage.sqlite import Database
 
 DEV_FULL = Path("/dev/full")
 REFUSE = "CREATE TRIGGER refuse BEFORE INSERT ON enquiries BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
@@ -115,7 +115,7 @@ def test_metrics_count_the_failures(log: EnquiryLog) -> None:
 @pytest.mark.skipif(not DEV_FULL.exists(), reason="no /dev/full")
 def test_a_short_spool_write_leaves_no_broken_line(tmp_path: Path) -> None:
     """A write cut short by a full disk is taken back, so the next record's line stays whole."""
-    from bot.log_spool import Spool
+    from bot.records.spool import Spool
 
     spool = Spool(tmp_path / "spool")
     spool.append_many([{"n": 1}], sync=True)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot import tickets
-from bot.db import Database
-from bot.log import EnquiryLog
-from bot.log_stats import today_in_china
+from bot.conversation.flows.staff import parse_days, staff_reply
+from bot.records import tickets
+from bot.records.enquiry_log import EnquiryLog
+from bot.records.stats import today_in_china
 from bot.settings import load_settings
-from bot.staff_commands import parse_days, staff_reply
+from bot.storage.sqlite import Database
 
 STAFF, STRANGER, STAFF_CHAT = 111, 999, -100123
 

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from bot import log_stats as stats
-from bot.db import Database
-from bot.log import apply_record
+from bot.records import stats as stats
+from bot.records.enquiry_log import apply_record
 from bot.storage import open_database
+from bot.storage.sqlite import Database
 
 TODAY = date(2026, 11, 22)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from conversation_driver import Chat
 from test_browser_web import CBEC_BOT, serve_env
 
-from bot import tickets
-from bot.faq_ops import FaqOperations
+from bot.ops.faq_ops import FaqOperations
+from bot.records import tickets
 from bot.storage import open_database
 from intents.reload import ReloadOutcome
 

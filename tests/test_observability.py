@@ -6,8 +6,8 @@ import io
 import json
 import logging
 
-from bot.jsonlog import configure_logging
-from bot.metrics import Metrics
+from bot.ops.jsonlog import configure_logging
+from bot.ops.metrics import Metrics
 
 
 def test_metrics_count_enquiries_by_kind_and_channel() -> None:

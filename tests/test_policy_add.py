@@ -16,13 +16,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.commands import main
 from policy_faq.corpus import documents_by_id, load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "policy_faq" / "documents"
 SHARED = Path("/work/shared/policies")
-CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
+CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 STATUS = {"in_force": "in-force", "draft": "draft", "historical": "historical"}
 SEEDS = [meta for meta in yaml.safe_load((DOCS / "documents.yaml").read_text(encoding="utf-8")) if meta.get("kind") != "national"]
 

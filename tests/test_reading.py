@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from conversation_driver import Chat
 
-from bot.conversation import InboundEvent
-from bot.flows.reading import SCREEN_CHARS, SCREEN_LINES, split_for_phone
+from bot.conversation.messages import InboundEvent
+from bot.conversation.reading import SCREEN_CHARS, SCREEN_LINES, split_for_phone
 from intents.respond import get_responder
 from policy_faq.citation import document_label, original_text, source_line
 from policy_faq.typography import fullwidth, offences

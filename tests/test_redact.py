@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.redact import BANK_CARD, CREDIT_CODE, EMAIL, ID_CARD, PHONE, redact, redact_value
+from bot.records.redact import BANK_CARD, CREDIT_CODE, EMAIL, ID_CARD, PHONE, redact, redact_value
 
 
 @pytest.mark.parametrize(

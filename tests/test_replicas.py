@@ -22,13 +22,13 @@ import httpx
 import pytest
 from fake_bot_api import TOKEN, FakeBotApi
 
+from bot.channels.telegram.webhook import SECRET_HEADER
+from bot.channels.web.passwords import hash_password
 from bot.storage import open_database
-from bot.telegram_webhook import SECRET_HEADER
-from bot.web.passwords import hash_password
 from policy_faq.faq import FAQ_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
+CLI = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 HOOK_SECRET = "hook-secret-for-replicas"
 OPERATOR, PASSWORD = "olga", "op-pass-2026"
 NEW_QUESTION = "蓝鲸七号计划具体是什么"  # no intent answers it before the edit

@@ -19,21 +19,21 @@ import pytest
 from report_seed import WAREHOUSE, seed
 from test_web import TestClient, login
 
-from bot import report as demand_report
-from bot.db import Database
-from bot.log import apply_record
-from bot.log_stats import Scope
+from bot.channels.web.app import create_app
+from bot.channels.web.passwords import hash_password
+from bot.records import report as demand_report
+from bot.records.catalog import intent_catalog
+from bot.records.enquiry_log import apply_record
+from bot.records.stats import Scope
 from bot.settings import load_settings
 from bot.storage import open_database
-from bot.web.app import create_app
-from bot.web.catalog import intent_catalog
-from bot.web.passwords import hash_password
+from bot.storage.sqlite import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS = [WAREHOUSE, "gxq-training-subsidy", "x-overseas-warehouse"]
 NOVEMBER = Scope(date(2026, 11, 1), date(2026, 11, 30))
 PERIOD = "days=&start=2026-11-01&end=2026-11-30"
-CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
+CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 RAW_IDS = re.compile(r"\b(gxq|x|ln|sc|yk|pj)-[a-z0-9-]+|overseas-warehouse|dalian-gxq|training\b")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.db import Database
+from bot.storage.sqlite import Database
 
 CLI = str(Path(sys.executable).with_name("cbec-bot"))
 

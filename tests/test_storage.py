@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from test_web import TestClient
 
+from bot.channels.telegram.webhook import UpdateLedger
+from bot.channels.web.passwords import hash_password
 from bot.settings import SettingsError, load_settings
 from bot.storage import open_database
 from bot.storage.limits import SharedWindow
 from bot.storage.pg_sql import translate
-from bot.telegram_webhook import UpdateLedger
-from bot.web.passwords import hash_password
 
 
 def test_sqlite_sql_is_translated_for_postgresql() -> None:
@@ -107,8 +107,8 @@ def test_a_shared_window_never_lets_more_than_the_limit_through(db_target) -> No
 
 
 def test_staff_sql_on_postgresql_reads_the_log_only(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.web import sql_pg
-    from bot.web.app import create_app
+    from bot.channels.web import sql_pg
+    from bot.channels.web.app import create_app
 
     monkeypatch.setattr(sql_pg, "TIMEOUT_MS", 300)
     monkeypatch.setenv("CBEC_STAFF_USERS", f"alice:staff:{hash_password('pw-alice-2026', iterations=1000)}")
@@ -134,7 +134,7 @@ def test_staff_sql_on_postgresql_reads_the_log_only(pg_url: str, monkeypatch: py
 
 
 def test_telegram_flood_control_counts_one_users_messages_on_every_replica(db_target) -> None:
-    from bot.telegram_common import SharedFloodControl, flood_control
+    from bot.channels.telegram.base import SharedFloodControl, flood_control
 
     replicas = [open_database(db_target) for _ in range(2)]
     try:
@@ -163,7 +163,7 @@ def test_an_unreachable_database_is_one_clear_line_without_its_password() -> Non
 
 
 def test_a_staff_reply_is_collected_once_when_replicas_poll_together(db_target) -> None:
-    from bot import tickets
+    from bot.records import tickets
 
     replicas = [open_database(db_target) for _ in range(2)]
     try:

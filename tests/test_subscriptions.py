@@ -13,10 +13,10 @@ import pytest
 import test_faq_ops
 from telegram_harness import USER, running
 
-from bot.digest_delivery import broadcast
-from bot.log import pseudonymise
-from bot.policy_changes import detect
-from bot.subscriptions import Subscriptions
+from bot.channels.digest_delivery import broadcast
+from bot.conversation.subscriptions import Subscriptions
+from bot.records.enquiry_log import pseudonymise
+from bot.records.policy_changes import detect
 from policy_faq.faq import load_faq
 
 dashboard, faq_copy = test_faq_ops.dashboard, test_faq_ops.faq_copy

@@ -15,8 +15,8 @@ from aiogram.methods import SendMessage
 from fake_bot_api import TOKEN
 from telegram_harness import running
 
+from bot.channels.telegram.aiogram import build_bot, classify
 from bot.settings import load_settings
-from bot.telegram_aiogram import build_bot, classify
 
 
 async def test_the_api_root_becomes_bot_token_method_urls() -> None:

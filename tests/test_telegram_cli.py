@@ -23,7 +23,7 @@ CLI = str(Path(sys.executable).with_name("cbec-bot"))
 @pytest.mark.parametrize("runtime", ["aiogram", "ptb"])
 async def test_the_command_holds_a_conversation_and_stops_on_sigterm(runtime: str, tmp_path: Path) -> None:
     api = await FakeBotApi().start()
-    database = tmp_path / "bot.db"
+    database = tmp_path / "bot.storage.sqlite"
     env = {**os.environ, "CBEC_DB": str(database), "CBEC_TELEGRAM_TOKEN": TOKEN, "CBEC_TELEGRAM_API_URL": api.url, "CBEC_SECRET": STRONG,
            "CBEC_TELEGRAM_RUNTIME": runtime}  # fmt: skip
     errors = open(tmp_path / "telegram.err", "w")  # noqa: SIM115 - closed below

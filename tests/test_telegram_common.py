@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation import Button
-from bot.telegram_common import (
+from bot.channels.telegram.base import (
     BOT_COMMANDS,
     MAX_MESSAGE,
     FloodControl,
@@ -16,6 +15,7 @@ from bot.telegram_common import (
     split_text,
     with_retries,
 )
+from bot.conversation.messages import Button
 
 
 def test_escape_turns_user_markup_into_text() -> None:
@@ -136,7 +136,7 @@ def test_flood_control_forgets_quiet_users_when_it_tracks_many() -> None:
 
 
 def test_a_reply_keeps_its_lines_and_bullets_and_markup_is_escaped() -> None:
-    from bot.telegram_common import tidy
+    from bot.channels.telegram.base import tidy
 
     text = "有：按50%支持（征求意见稿，可能调整）。  \r\n• 对象：<企业>\n• 条件：A & B\n\n\n\n依据：第5条\n"
     [piece] = split_text(text)

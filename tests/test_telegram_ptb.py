@@ -10,8 +10,8 @@ from fake_bot_api import TOKEN
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram_harness import running
 
+from bot.channels.telegram.ptb import build_application, classify
 from bot.settings import load_settings
-from bot.telegram_ptb import build_application, classify
 
 
 def test_the_api_root_becomes_bot_token_method_urls() -> None:

@@ -16,9 +16,10 @@ import pytest
 from fake_bot_api import NON_TEXT
 from telegram_harness import STAFF_CHAT, STAFF_USER, USER, TelegramUser, running
 
-from bot import tickets
-from bot.conversation import Button, InboundEvent, OutMessage, build_conversation
-from bot.telegram_common import SLOW_DOWN
+from bot.channels.telegram.base import SLOW_DOWN
+from bot.conversation.core import build_conversation
+from bot.conversation.messages import Button, InboundEvent, OutMessage
+from bot.records import tickets
 
 pytestmark = pytest.mark.parametrize("runtime", ["aiogram", "ptb"])
 

@@ -19,7 +19,7 @@ from fake_bot_api import TOKEN, FakeBotApi
 STRONG = "a-secret-of-more-than-32-bytes-for-tests"
 ROOT = Path(__file__).resolve().parent.parent
 # `cbec-bot`, run on this checkout's code (the installed script may run another checkout's)
-CLI = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
+CLI = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 STAFF_CHAT, STAFF_USER = -1005555, 42
 
 

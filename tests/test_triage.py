@@ -15,9 +15,9 @@ import yaml
 from test_faq_ops import ORIGIN, _login, dashboard, faq_copy  # noqa: F401 - fixtures
 from test_web import TestClient, login
 
-from bot import triage
-from bot.db import Database
-from bot.log import apply_record
+from bot.records import triage
+from bot.records.enquiry_log import apply_record
+from bot.storage.sqlite import Database
 from intents.grouping import clusters_to_cover, group, purity
 from intents.respond import get_responder
 
@@ -127,10 +127,10 @@ def test_triage_page_decides_and_keeps_a_handled_view(tmp_path: Path, monkeypatc
     from test_web import PASSWORD, FakeCore
     from test_web import env as _env  # noqa: F401
 
-    from bot.log import EnquiryLog
+    from bot.channels.web.app import create_app
+    from bot.channels.web.passwords import hash_password
+    from bot.records.enquiry_log import EnquiryLog
     from bot.settings import load_settings
-    from bot.web.app import create_app
-    from bot.web.passwords import hash_password
 
     monkeypatch.setenv("CBEC_STAFF_USERS", f"alice:staff:{hash_password(PASSWORD, iterations=1000)}")
     db = Database(tmp_path / "web.db")

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import test_faq_ops
 
-from bot.web.policies import expiries
+from bot.channels.web.policies import expiries
 from calculators.first_order import compensate
 from calculators.subsidy import estimate
 from intents.respond import get_responder

@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import tickets
-from bot.db import Database
-from bot.log import EnquiryLog
+from bot.channels.web.app import create_app
+from bot.channels.web.passwords import hash_password
+from bot.records import tickets
+from bot.records.enquiry_log import EnquiryLog
 from bot.settings import load_settings
 from bot.storage import open_database
-from bot.web.app import create_app
-from bot.web.passwords import hash_password
+from bot.storage.sqlite import Database
 
 PASSWORD = "correct horse 电池"
 
@@ -411,7 +411,7 @@ def test_real_core_answers_and_logs_on_its_own_database(tmp_path: Path) -> None:
 
 
 def test_default_secret_does_not_sign_sessions(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.web.app import session_key
+    from bot.channels.web.app import session_key
 
     monkeypatch.delenv("CBEC_SECRET")
     default = load_settings()

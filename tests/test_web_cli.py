@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.db import Database
-from bot.web.auth import StaffDirectory
-from bot.web.passwords import parse_staff_users, verify_password
+from bot.channels.web.auth import StaffDirectory
+from bot.channels.web.passwords import parse_staff_users, verify_password
+from bot.storage.sqlite import Database
 
 CLI = str(Path(sys.executable).with_name("cbec-bot"))
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from test_browser_web import start_serve, stop_serve
 
-from bot.db import Database
+from bot.storage.sqlite import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 POLITE = "您的消息发得有点快，请稍等一分钟再继续提问。"

@@ -22,15 +22,15 @@ from conversation_driver import Chat
 from fake_wechat import SECRET, TOKEN, FakeWeChat
 from wechat_harness import NUMBERED, WeChatReply, serving
 
-from bot import report
-from bot.cli import main
-from bot.flows.guard import NOT_TEXT
-from bot.flows.handoff import WHERE
-from bot.log_stats import Scope
-from bot.web.catalog import intent_catalog
+from bot.cli.commands import main
+from bot.conversation.flows.handoff import WHERE
+from bot.conversation.guard import NOT_TEXT
+from bot.records import report
+from bot.records.catalog import intent_catalog
+from bot.records.stats import Scope
 from policy_faq.typography import fullwidth
 
-CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
+CBEC_BOT = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())"]
 
 
 async def test_server_check_echoes_and_a_wrong_signature_is_refused_unread(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import re
 
 from conversation_driver import Chat
 
-from bot.flows import menu
+from bot.conversation.flows import menu
 
 CJK = r"[\u4e00-\u9fff]"
 HALF_WIDTH = re.compile(rf"{CJK}[,.:;!?()]|[,.:;!?()]{CJK}")  # 「您好!」「依据:」「(当前」

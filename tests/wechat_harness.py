@@ -13,8 +13,8 @@ from typing import Any
 import uvicorn
 from fake_wechat import AES_KEY, APPID, SECRET, TOKEN, FakeWeChat, Pushed, free_port
 
+from bot.channels.web.app import create_app
 from bot.settings import load_settings
-from bot.web.app import create_app
 
 NUMBERED = re.compile(r"^回复(\d+)：(.*)$")
 

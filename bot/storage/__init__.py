@@ -1,8 +1,8 @@
 """Where the assistant keeps its rows: one interface (``Storage``), a module per backend.
 
-``open_database(target)`` opens SQLite for a path (the embedded default, bot/db.py) and
+``open_database(target)`` opens SQLite for a path (the embedded default, bot/storage/sqlite.py) and
 PostgreSQL for a ``postgresql://`` URL (bot/storage/postgres.py); both run the same named
-migrations (bot/migrations.py) and give write functions the same small handle
+migrations (bot/storage/migrations.py) and give write functions the same small handle
 (``execute``, ``query``, ``db["table"].insert(row)``), so the code above never asks which
 engine it talks to. The few things only a shared server can do (rate limits counted across
 replicas) are chosen here too, in one place.

@@ -1,6 +1,6 @@
 """The PostgreSQL backend: a psycopg 3 connection pool for reads, one writer thread per process.
 
-Same contract as SQLite's bot/db.py, so the code above it does not change: writes are
+Same contract as SQLite's bot/storage/sqlite.py, so the code above it does not change: writes are
 functions queued to this process's writer thread and run in one transaction each, reads run
 on pooled connections. Writer transactions are SERIALIZABLE, as a SQLite write transaction
 effectively is: two replicas that read-then-update the same rows (collecting a staff reply,
@@ -27,9 +27,9 @@ from psycopg import errors
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from bot.migrations import MIGRATIONS, Migration, apply_migrations
 from bot.storage import pg_sql
 from bot.storage.base import StorageUnavailable
+from bot.storage.migrations import MIGRATIONS, Migration, apply_migrations
 from bot.storage.url import PostgresUrl
 
 T = TypeVar("T")

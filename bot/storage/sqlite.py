@@ -1,7 +1,156 @@
-"""The SQLite backend: one file, WAL, the one writer thread of bot/db.py."""
+"""SQLite access: WAL mode, migrations, and ONE writer thread fed by a queue.
+
+Modelled on datasette's ``Database.execute_write_fn``: every write is a function run on the
+writer thread's connection, so writes never contend with each other and async code never
+blocks on SQLite (it awaits the returned future, or does not wait at all). Reads use one
+connection per calling thread. A locked or busy database makes the writer retry with
+back-off: rows are delayed, never dropped. ``close()`` drains the queue before returning.
+"""
 
 from __future__ import annotations
 
-from bot.db import Database as SqliteDatabase
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
 
-__all__ = ["SqliteDatabase"]
+import sqlite_utils
+
+from bot.storage.migrations import MIGRATIONS, Migration, apply_migrations
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+_STOP = object()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=5.0, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=5000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Database:
+    """The SQLite backend of bot/storage (``open_database`` picks it for a file path)."""
+
+    backend = "sqlite"
+    shared = False  # one host; rate limits are counted in the process
+
+    def __init__(self, path: str | Path, migrations: list[Migration] | None = None, spool_dir: Path | None = None) -> None:
+        self.path = Path(path)
+        self._spool_dir = spool_dir
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._local = threading.local()
+        self._closed = False
+        self._busy_since: float | None = None  # when the write under way began
+        self._write_conn = _connect(self.path)
+        apply_migrations(sqlite_utils.Database(self._write_conn), MIGRATIONS if migrations is None else migrations)
+        self._writer = threading.Thread(target=self._run, name="cbec-db-writer", daemon=True)
+        self._writer.start()
+
+    @property
+    def label(self) -> str:
+        return str(self.path)
+
+    @property
+    def spool_dir(self) -> Path:
+        return self._spool_dir or self.path.with_name(self.path.name + ".spool")
+
+    # -- writes ---------------------------------------------------------------------------
+    def execute_write_fn(self, fn: Callable[[sqlite_utils.Database], T]) -> Future[T]:
+        """Queue ``fn(db)`` for the writer thread; the future resolves with its result."""
+        if self._closed:
+            raise RuntimeError("database is closed")
+        future: Future[T] = Future()
+        self._queue.put((fn, future))
+        return future
+
+    def write(self, fn: Callable[[sqlite_utils.Database], Any]) -> None:
+        """Fire and forget: the write happens on the writer thread, errors are logged."""
+        self.execute_write_fn(fn)
+
+    @property
+    def busy_for(self) -> float | None:
+        """Seconds the write under way has taken so far (long: another process holds the lock),
+        None when the writer is idle."""
+        since = self._busy_since
+        return None if since is None else time.monotonic() - since
+
+    @property
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
+
+    def _run(self) -> None:
+        db = sqlite_utils.Database(self._write_conn)
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                break
+            fn, future = item
+            delay = 0.05
+            self._busy_since = time.monotonic()  # this write began (SQLite itself waits up to 5 s for a lock)
+            while True:
+                try:
+                    with self._write_conn:  # one transaction per write function
+                        self._write_conn.execute("BEGIN IMMEDIATE")
+                        result = fn(db)
+                    self._busy_since = None
+                    future.set_result(result)
+                    break
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) and "busy" not in str(error):
+                        self._busy_since = None
+                        log.exception("database write failed")
+                        future.set_exception(error)
+                        break
+                    # Another process holds the lock: wait and try again, never drop the row.
+                    time.sleep(delay)
+                    delay = min(delay * 2, 2.0)
+                except BaseException as error:  # noqa: BLE001 - reported through the future
+                    self._busy_since = None
+                    log.exception("database write failed")
+                    future.set_exception(error)
+                    break
+
+    # -- reads ----------------------------------------------------------------------------
+    def _reader(self) -> sqlite_utils.Database:
+        """This thread's read connection (made once: sqlite_utils.Database() runs a PRAGMA)."""
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = sqlite_utils.Database(_connect(self.path))
+        return reader
+
+    def read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        return fn(self._reader())
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        """Rows as dicts, straight from the cursor (sqlite_utils' query() adds a savepoint per call,
+        which doubled the cost of the reads every message makes)."""
+        cursor = self._reader().conn.execute(sql, params)
+        names = [column[0] for column in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until every write queued so far has been applied."""
+        self.execute_write_fn(lambda db: None).result(timeout)
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Drain the queue, then stop the writer thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(_STOP)
+        self._writer.join(timeout)
+        self._write_conn.close()
+
+
+SqliteDatabase = Database  # the name bot/storage/__init__.py opens it by

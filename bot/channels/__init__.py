@@ -1,0 +1,1 @@
+"""The adapters people talk through: Telegram, the web chat, WeChat."""

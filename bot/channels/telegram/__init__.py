@@ -1,0 +1,1 @@
+"""Telegram: shared base, the aiogram and python-telegram-bot runtimes, the bridge, webhook."""

@@ -1,0 +1,176 @@
+"""The aiogram 3 runtime (the default): a Bot talking to ``CBEC_TELEGRAM_API_URL``, a Dispatcher
+with one router, long polling or a webhook. Handlers only turn updates into InboundEvents for
+the Bridge; sending goes through ``send_text`` with retries on 429, 5xx and network errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher, F, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramEntityTooLarge,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+
+from bot.channels.telegram.base import BOT_COMMANDS, STAFF_COMMANDS, RetryPolicy, message_kind, with_retries
+from bot.channels.telegram.bridge import Bridge, Rows, event_from_callback, event_from_message
+from bot.channels.telegram.webhook import serve_webhook, webhook_app, webhook_path
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 10  # long-poll wait; stopping cancels a poll in flight, so it does not delay a stop
+
+
+def classify(error: BaseException) -> float | str | None:
+    if isinstance(error, TelegramRetryAfter):
+        return float(error.retry_after)
+    if isinstance(error, TelegramEntityTooLarge):
+        return None
+    if isinstance(error, TelegramServerError | TelegramNetworkError):
+        return "backoff"
+    return None
+
+
+def build_bot(settings: Settings) -> Bot:
+    """``http://127.0.0.1:8081`` as API root makes the bot call ``…/bot<token>/<method>``."""
+    assert settings.telegram_token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    defaults = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
+    return Bot(settings.telegram_token.get_secret_value(), session=session, default=defaults)
+
+
+async def on_text(message: Message, bridge: Bridge) -> None:
+    await bridge.on_event(event_from_message(message, "text"))
+
+
+async def on_other(message: Message, bridge: Bridge) -> None:
+    """Stickers, photos, voice, files, locations: the core answers them politely."""
+    await bridge.on_event(event_from_message(message, message_kind(message)))
+
+
+async def on_button(query: CallbackQuery, bridge: Bridge, retry: RetryPolicy) -> None:
+    try:  # stops the button's spinner; a press older than Telegram allows is still handled
+        await with_retries(query.answer, classify, retry, "answerCallbackQuery")
+    except TelegramAPIError as error:
+        log.warning("could not answer a callback query: %s", error)
+    event = event_from_callback(query)
+    if event is not None:
+        await bridge.on_event(event)
+
+
+def build_router() -> Router:
+    """Every handler and filter in one place; commands are text the core interprets."""
+    router = Router(name="cbec")
+    router.message.register(on_text, F.text)
+    router.message.register(on_other)
+    router.callback_query.register(on_button)
+    return router
+
+
+class AiogramRuntime:
+    def __init__(self, settings: Settings, bridge: Bridge, retry: RetryPolicy | None = None) -> None:
+        self.settings, self.bridge, self.retry = settings, bridge, retry or RetryPolicy()
+        self.bot = build_bot(settings)
+        self.dispatcher = Dispatcher(bridge=bridge, retry=self.retry)
+        self.dispatcher.include_router(build_router())
+        self._polling: asyncio.Task[Any] | None = None
+        self._webhook: Any = None
+        self._stopped = False
+        self._feeding: set[asyncio.Task[Any]] = set()  # webhook updates being handled
+        bridge.send_text = self.send_text
+
+    async def send_text(self, chat_id: str, html_text: str, rows: Rows) -> int:
+        markup = None
+        if rows:
+            keyboard = [
+                [InlineKeyboardButton(text=label, callback_data=value) for label, value in row]
+                for row in rows
+            ]
+            markup = InlineKeyboardMarkup(inline_keyboard=keyboard)
+
+        async def call() -> Message:
+            return await self.bot.send_message(chat_id=int(chat_id), text=html_text, reply_markup=markup)
+
+        sent = await with_retries(call, classify, self.retry, "sendMessage")
+        return sent.message_id
+
+    async def start(self, webhook_port: int | None = None) -> None:
+        await self._register_commands()
+        if self.settings.telegram_mode == "webhook":
+            await self._start_webhook(webhook_port or self.settings.port)
+            return
+        await with_retries(self.bot.delete_webhook, classify, self.retry, "deleteWebhook")
+        self._polling = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot,
+                polling_timeout=POLL_SECONDS,
+                handle_as_tasks=False,
+                handle_signals=False,
+                close_bot_session=False,
+            )
+        )
+
+    async def _register_commands(self) -> None:
+        commands = [BotCommand(command=name, description=text) for name, text in BOT_COMMANDS]
+        await with_retries(lambda: self.bot.set_my_commands(commands), classify, self.retry, "setMyCommands")
+        if self.settings.staff_chat_id is not None:
+            staff = [BotCommand(command=name, description=text) for name, text in STAFF_COMMANDS]
+            scope = BotCommandScopeChat(chat_id=self.settings.staff_chat_id)
+            await with_retries(
+                lambda: self.bot.set_my_commands(staff, scope=scope), classify, self.retry, "setMyCommands"
+            )
+
+    async def _start_webhook(self, port: int) -> None:
+        assert self.settings.webhook_secret is not None, "webhook mode needs CBEC_WEBHOOK_SECRET"
+        secret = self.settings.webhook_secret.get_secret_value()
+
+        async def feed(update: dict[str, Any]) -> None:
+            # Answer Telegram at once and handle the update beside it: a reply waiting out a
+            # 429 must not hold the webhook request until Telegram gives up and sends it again.
+            task = asyncio.create_task(self.dispatcher.feed_raw_update(self.bot, update))
+            self._feeding.add(task)
+            task.add_done_callback(self._feeding.discard)
+
+        path = webhook_path(self.settings.webhook_url)
+        self._webhook = await serve_webhook(webhook_app(path, secret, feed, self.bridge.claim), self.settings.host, port)
+        if self.settings.webhook_url:
+            await with_retries(
+                lambda: self.bot.set_webhook(self.settings.webhook_url or "", secret_token=secret),
+                classify, self.retry, "setWebhook",
+            )  # fmt: skip
+        log.info("Telegram webhook on %s:%s%s", self.settings.host, port, path)
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+        if self._polling is not None:
+            try:
+                await self.dispatcher.stop_polling()
+            except RuntimeError:  # "Polling is not started" yet: end the task that would start it
+                self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
+        if self._feeding:
+            await asyncio.wait(set(self._feeding), timeout=5)
+        await self.bridge.drain()  # the update being handled still gets its reply
+        await self.bot.session.close()

@@ -1,0 +1,1 @@
+"""The /calc dialogue: the steps that collect an item and an amount, and the result."""

@@ -1,0 +1,138 @@
+"""Per-user conversation state behind a small interface, kept in SQLite so that a dialogue
+(an unfinished /calc, the region chosen, the suggestions just offered) survives a restart.
+
+Users are stored under their pseudonymous key (HMAC, as in the enquiry log), and the recent
+messages kept for a hand-off are redacted first: no phone number reaches the database file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from bot.storage.sqlite import Database
+
+RECENT = 5  # messages a hand-off shows the staff
+TRANSCRIPT = 16  # lines of the conversation (user and assistant) a ticket carries
+
+
+@dataclass
+class UserState:
+    region: str | None = None
+    dialogue: dict[str, Any] | None = None  # the unfinished calculator dialogue (bot/conversation/calc/dialogue.py)
+    recent: list[str] = field(default_factory=list)  # the user's last messages, redacted
+    suggestions: list[str] = field(default_factory=list)  # intent ids a clarify reply numbered 1, 2, 3
+    last_text: str = ""  # the last free-text enquiry (a suggestion pressed answers it with its amount)
+    handoff: str | None = None  # the open hand-off: what the user adds goes to the staff chat too
+    handoff_until: float = 0.0  # epoch seconds when it stops being open
+    context: dict[str, Any] | None = None  # what follow-ups are read against (intents/context.py)
+    more: dict[str, str] = field(default_factory=dict)  # 「查看更多」: the rest of recent long replies
+    transcript: list[dict[str, str]] = field(default_factory=list)  # the conversation so far, redacted (a ticket's copy)
+    asked: list[list[str]] = field(default_factory=list)  # [intent id, title] of the last answers
+    downvotes: int = 0  # 👎 in a row: after two a ticket is offered
+    awaiting_phone: int | None = None  # the ticket whose call-back number the next message gives
+    numbered: dict[str, str] = field(default_factory=dict)  # "1" -> button value, on channels without buttons (bot/conversation/numbered.py)
+
+    def note(self, who: str, text: str) -> None:
+        from bot.records.redact import redact
+
+        if text:
+            self.transcript = [*self.transcript, {"who": who, "text": redact(text)[:300]}][-TRANSCRIPT:]
+
+    def remember(self, text: str) -> None:
+        from bot.records.redact import redact
+
+        self.recent = [*self.recent, redact(text)][-RECENT:]
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> UserState:
+        if not raw:
+            return cls()
+        data = json.loads(raw)
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+    def to_json(self) -> str:
+        # Every field holds plain JSON values already: dumping the fields directly is what
+        # dataclasses.asdict() did, minus its deep copy (which cost more than matching the text).
+        return json.dumps(vars(self), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    id: str
+    channel: str
+    chat_id: str
+    answered: bool = False
+
+
+class StateStore(Protocol):
+    def load(self, user_key: str) -> UserState: ...
+
+    def save(self, user_key: str, state: UserState) -> None: ...
+
+    def open_handoff(self, handoff: Handoff) -> None: ...
+
+    def add_staff_message(self, handoff_id: str, message_id: str) -> None: ...
+
+    def handoff_for_message(self, message_id: str) -> Handoff | None: ...
+
+    def mark_answered(self, handoff_id: str) -> None: ...
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class SqliteStateStore:
+    """StateStore over the shared Database: writes go through its one writer thread and are
+    waited for, so the next event of the same user reads what this one wrote."""
+
+    def __init__(self, db: Database, timeout: float = 30.0) -> None:
+        self._db, self._timeout = db, timeout
+
+    def _write(self, sql: str, params: tuple) -> None:
+        self._db.execute_write_fn(lambda db: db.execute(sql, params)).result(self._timeout)
+
+    def load(self, user_key: str) -> UserState:
+        rows = self._db.query("SELECT state FROM conversation_state WHERE user_key = ?", (user_key,))
+        return UserState.from_json(rows[0]["state"] if rows else None)
+
+    def save(self, user_key: str, state: UserState) -> None:
+        self._write(
+            "INSERT INTO conversation_state (user_key, state, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(user_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            (user_key, state.to_json(), _now()),
+        )
+
+    def open_handoff(self, handoff: Handoff) -> None:
+        self._write(
+            "INSERT INTO conversation_handoffs (id, channel, chat_id, opened_at) VALUES (?, ?, ?, ?)",
+            (handoff.id, handoff.channel, handoff.chat_id, _now()),
+        )
+
+    def add_staff_message(self, handoff_id: str, message_id: str) -> None:
+        self._write(
+            "INSERT INTO conversation_relays (message_id, handoff_id) VALUES (?, ?) "
+            "ON CONFLICT(message_id) DO UPDATE SET handoff_id = excluded.handoff_id",
+            (str(message_id), handoff_id),
+        )
+
+    def handoff_for_message(self, message_id: str) -> Handoff | None:
+        rows = self._db.query(
+            "SELECT h.id, h.channel, h.chat_id, h.answered_at FROM conversation_relays r "
+            "JOIN conversation_handoffs h ON h.id = r.handoff_id WHERE r.message_id = ?",
+            (str(message_id),),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return Handoff(row["id"], row["channel"], row["chat_id"], row["answered_at"] is not None)
+
+    def mark_answered(self, handoff_id: str) -> None:
+        self._write(
+            "UPDATE conversation_handoffs SET answered_at = COALESCE(answered_at, ?) WHERE id = ?",
+            (_now(), handoff_id),
+        )

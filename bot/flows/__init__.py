@@ -1,1 +1,0 @@
-"""The conversation's flows: one small module per thing a user can do (bot/conversation.py)."""

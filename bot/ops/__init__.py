@@ -1,0 +1,1 @@
+"""Operations: live FAQ reloads, metrics and structured logs."""
