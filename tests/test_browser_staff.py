@@ -1,7 +1,7 @@
 """Every staff page in headless Chromium at 1280 and 390 px, over a seeded month served by
 `cbec-bot serve`: the login, the triage queue and its 已处理 view, FAQ 维护 (the intent picker
 filtered by typing, a warning before applying, the change in the audit, the rollback
-confirmation), 新建意图 (clauses filtered by title), 转人工 and a ticket, /staff/sql. No page
+confirmation), 新建意图 (clauses filtered by title), 转人工 and a ticket, 政策更新, /staff/sql. No page
 scrolls sideways on a phone; screenshots go to test-output/browser/staff-*.png. (The overview,
 企业诉求分析, the enquiry list and a conversation are in tests/test_browser_report.py.)"""
 
@@ -136,6 +136,10 @@ def test_every_staff_page_fits_the_screen(server: str, browser, width: str) -> N
     page.locator("main a[href^='/staff/handoffs/']").first.click()
     expect(page.locator("main")).to_contain_text("海外仓补贴怎么申请")
     fits("ticket")
+
+    page.goto(f"{base}/staff/policies")  # 政策更新 (issue 18): expiry warnings, reviews, subscribers
+    expect(page.locator("main h1")).to_contain_text("政策更新")
+    fits("policies")
 
     page.goto(f"{base}/staff/sql/")
     expect(page.locator("body")).to_contain_text("enquiries")

@@ -254,3 +254,23 @@ def test_report_command_refuses_bad_dates(tmp_path: Path) -> None:
                              text=True, env={**env, "CBEC_DB": str(path.parent / "none.db")}, timeout=60)  # fmt: skip
     assert missing.returncode == 1 and "没有找到数据库" in missing.stderr
     assert not (path.parent / "none.db").exists()
+
+
+def test_unanswered_needs_are_clusters_of_similar_questions(tmp_path: Path) -> None:
+    """The report's 未能回答的需求 groups similar questions, as the triage queue does, not only
+    identical texts: three ways of asking about the weather are one need."""
+    db = Database(tmp_path / "needs.db")
+    try:
+        texts = ["今天天气好不好", "今天天气怎么样", "明天天气好吗", "失业金怎么领", "失业金在哪里领", "推荐一部电影"]
+        for n, text in enumerate(texts):
+            record = {"id": f"e{n}", "time": f"2026-11-2{n}T02:00:00.000Z", "channel": "web", "user_key": "u", "region": None,
+                      "text": text, "kind": "fallback", "intent": None, "confidence": 0.05, "top3": "[]", "sources": "[]",
+                      "latency_ms": 1.0, "faq_version": "seed"}  # fmt: skip
+            db.execute_write_fn(lambda d, r=record: apply_record(d, [{"t": "enquiries", "m": "insert", "r": r}]))
+        db.flush()
+        built = demand_report.build(db, Scope(date(2026, 11, 1), date(2026, 11, 30)), intent_catalog())
+        counts = {group.text: group.count for group in built.unanswered}
+        assert sorted(counts.values(), reverse=True) == [3, 2, 1]
+        assert sum(1 for text in counts if "天气" in text) == 1 and sum(1 for text in counts if "失业金" in text) == 1
+    finally:
+        db.close()

@@ -356,7 +356,7 @@ def build(db: Database, scope: stats.Scope, catalog: dict[str, dict[str, str]] |
         heat=heat,
         heat_topics=[share.label for share in topics][:12],
         heat_regions=heat_regions,
-        unanswered=stats.unanswered(db, scope, unanswered_limit),
+        unanswered=stats.unanswered_needs(db, scope, unanswered_limit),  # in clusters, as triaged
         demand=demand,
     )
     from bot.records.svg import bar_list, heat_map, week_chart

@@ -137,6 +137,27 @@ def unanswered(db: Database, scope: Scope, limit: int = 20) -> list[QuestionGrou
     return _grouped(db, scope, f"kind IN ({kinds})", limit)
 
 
+def unanswered_needs(db: Database, scope: Scope, limit: int = 20) -> list[QuestionGroup]:
+    """The unanswered enquiries of ``scope`` in clusters of similar questions (the triage queue's
+    grouping, bot/records/triage.py), largest first: where the policies are silent. Each group is
+    named by its commonest text; its count is the whole cluster's."""
+    from bot.records.triage import cluster_rows
+
+    where, params = scope.where()
+    kinds = ", ".join(f"'{kind}'" for kind in UNANSWERED_KINDS)
+    rows = db.query(
+        f"""SELECT id, time, text, kind, intent, confidence, top3 FROM enquiries
+            WHERE {where} AND kind IN ({kinds}) AND text IS NOT NULL AND text <> ''""",
+        params,
+    )
+    groups = []
+    for cluster in cluster_rows(rows)[:limit]:
+        best, confidence = cluster.closest[0] if cluster.closest else (None, None)
+        kinds_seen = "、".join(sorted({row["kind"] for row in cluster.members}))
+        groups.append(QuestionGroup(cluster.label, cluster.count, cluster.last_seen, kinds_seen, best, confidence))
+    return groups
+
+
 def low_confidence(db: Database, scope: Scope, limit: int = 20) -> list[QuestionGroup]:
     """Answered, but unsure: the assistant asked back, or its confidence was below the threshold."""
     kinds = ", ".join(f"'{kind}'" for kind in UNANSWERED_KINDS)
