@@ -32,7 +32,7 @@ from aiogram.types import (
 
 from bot.channels.telegram.base import BOT_COMMANDS, STAFF_COMMANDS, RetryPolicy, message_kind, with_retries
 from bot.channels.telegram.bridge import Bridge, Rows, event_from_callback, event_from_message
-from bot.channels.telegram.webhook import serve_webhook, webhook_app, webhook_path
+from bot.channels.telegram.webhook import open_webhook
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -149,14 +149,9 @@ class AiogramRuntime:
             self._feeding.add(task)
             task.add_done_callback(self._feeding.discard)
 
-        path = webhook_path(self.settings.webhook_url)
-        self._webhook = await serve_webhook(webhook_app(path, secret, feed, self.bridge.claim), self.settings.host, port)
-        if self.settings.webhook_url:
-            await with_retries(
-                lambda: self.bot.set_webhook(self.settings.webhook_url or "", secret_token=secret),
-                classify, self.retry, "setWebhook",
-            )  # fmt: skip
-        log.info("Telegram webhook on %s:%s%s", self.settings.host, port, path)
+        self._webhook = await open_webhook(
+            self.settings, port, secret, feed, self.bridge.claim, self.bot.set_webhook, classify, self.retry
+        )
 
     async def stop(self) -> None:
         if self._stopped:

@@ -27,7 +27,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Defaul
 
 from bot.channels.telegram.base import BOT_COMMANDS, STAFF_COMMANDS, RetryPolicy, message_kind, with_retries
 from bot.channels.telegram.bridge import Bridge, Rows, event_from_callback, event_from_message
-from bot.channels.telegram.webhook import serve_webhook, webhook_app, webhook_path
+from bot.channels.telegram.webhook import open_webhook
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -145,14 +145,9 @@ class PtbRuntime:
         async def feed(data: dict[str, Any]) -> None:
             await application.update_queue.put(Update.de_json(data, application.bot))
 
-        path = webhook_path(self.settings.webhook_url)
-        self._webhook = await serve_webhook(webhook_app(path, secret, feed, self.bridge.claim), self.settings.host, port)
-        if self.settings.webhook_url:
-            await with_retries(
-                lambda: application.bot.set_webhook(self.settings.webhook_url or "", secret_token=secret),
-                classify, self.retry, "setWebhook",
-            )  # fmt: skip
-        log.info("Telegram webhook on %s:%s%s", self.settings.host, port, path)
+        self._webhook = await open_webhook(
+            self.settings, port, secret, feed, self.bridge.claim, application.bot.set_webhook, classify, self.retry
+        )
 
     async def stop(self) -> None:
         if self._stopped:

@@ -86,3 +86,21 @@ async def serve_webhook(app: web.Application, host: str, port: int) -> web.AppRu
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner
+
+
+async def open_webhook(
+    settings: Any, port: int, secret: str, feed: Feed, claim: Claim | None,
+    set_webhook: Callable[..., Awaitable[Any]], classify: Callable[[BaseException], Any], retry: Any,
+) -> web.AppRunner:  # fmt: skip
+    """The webhook server both runtimes run: serve ``feed`` on the path of CBEC_WEBHOOK_URL and,
+    when one is set, register it with Telegram (retried as every Bot API call is)."""
+    from bot.channels.telegram.base import with_retries
+
+    path = webhook_path(settings.webhook_url)
+    runner = await serve_webhook(webhook_app(path, secret, feed, claim), settings.host, port)
+    if settings.webhook_url:
+        await with_retries(
+            lambda: set_webhook(settings.webhook_url or "", secret_token=secret), classify, retry, "setWebhook"
+        )
+    log.info("Telegram webhook on %s:%s%s", settings.host, port, path)
+    return runner
