@@ -1,6 +1,8 @@
 """The dependency rule of bot/ (docs/DESIGN.md): channels -> conversation -> records and storage.
 Only the command line imports the channels; the pure packages (intents, calculators, policy_faq)
-never import bot. Checked on the import statements of every module, lazy imports included."""
+never import bot. Checked on the import statements of every module, lazy imports included.
+The conversation's two leaves (the message types and the vocabulary) import nothing of the
+project, so every layer may read the vocabulary; its labels are defined nowhere else."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ FORBIDDEN = {
     "storage": {"conversation", "channels", "cli", "records", "ops"},
     "ops": {"channels", "cli"},
 }
+# leaves of the conversation any layer may import (the staff labels are the report's too)
+LEAVES = ("bot.conversation.vocabulary",)
 
 
 def _modules() -> list[tuple[str, Path]]:
@@ -57,10 +61,40 @@ def test_imports_follow_the_dependency_rule(module: str, path: Path) -> None:
         assert imported == set(), f"{module} imports {sorted(imported)}"
         return
     forbidden = FORBIDDEN.get(_layer(module), set())
-    wrong = sorted(name for name in imported if _layer(name) in forbidden)
+    wrong = sorted(name for name in imported if _layer(name) in forbidden and not name.startswith(LEAVES))
     assert wrong == [], f"{module} ({_layer(module)}) imports {wrong}"
 
 
-def test_the_message_types_are_a_leaf() -> None:
-    imported = _imports(ROOT / "bot" / "conversation" / "messages.py")
+@pytest.mark.parametrize("leaf", ["messages", "vocabulary"])
+def test_the_message_types_and_the_vocabulary_are_leaves(leaf: str) -> None:
+    imported = _imports(ROOT / "bot" / "conversation" / f"{leaf}.py")
     assert not {name for name in imported if name.startswith(("bot", *PURE))}
+
+
+# Keys that make a dict literal of short strings a table of labels: region codes, channels, reply kinds.
+LABELLED = {
+    "regions": {"dalian-gxq", "liaoning", "yingkou", "panjin", "sichuan"},
+    "channels": {"web", "telegram", "wechat", "cli"},
+    "kinds": {"answer", "clarify", "excerpt", "calculation", "checklist", "handoff", "smalltalk", "fallback"},
+}
+
+
+def _label_tables(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Dict) or len(node.keys) < 3:
+            continue
+        keys = {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
+        # a label is a word or two (a contact office or a sentence per region is not a label)
+        labels = all(isinstance(v, ast.Constant) and isinstance(v.value, str) and len(v.value) <= 8 for v in node.values)
+        for what, codes in LABELLED.items():
+            if labels and len(keys & codes) >= 3:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} ({what})")
+    return found
+
+
+def test_labels_are_defined_only_in_the_vocabulary() -> None:
+    vocabulary = ROOT / "bot" / "conversation" / "vocabulary.py"
+    tables = [t for path in sorted((ROOT / "bot").rglob("*.py")) if path != vocabulary for t in _label_tables(path)]
+    assert tables == []
+    assert _label_tables(vocabulary)  # the check sees the tables where they are

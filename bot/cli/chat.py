@@ -15,6 +15,7 @@ from typing import TextIO
 
 import click
 
+from bot.conversation.vocabulary import Prefix, has_prefix
 from bot.settings import Settings
 
 CHANNEL = "cli"
@@ -42,7 +43,7 @@ def render(messages: Sequence, out: TextIO) -> list[tuple[str, str]]:
         values = []  # the last message's buttons are the ones a number picks
         out.write(plain(message.text) + "\n")
         for row in message.buttons:
-            feedback = bool(row) and all(button.value.startswith("fb:") for button in row)
+            feedback = bool(row) and all(has_prefix(button.value, Prefix.FEEDBACK) for button in row)
             shown = []
             for button in row:
                 values.append((button.label, button.value))

@@ -104,7 +104,7 @@ def staff() -> None:
 def staff_add(settings: Settings, name: str, role: str, password_stdin: bool) -> None:
     """Add (or replace) a dashboard login; prints its CBEC_STAFF_USERS entry."""
     from bot.channels.web.passwords import StaffUser, hash_password
-    from bot.records.enquiry_log import utc_now
+    from bot.records.clock import utc_now
     from bot.storage import open_storage
 
     if not name or any(c in name for c in ":; \t") or len(name) > 40:

@@ -19,6 +19,7 @@ from bot.conversation.flows import answer, handoff, menu, subscribe
 from bot.conversation.messages import InboundEvent, OutMessage
 from bot.conversation.state import SqliteStateStore
 from bot.conversation.turn import Services, Turn, message
+from bot.conversation.vocabulary import Command, Prefix, command_named, parse_button, parse_command
 from intents.personal import clean
 
 if TYPE_CHECKING:  # types only: importing them here would load the matcher at start-up
@@ -31,34 +32,44 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Turn, str], list[OutMessage]]
 SORRY = "抱歉，处理您的消息时出了问题。请稍后再试，或回复「转人工」。"
 
-COMMANDS: dict[str, Handler] = {
-    "start": menu.start,
-    "help": menu.show_help,
-    "menu": menu.show_menu,
-    "region": menu.ask_region,
-    "calc": calc_dialogue.begin,
-    "checklist": menu.list_checklists,
-    "human": handoff.open_handoff,
-    "cancel": calc_dialogue.cancel,
-    "subscribe": subscribe.menu,
-    "unsubscribe": subscribe.unsubscribe,
+# every user command of the vocabulary (bot/conversation/vocabulary.py) -> what answers it
+HANDLERS: dict[Command, Handler] = {
+    Command.START: menu.start,
+    Command.HELP: menu.show_help,
+    Command.MENU: menu.show_menu,
+    Command.REGION: menu.ask_region,
+    Command.CALC: calc_dialogue.begin,
+    Command.CHECKLIST: menu.list_checklists,
+    Command.HUMAN: handoff.open_handoff,
+    Command.CANCEL: calc_dialogue.cancel,
+    Command.SUBSCRIBE: subscribe.menu,
+    Command.UNSUBSCRIBE: subscribe.unsubscribe,
 }
-BUTTONS: dict[str, Handler] = {
-    "menu": menu.show_menu,
-    "t": menu.topic,
-    "i": answer.answer_intent,
-    "r": menu.set_region,
-    "fb": answer.feedback,
-    "c": calc_dialogue.on_button,
-    "cl": menu.show_checklist,
-    "rg": answer.other_place,
-    "more": reading.show_more,
-    "tk": lambda turn, what: (handoff.no_phone if what == "nophone" else handoff.ask_phone)(turn, what),
-    "src": reading.show_source,
-    "sub": subscribe.on_button,
-    "cmd": lambda turn, name: COMMANDS.get(name, menu.show_menu)(turn, ""),
+
+
+def _command_button(turn: Turn, name: str) -> list[OutMessage]:
+    command = command_named(name)
+    return HANDLERS[command](turn, "") if command is not None else menu.show_menu(turn)
+
+
+BUTTONS: dict[Prefix, Handler] = {
+    Prefix.MENU: menu.show_menu,
+    Prefix.TOPIC: menu.topic,
+    Prefix.INTENT: answer.answer_intent,
+    Prefix.REGION: menu.set_region,
+    Prefix.FEEDBACK: answer.feedback,
+    Prefix.CALC: calc_dialogue.on_button,
+    Prefix.CHECKLIST: menu.show_checklist,
+    Prefix.PLACE: answer.other_place,
+    Prefix.MORE: reading.show_more,
+    Prefix.TICKET: handoff.on_button,
+    Prefix.SOURCE: reading.show_source,
+    Prefix.SUBSCRIBE: subscribe.on_button,
+    Prefix.COMMAND: _command_button,
 }
 LOCKS = 1024
+# presses that say nothing about the question: the menu, and the call-back number's prompt
+QUIET_BUTTONS = (Prefix.MENU, Prefix.TICKET)
 
 
 def unknown_command(turn: Turn, _: str) -> list[OutMessage]:
@@ -129,7 +140,7 @@ class Conversation:
     @staticmethod
     def _note(turn: Turn, replies: list[OutMessage]) -> None:
         """The conversation so far, redacted, for a ticket (not the call-back number's turn)."""
-        if turn.private or turn.text.startswith("/") or turn.event.button in ("menu", "tk:phone", "tk:nophone"):
+        if turn.private or turn.text.startswith("/") or parse_button(turn.event.button)[0] in QUIET_BUTTONS:
             return  # commands, the menu and the call-back prompt say nothing about the question
         if turn.event.kind == "text" and turn.text:
             turn.state.note("user", turn.text)
@@ -140,8 +151,8 @@ class Conversation:
     def _route(self, turn: Turn) -> list[OutMessage]:
         event = turn.event
         if event.kind == "button":
-            prefix, _, argument = (event.button or "").partition(":")
-            if prefix != "tk":
+            prefix, argument = parse_button(event.button)
+            if prefix != Prefix.TICKET:
                 turn.state.awaiting_phone = None
             return BUTTONS.get(prefix, menu.show_menu)(turn, argument)
         text = guard.clean(event.text or "")
@@ -152,10 +163,11 @@ class Conversation:
                 turn.private = True  # the number stays out of the transcript, the log and the state
                 return taken
         turn.state.awaiting_phone = None
-        if text.startswith("/"):
-            head, _, argument = text.partition(" ")
-            name = head[1:].split("@", 1)[0].lower()
-            return COMMANDS.get(name, unknown_command)(turn, argument)
+        parsed = parse_command(text)
+        if parsed is not None:
+            name, argument = parsed
+            command = command_named(name)
+            return HANDLERS[command](turn, argument) if command is not None else unknown_command(turn, argument)
         turn.state.remember(text)
         if text in answer.HANDOFF_WORDS:
             return answer.free_text(turn)

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from bot.conversation.messages import InboundEvent, OutMessage
 from bot.conversation.state import UserState
+from bot.conversation.vocabulary import Prefix, has_prefix
 
 TEXT_ONLY = frozenset({"wechat"})
 PICK = re.compile(r"^\s*(\d{1,2})\s*[.。、]?\s*$")
@@ -44,7 +45,7 @@ def number(state: UserState, replies: list[OutMessage]) -> list[OutMessage]:
             out.append(reply)
             continue
         buttons = [button for row in reply.buttons for button in row]
-        buttons.sort(key=lambda button: button.value.startswith("more:"))  # 查看更多 last
+        buttons.sort(key=lambda button: has_prefix(button.value, Prefix.MORE))  # 查看更多 last
         lines = []
         for button in buttons:
             n = str(len(numbered) + 1)

@@ -14,6 +14,7 @@ import re
 
 from bot.conversation.messages import Button, OutMessage
 from bot.conversation.turn import Turn, message
+from bot.conversation.vocabulary import Prefix, button_value
 from policy_faq.citation import original_text, source_button_label
 from policy_faq.corpus import clauses_by_ref
 
@@ -75,7 +76,7 @@ def paged(turn: Turn, text: str, label: str = MORE) -> tuple[str, list[Button]]:
         return text, []
     key = hashlib.blake2s(rest.encode(), digest_size=4).hexdigest()
     turn.state.more = {**dict(list(turn.state.more.items())[-(KEPT - 1) :]), key: rest}
-    return shown, [Button(label, f"more:{key}")]
+    return shown, [Button(label, button_value(Prefix.MORE, key))]
 
 
 def show_more(turn: Turn, key: str) -> list[OutMessage]:
@@ -90,7 +91,7 @@ def source_buttons(sources: tuple[str, ...], limit: int = 2) -> list[Button]:
     """「查看原文：第5条」 for the first cited clauses (适用范围 and 前言 only when nothing else is cited)."""
     substantive = [ref for ref in sources if not ref.endswith((":scope", ":preamble"))] or list(sources)
     return [
-        Button(source_button_label(ref), f"src:{ref}")
+        Button(source_button_label(ref), button_value(Prefix.SOURCE, ref))
         for ref in substantive[:limit]
         if ref in clauses_by_ref()
     ]  # (a known clause: its text is built only when the button is pressed)

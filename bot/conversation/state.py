@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from bot.records.clock import utc_text
 from bot.storage.sqlite import Database
 
 RECENT = 5  # messages a hand-off shows the staff
@@ -82,10 +82,6 @@ class StateStore(Protocol):
     def mark_answered(self, handoff_id: str) -> None: ...
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class SqliteStateStore:
     """StateStore over the shared Database: writes go through its one writer thread and are
     waited for, so the next event of the same user reads what this one wrote."""
@@ -104,13 +100,13 @@ class SqliteStateStore:
         self._write(
             "INSERT INTO conversation_state (user_key, state, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT(user_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            (user_key, state.to_json(), _now()),
+            (user_key, state.to_json(), utc_text()),
         )
 
     def open_handoff(self, handoff: Handoff) -> None:
         self._write(
             "INSERT INTO conversation_handoffs (id, channel, chat_id, opened_at) VALUES (?, ?, ?, ?)",
-            (handoff.id, handoff.channel, handoff.chat_id, _now()),
+            (handoff.id, handoff.channel, handoff.chat_id, utc_text()),
         )
 
     def add_staff_message(self, handoff_id: str, message_id: str) -> None:
@@ -134,5 +130,5 @@ class SqliteStateStore:
     def mark_answered(self, handoff_id: str) -> None:
         self._write(
             "UPDATE conversation_handoffs SET answered_at = COALESCE(answered_at, ?) WHERE id = ?",
-            (_now(), handoff_id),
+            (utc_text(), handoff_id),
         )

@@ -19,14 +19,15 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from bot.conversation.flows.menu import TOPICS
 from bot.conversation.messages import Button
-from bot.conversation.turn import REGION_NAMES
+from bot.conversation.vocabulary import REGION_LABELS, Prefix, button_value
+from bot.records.clock import utc_text
 
-REGIONS = {key: name for key, name in REGION_NAMES.items() if key != "other"} | {"national": "全国性规定"}
+REGIONS = {key: name for key, name in REGION_LABELS.items() if key != "other"} | {"national": "全国性规定"}
 MAX_LINES = 8  # changes listed in one digest; more are counted
 MAX_BUTTONS = 3  # 查看 buttons of changed answers in one digest
 
@@ -69,10 +70,6 @@ def unseal(secret: str, sealed: str) -> str:
     return _fernet(secret).decrypt(sealed.encode()).decode()
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 # --- subscribing -------------------------------------------------------------------------------
 class Subscriptions:
     def __init__(self, db: Any, secret: str) -> None:
@@ -89,7 +86,7 @@ class Subscriptions:
             if exists:
                 return False
             db.execute("INSERT INTO subscriptions (user_key, channel, topic, created_at) VALUES (?, ?, ?, ?)",
-                       [user_key, channel, topic, _now()])  # fmt: skip
+                       [user_key, channel, topic, utc_text()])  # fmt: skip
             latest = db.execute("SELECT COALESCE(MAX(id), 0) FROM policy_changes").fetchone()[0]
             route = db.execute("SELECT 1 FROM subscriber_routes WHERE user_key = ?", [user_key]).fetchone()
             if route:
@@ -163,7 +160,7 @@ class Subscriptions:
                 inserted = db.execute(
                     "INSERT INTO digests (user_key, channel, day, text, buttons, created_at) VALUES (?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT (user_key, day) DO NOTHING",
-                    [user_key, channel, day.isoformat(), text, buttons, _now()],
+                    [user_key, channel, day.isoformat(), text, buttons, utc_text()],
                 ).rowcount
                 count += inserted
                 db.execute("UPDATE subscriber_routes SET last_digest_day = ? WHERE user_key = ?", [day.isoformat(), user_key])
@@ -191,7 +188,7 @@ class Subscriptions:
 
     def mark_sent(self, digest_id: int) -> None:
         self.db.execute_write_fn(
-            lambda db: db.execute("UPDATE digests SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", [_now(), digest_id])
+            lambda db: db.execute("UPDATE digests SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", [utc_text(), digest_id])
         ).result(30)
 
     def note_attempt(self, digest_id: int, reason: str, max_attempts: int) -> int:
@@ -215,7 +212,7 @@ class Subscriptions:
                 [user_key],
             ).fetchall()
             for row in rows:
-                db.execute("UPDATE digests SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", [_now(), row[0]])
+                db.execute("UPDATE digests SET sent_at = ?, attempts = attempts + 1 WHERE id = ?", [utc_text(), row[0]])
             return [Digest(row[0], user_key, "", row[1], _buttons(row[2])) for row in rows]
 
         return self.db.execute_write_fn(write).result(30)
@@ -248,10 +245,10 @@ def digest_text(changes: list[dict], followed: set[str], day: date) -> tuple[str
         seen.add(line)
         if len(seen) <= MAX_LINES:
             lines.append(line)
-        if change["intent"] and len(buttons) < MAX_BUTTONS and all(b[0][1] != f"i:{change['intent']}" for b in buttons):
-            buttons.append([(f"查看：{change['title']}"[:40], f"i:{change['intent']}")])
+        if change["intent"] and len(buttons) < MAX_BUTTONS and all(b[0][1] != button_value(Prefix.INTENT, change["intent"]) for b in buttons):
+            buttons.append([(f"查看：{change['title']}"[:40], button_value(Prefix.INTENT, change["intent"]))])
     if len(seen) > MAX_LINES:
         lines.append(f"……另有{len(seen) - MAX_LINES}项变化。")
     lines.append("点下方按钮查看最新答复。不想再收到，点「退订」或发送 /unsubscribe。")
-    buttons.append([("退订", "sub:off")])
+    buttons.append([("退订", button_value(Prefix.SUBSCRIBE, "off"))])
     return fullwidth("\n".join(lines)), buttons

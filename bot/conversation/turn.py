@@ -10,17 +10,9 @@ from typing import Any
 
 from bot.conversation.messages import Button, InboundEvent, OutMessage
 from bot.conversation.state import StateStore, UserState
+from bot.conversation.vocabulary import Command, Prefix, button_value
 from intents.context import Context
 from policy_faq.typography import fullwidth
-
-REGION_NAMES = {
-    "dalian-gxq": "大连高新区",
-    "liaoning": "辽宁其他地区",
-    "yingkou": "营口",
-    "panjin": "盘锦",
-    "sichuan": "四川",
-    "other": "其他",
-}
 
 
 @dataclass
@@ -97,7 +89,13 @@ def rows(buttons: Iterable[Button], per_row: int = 1) -> list[list[Button]]:
 
 
 def intent_button(intent_id: str, title: str) -> Button:
-    return Button(title[:40], f"i:{intent_id}")
+    return Button(title[:40], button_value(Prefix.INTENT, intent_id))
 
 
-MENU_BUTTON = Button("返回菜单", "menu")
+def command_button(label: str, command: str) -> Button:
+    """A button that does what a slash command does (「转人工」 is /human)."""
+    return Button(label, button_value(Prefix.COMMAND, command))
+
+
+MENU_BUTTON = Button("返回菜单", Prefix.MENU.value)
+HUMAN_BUTTON = command_button("转人工", Command.HUMAN)

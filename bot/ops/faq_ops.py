@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.records.enquiry_log import utc_now
+from bot.records.clock import utc_now
 from bot.storage.sqlite import Database
 from intents.reload import ReloadOutcome, reload_faq
 from intents.respond import faq_dir as configured_faq_dir

@@ -25,13 +25,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from bot.records.clock import utc_text
 from bot.records.durable import DurableQueue
 from bot.records.redact import redact, redact_value
 from bot.records.spool import Spool
@@ -43,16 +43,6 @@ log = logging.getLogger(__name__)
 # "insert" (INSERT OR IGNORE: replays are harmless) or "upsert" (insert, or update the given
 # columns of the row with the same id).
 Operation = dict[str, Any]
-
-
-def utc_now() -> str:
-    return utc_text(time.time())
-
-
-def utc_text(timestamp: float) -> str:
-    """A UNIX time as the log's time string, '2026-11-22T14:05:09.123Z'."""
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def new_id() -> str:

@@ -14,6 +14,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.records.clock import utc_text
 from policy_faq.citation import clause_label
 
 
@@ -97,7 +98,7 @@ def detect(db: Any, intents: list, today: date | None = None) -> list[dict]:
     current = snapshot(intents, today)
     stored = {row["item"]: row for row in db.query("SELECT item, digest, detail FROM policy_snapshots")}
     first_look = not stored
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = utc_text()
     changes, snapshots = [], []
     for item, detail in current.items():
         digest = _digest(detail)

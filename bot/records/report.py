@@ -28,13 +28,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from bot.conversation.vocabulary import CHANNEL_LABELS as CHANNELS
+from bot.conversation.vocabulary import REGION_SHORT_LABELS as REGIONS
 from bot.records import stats as stats
 from bot.storage.sqlite import Database
 
-REGIONS = {
-    "dalian-gxq": "大连高新区", "liaoning": "辽宁", "yingkou": "营口", "panjin": "盘锦", "sichuan": "四川", "other": "其他地区",
-}  # fmt: skip
-CHANNELS = {"web": "网页", "telegram": "Telegram", "wechat": "微信", "cli": "终端"}
 DIRECT_KINDS = ("answer", "calculation", "checklist")
 OUT_OF_SCOPE_KINDS = ("smalltalk", "handoff")
 WEB = Path(__file__).resolve().parent.parent / "channels" / "web"  # its templates and styles

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from bot.records import clock
+from bot.records.clock import parse_utc
 from bot.storage.sqlite import Database
 
 CHINA = timezone(timedelta(hours=8))
@@ -25,7 +27,7 @@ def today_in_china() -> date:
 
 def _utc(day: date) -> str:
     """Start of a China-time day as the log's UTC time string."""
-    return datetime.combine(day, time(0), CHINA).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return clock.utc_text(datetime.combine(day, time(0), CHINA))
 
 
 @dataclass(frozen=True)
@@ -281,8 +283,7 @@ def china_time(utc_text: str | None) -> str:
     """'2026-11-22T06:05:09.123Z' -> '2026-11-22 14:05' (China time) for display."""
     if not utc_text:
         return ""
-    moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return parse_utc(utc_text).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 SESSION_GAP = timedelta(minutes=30)
@@ -296,8 +297,8 @@ def session_of(db: Database, enquiry_id: str, gap: timedelta = SESSION_GAP) -> l
     if not found:
         return []
     anchor = found[0]
-    moment = datetime.fromisoformat(anchor["time"].replace("Z", "+00:00"))
-    window = [(moment + delta).strftime("%Y-%m-%dT%H:%M:%S.000Z") for delta in (-timedelta(days=1), timedelta(days=1))]
+    moment = parse_utc(anchor["time"])
+    window = [clock.utc_text(moment + delta) for delta in (-timedelta(days=1), timedelta(days=1))]
     rows = db.query(
         """SELECT e.id, e.time, e.channel, e.region, e.text, e.kind, e.intent, e.confidence, e.top3, e.sources,
                   e.latency_ms, (SELECT sum(value) FROM feedback f WHERE f.enquiry_id = e.id) AS feedback
@@ -308,7 +309,7 @@ def session_of(db: Database, enquiry_id: str, gap: timedelta = SESSION_GAP) -> l
     index = next(i for i, row in enumerate(rows) if row["id"] == enquiry_id)
 
     def moment_of(row: dict[str, Any]) -> datetime:
-        return datetime.fromisoformat(row["time"].replace("Z", "+00:00"))
+        return parse_utc(row["time"])
 
     first = index
     while first > 0 and moment_of(rows[first]) - moment_of(rows[first - 1]) <= gap:

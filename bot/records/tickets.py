@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.records.clock import parse_utc, utc_text
 from bot.records.redact import redact
 from bot.storage.sqlite import Database
 
@@ -65,15 +66,6 @@ class Ticket:
         return data
 
 
-def iso(moment: datetime | None = None) -> str:
-    moment = moment or datetime.now(UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def _wait(db: Database, fn) -> Any:
     return db.execute_write_fn(fn).result(TIMEOUT)
 
@@ -83,7 +75,7 @@ def open_ticket(
     db: Database, *, handoff_id: str, channel: str, chat_id: str, user_key: str, region: str | None,
     intents: list, transcript: list, now: datetime | None = None,
 ) -> Ticket:  # fmt: skip
-    stamp = iso(now)
+    stamp = utc_text(now)
     clean = [{**entry, "text": redact(str(entry.get("text", "")))} for entry in transcript]
     row = {
         "handoff_id": handoff_id, "channel": channel, "chat_id": str(chat_id), "user_key": user_key,
@@ -99,7 +91,7 @@ def open_ticket(
 
 
 def add_user_message(db: Database, ticket_id: int, text: str, now: datetime | None = None) -> None:
-    stamp = iso(now)
+    stamp = utc_text(now)
 
     def write(conn) -> None:
         conn["ticket_messages"].insert(
@@ -111,7 +103,7 @@ def add_user_message(db: Database, ticket_id: int, text: str, now: datetime | No
 
 
 def set_callback(db: Database, ticket_id: int, phone: str, now: datetime | None = None) -> None:
-    stamp = iso(now)
+    stamp = utc_text(now)
     _wait(db, lambda conn: conn.execute(
         "UPDATE tickets SET callback_phone = ?, updated_at = ? WHERE id = ?", [phone, stamp, ticket_id]
     ))  # fmt: skip
@@ -129,7 +121,7 @@ def reply(
         raise TicketError("回复内容是空的。")
     if len(text) > REPLY_LIMIT:
         raise TicketError(f"回复太长（最多{REPLY_LIMIT}字）。")
-    stamp = iso(now)
+    stamp = utc_text(now)
 
     def write(conn) -> None:
         rows = list(conn.query("SELECT state, handoff_id FROM tickets WHERE id = ?", [ticket_id]))
@@ -159,7 +151,7 @@ def reply(
 
 
 def close(db: Database, ticket_id: int, staff: str, now: datetime | None = None) -> Ticket:
-    stamp = iso(now)
+    stamp = utc_text(now)
 
     def write(conn) -> None:
         rows = list(conn.query("SELECT state FROM tickets WHERE id = ?", [ticket_id]))
@@ -179,8 +171,8 @@ def housekeeping(db: Database, idle_days: int, now: datetime | None = None) -> t
     """Close answered tickets idle for ``idle_days``; erase call-back numbers of tickets closed
     more than 30 days ago. Returns (closed, numbers erased)."""
     now = now or datetime.now(UTC)
-    idle_before, phone_before = iso(now - timedelta(days=idle_days)), iso(now - timedelta(days=PHONE_KEPT_DAYS))
-    stamp = iso(now)
+    idle_before, phone_before = utc_text(now - timedelta(days=idle_days)), utc_text(now - timedelta(days=PHONE_KEPT_DAYS))
+    stamp = utc_text(now)
 
     def write(conn) -> tuple[int, int]:
         closed = conn.execute(
@@ -240,13 +232,13 @@ def oldest_open_age(db: Database, now: datetime | None = None) -> float:
     rows = db.query("SELECT min(opened_at) AS t FROM tickets WHERE state = 'open'")
     if not rows or not rows[0]["t"]:
         return 0.0
-    return max(0.0, ((now or datetime.now(UTC)) - parse_iso(rows[0]["t"])).total_seconds())
+    return max(0.0, ((now or datetime.now(UTC)) - parse_utc(rows[0]["t"])).total_seconds())
 
 
 def waiting_seconds(ticket: Ticket, now: datetime | None = None) -> float:
     """How long the user has waited: until the first answer, or until now."""
-    end = parse_iso(ticket.answered_at) if ticket.answered_at else (now or datetime.now(UTC))
-    return max(0.0, (end - parse_iso(ticket.opened_at)).total_seconds())
+    end = parse_utc(ticket.answered_at) if ticket.answered_at else (now or datetime.now(UTC))
+    return max(0.0, (end - parse_utc(ticket.opened_at)).total_seconds())
 
 
 def waited_label(seconds: float) -> str:
@@ -277,7 +269,7 @@ class Pending:
 def take_pending(db: Database, channel: str, chat_id: str | None = None, now: datetime | None = None) -> list[Pending]:
     """Staff replies not yet delivered to ``channel`` (one chat, or all), marked delivered in
     the same write: two pollers never both get one."""
-    stamp = iso(now)
+    stamp = utc_text(now)
     where = "m.author = 'staff' AND m.delivered_at IS NULL AND t.channel = ?"
     params: list[Any] = [channel]
     if chat_id is not None:
@@ -312,7 +304,7 @@ def has_pending(db: Database, channel: str, chat_id: str | None = None) -> bool:
 
 def take_unmirrored(db: Database, now: datetime | None = None) -> list[dict[str, Any]]:
     """Staff replies written outside the Telegram staff chat, not yet shown there."""
-    stamp = iso(now)
+    stamp = utc_text(now)
     if not db.query("SELECT 1 FROM ticket_messages WHERE author = 'staff' AND mirrored_at IS NULL LIMIT 1"):
         return []
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.records.enquiry_log import utc_now
+from bot.records.clock import utc_now, utc_text
 from bot.storage.sqlite import Database
 from intents.grouping import group
 from intents.normalize import normalize
@@ -59,8 +59,7 @@ class Cluster:
 
 
 def _since(days: int, now: datetime | None = None) -> str:
-    moment = (now or datetime.now(UTC)) - timedelta(days=max(days, 1))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return utc_text((now or datetime.now(UTC)) - timedelta(days=max(days, 1)))
 
 
 def pool(db: Database, days: int = DAYS, limit: int = POOL_LIMIT) -> list[dict[str, Any]]:

@@ -17,31 +17,19 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+from bot.conversation.vocabulary import STAFF_COMMANDS as STAFF_COMMAND_INFO
+from bot.conversation.vocabulary import USER_COMMANDS
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_MESSAGE = 4096  # Telegram's limit, counted in UTF-16 code units of the text after parsing
 NON_TEXT_KINDS = ("sticker", "photo", "voice", "document", "location")
 SLOW_DOWN = "请稍慢一些：您发送消息太快了，请稍等一分钟再继续提问。"
-BOT_COMMANDS = (
-    ("start", "开始：功能介绍和主题菜单"),
-    ("help", "使用说明"),
-    ("menu", "主题菜单"),
-    ("region", "选择企业所在地区"),
-    ("calc", "补贴测算"),
-    ("checklist", "办事清单"),
-    ("cancel", "取消正在进行的测算"),
-    ("human", "转人工"),
-    ("subscribe", "订阅政策更新"),
-    ("unsubscribe", "退订政策更新"),
-)
-# offered in the staff chat's command menu only (the core answers them for configured staff)
-STAFF_COMMANDS = (
-    ("stats", "咨询统计 [天数]"),
-    ("unanswered", "未能回答和低置信度的问题 [天数]"),
-    ("top", "热门问题和测算需求 [天数]"),
-    ("reload", "重新加载FAQ（运维人员）"),
-)
+# (name, description) for setMyCommands, from the vocabulary; the staff ones are offered in the
+# staff chat's command menu only (the core answers them for configured staff)
+BOT_COMMANDS = tuple((info.command.value, info.menu) for info in USER_COMMANDS)
+STAFF_COMMANDS = tuple((info.command.value, info.menu) for info in STAFF_COMMAND_INFO)
 
 
 def escape(text: str) -> str:

@@ -22,6 +22,9 @@ from jinja2 import Environment, FileSystemLoader
 
 from bot.channels.web.auth import COOKIE, MAX_AGE
 from bot.channels.web.passwords import StaffUser
+from bot.conversation.vocabulary import CHANNEL_LABELS as CHANNELS
+from bot.conversation.vocabulary import KIND_LABELS as KINDS
+from bot.conversation.vocabulary import REGION_SHORT_LABELS as REGIONS
 from bot.records import stats as stats
 from bot.records import tickets
 from bot.records.catalog import intent_catalog
@@ -30,14 +33,6 @@ from intents.personal import clean, has_lone_surrogate
 
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 TEMPLATES.filters["china_time"] = stats.china_time
-REGIONS = {
-    "dalian-gxq": "大连高新区", "liaoning": "辽宁", "yingkou": "营口", "panjin": "盘锦", "sichuan": "四川", "other": "其他地区",
-}  # fmt: skip
-CHANNELS = {"web": "网页", "telegram": "Telegram", "wechat": "微信", "cli": "终端"}
-KINDS = {
-    "answer": "解答", "clarify": "追问", "excerpt": "条款摘录", "calculation": "测算", "checklist": "清单",
-    "handoff": "转人工", "smalltalk": "寒暄", "fallback": "未能回答",
-}  # fmt: skip
 TEMPLATES.globals.update(REGIONS=REGIONS, CHANNELS=CHANNELS, KINDS=KINDS)
 EXPORT_COLUMNS = (
     "id", "time", "channel", "region", "user_key", "text", "kind", "intent", "confidence", "top3", "sources",

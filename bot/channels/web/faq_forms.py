@@ -16,10 +16,6 @@ TOPIC_SLUGS = {
     "品牌与知识产权": "brand", "人才培训": "talent", "物流": "logistics", "园区与平台": "park", "发展规划": "plan",
     "合规与监管": "compliance", "进口": "import", "对话": "chat",
 }  # fmt: skip
-JURISDICTIONS = {
-    "dalian-gxq": "大连高新区", "liaoning": "辽宁省", "yingkou": "营口市", "panjin": "盘锦市", "sichuan": "四川省",
-    "national": "全国", "multi": "多个地区",
-}  # fmt: skip
 # The shape of a good answer (conclusion first, short 「• 」 lines); the operator fills in the facts
 # from the chosen clauses. 「……」 marks what to write.
 _GENERIC = "……（一句话结论；所选条款出自征求意见稿时写明“征求意见稿，可能调整”）。\n• 条件：……\n• 办理：……"

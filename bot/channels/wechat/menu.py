@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from bot.conversation.flows.menu import REGION_BUTTON, menu_buttons
 from bot.conversation.messages import Button
+from bot.conversation.turn import command_button
+from bot.conversation.vocabulary import Command, Prefix, has_prefix
 
 PER_GROUP = 5
 TOP_BYTES = 16  # WeChat's limits on a name, in UTF-8 bytes
@@ -29,9 +31,9 @@ def _group(name: str, buttons: list[Button]) -> dict:
 def official_account_menu() -> dict:
     """The body of WeChat's menu/create call."""
     buttons = [button for row in menu_buttons() for button in row]
-    topics = [b for b in buttons if b.value.startswith("t:")]
-    tools = [b for b in buttons if not b.value.startswith("t:")]
-    extra = [Button(REGION_BUTTON, "cmd:region"), Button("使用说明", "cmd:help")]
+    topics = [b for b in buttons if has_prefix(b.value, Prefix.TOPIC)]
+    tools = [b for b in buttons if not has_prefix(b.value, Prefix.TOPIC)]
+    extra = [command_button(REGION_BUTTON, Command.REGION), command_button("使用说明", Command.HELP)]
     more = topics[PER_GROUP:] + extra
     if len(more) > PER_GROUP or len(tools) > PER_GROUP:
         raise ValueError("too many topics or tools for WeChat's menu of 3 × 5 entries")

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.records.clock import utc_text
+
 KEEP = timedelta(days=1)
 PRUNE_SECONDS = 600.0
 TIMEOUT = 30.0
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -51,11 +49,11 @@ class ReplyStore:
 
         def write(db: Any) -> bool:
             if prune:
-                db.execute("DELETE FROM wechat_replies WHERE received_at < ?", (_iso(now - KEEP),))
+                db.execute("DELETE FROM wechat_replies WHERE received_at < ?", (utc_text(now - KEEP),))
             taken = db.execute(
                 "INSERT INTO wechat_replies (message_key, user_key, received_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (message_key) DO NOTHING",
-                (key, user_key, _iso(now)),
+                (key, user_key, utc_text(now)),
             )
             return taken.rowcount == 1
 
@@ -63,7 +61,7 @@ class ReplyStore:
 
     def answered(self, key: str, reply: str) -> None:
         """The reply a retry of ``key`` gets ("" when it went out through the API)."""
-        stamp = _iso(datetime.now(UTC))
+        stamp = utc_text(datetime.now(UTC))
         self._db.execute_write_fn(
             lambda db: db.execute(
                 "UPDATE wechat_replies SET reply = ?, replied_at = ? WHERE message_key = ?", (reply, stamp, key)

@@ -9,18 +9,19 @@ from decimal import Decimal
 from typing import Any
 
 from bot.conversation.messages import Button, OutMessage
-from bot.conversation.turn import MENU_BUTTON, Turn, message, rows
+from bot.conversation.turn import MENU_BUTTON, Turn, command_button, message, rows
+from bot.conversation.vocabulary import Command, Prefix, button_value
 
 UNAVAILABLE = "补贴测算暂时不可用,请直接输入问题,例如「海外仓费用80万能补多少」。"
 PICK = "补贴测算(大连高新区,征求意见稿):请选择要测算的支持项目,可以多选,选好后点「完成」。"
 BAD_AMOUNT = "没看懂这个金额。请输入人民币金额,例如 80万、12.5万元、200000元;或发送 /cancel 取消测算。"
 FOREIGN = "补贴按人民币计算,请把金额换算成人民币再输入(例如 80万元);或发送 /cancel 取消测算。"
 BAD_COUNT = "请输入培训活动的场次(整数),例如 12;或发送 /cancel 取消测算。"
-CANCEL_ROW = [Button("取消测算", "c:cancel")]
+CANCEL_ROW = [Button("取消测算", button_value(Prefix.CALC, "cancel"))]
 # Questions that want a typed figure carry no buttons: in the terminal chat a typed "1" would
 # otherwise pick button 1 instead of saying 1 event.
 CANCEL_HINT = "(发送 /cancel 取消测算)"
-YEARS = [Button("第1年", "c:year:1"), Button("第2年", "c:year:2"), Button("第3年", "c:year:3")]
+YEARS = [Button(f"第{n}年", button_value(Prefix.CALC, "year", n)) for n in (1, 2, 3)]
 
 
 def _items() -> dict[str, Any] | None:
@@ -49,16 +50,16 @@ def cancel(turn: Turn, _: str = "") -> list[OutMessage]:
     if not turn.state.dialogue:
         return [message("当前没有进行中的测算。", [[MENU_BUTTON]])]
     turn.state.dialogue = None
-    return [message("已取消测算。", [[Button("重新测算", "cmd:calc"), MENU_BUTTON]])]
+    return [message("已取消测算。", [[command_button("重新测算", Command.CALC), MENU_BUTTON]])]
 
 
 def _pick_message(turn: Turn, lead: str = PICK) -> OutMessage:
     items, picked = _items() or {}, turn.state.dialogue["picked"]
     buttons = [
-        Button(("✓ " if i in picked else "") + item.title[:30], f"c:pick:{i}") for i, item in items.items()
+        Button(("✓ " if i in picked else "") + item.title[:30], button_value(Prefix.CALC, "pick", i)) for i, item in items.items()
     ]
     chosen = "、".join(items[i].title for i in picked if i in items) or "(还没有选择)"
-    return message(f"{lead}\n已选:{chosen}", [*rows(buttons), [Button("完成", "c:done"), *CANCEL_ROW]])
+    return message(f"{lead}\n已选:{chosen}", [*rows(buttons), [Button("完成", button_value(Prefix.CALC, "done")), *CANCEL_ROW]])
 
 
 def on_button(turn: Turn, argument: str) -> list[OutMessage]:
@@ -67,7 +68,7 @@ def on_button(turn: Turn, argument: str) -> list[OutMessage]:
     if action == "cancel":
         return cancel(turn)
     if not dialogue or dialogue.get("flow") != "calc":
-        return [message("这个测算已结束。", [[Button("重新测算", "cmd:calc"), MENU_BUTTON]])]
+        return [message("这个测算已结束。", [[command_button("重新测算", Command.CALC), MENU_BUTTON]])]
     if action == "pick" and dialogue["step"] == "pick" and value in (_items() or {}):
         picked = dialogue["picked"]
         if value in picked:

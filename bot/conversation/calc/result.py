@@ -6,7 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.conversation.messages import Button, OutMessage
-from bot.conversation.turn import MENU_BUTTON, Turn, message
+from bot.conversation.turn import MENU_BUTTON, Turn, command_button, message
+from bot.conversation.vocabulary import Command, Prefix, button_value
 
 
 def finish(turn: Turn) -> list[OutMessage]:
@@ -23,11 +24,11 @@ def finish(turn: Turn) -> list[OutMessage]:
                 _first_order(turn, [Decimal(a) for a in dialogue["orders"]], int(dialogue.get("year") or 1))
             )
     except ValueError as error:  # the calculators refuse input they cannot price
-        return [message(f"无法完成测算:{error}", [[Button("重新测算", "cmd:calc"), MENU_BUTTON]])]
-    buttons = [[Button("再算一次", "cmd:calc"), MENU_BUTTON]]
+        return [message(f"无法完成测算:{error}", [[command_button("重新测算", Command.CALC), MENU_BUTTON]])]
+    buttons = [[command_button("再算一次", Command.CALC), MENU_BUTTON]]
     first = (dialogue.get("picked") or [None])[0]
     if first:
-        buttons.insert(0, [Button("查看申报材料清单", f"cl:apply-{first}")])
+        buttons.insert(0, [Button("查看申报材料清单", button_value(Prefix.CHECKLIST, f"apply-{first}"))])
     return [message("\n\n".join(parts), buttons)]
 
 

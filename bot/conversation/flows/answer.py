@@ -8,7 +8,16 @@ from dataclasses import replace
 
 from bot.conversation.messages import Button, OutMessage
 from bot.conversation.reading import MORE, paged, source_buttons
-from bot.conversation.turn import MENU_BUTTON, Turn, intent_button, message, rows
+from bot.conversation.turn import (
+    HUMAN_BUTTON,
+    MENU_BUTTON,
+    Turn,
+    command_button,
+    intent_button,
+    message,
+    rows,
+)
+from bot.conversation.vocabulary import PLACE_WORDS, Command, Prefix, button_value
 from bot.records.redact import redact
 from intents.context import REGION_WORDS
 from intents.matcher import detect_region
@@ -66,7 +75,7 @@ def render(turn: Turn, reply, enquiry_id: str) -> list[OutMessage]:
         buttons += rows(intent_button(s.intent, s.title) for s in reply.suggestions)
         by_id = turn.services.responder().by_id
         if not any(getattr(by_id.get(s.intent), "kind", "") == "handoff" for s in reply.suggestions):
-            buttons.append([Button(localise("都不是，转人工", reply), "cmd:human")])
+            buttons.append([command_button(localise("都不是，转人工", reply), Command.HUMAN)])
     elif reply.kind in ANSWERED:
         more = also_asked(reply)
         if more:
@@ -79,14 +88,14 @@ def render(turn: Turn, reply, enquiry_id: str) -> list[OutMessage]:
         if enquiry_id:
             buttons.append(
                 [
-                    Button(localise("👍 有帮助", reply), f"fb:+:{enquiry_id}"),
-                    Button(localise("👎 没帮助", reply), f"fb:-:{enquiry_id}"),
+                    Button(localise("👍 有帮助", reply), button_value(Prefix.FEEDBACK, "+", enquiry_id)),
+                    Button(localise("👎 没帮助", reply), button_value(Prefix.FEEDBACK, "-", enquiry_id)),
                 ]
             )
     elif reply.kind == "smalltalk":  # 你好 / 我能做什么: the topics are the next step
         buttons.append([MENU_BUTTON])
     elif reply.kind == "fallback":
-        buttons.append([Button(localise("转人工", reply), "cmd:human"), MENU_BUTTON])
+        buttons.append([command_button(localise("转人工", reply), Command.HUMAN), MENU_BUTTON])
     return [message(text, buttons)]
 
 
@@ -111,29 +120,20 @@ def other_places(turn: Turn, reply) -> list[Button]:
     if turn.region is not None or reply.followup is not None:
         return []  # a place chosen, or one the conversation is already about
     intent = turn.services.responder().by_id.get(reply.intent or "")
-    if intent is None or intent.jurisdiction not in PLACE_LABELS and intent.jurisdiction != "multi":
+    if intent is None or intent.jurisdiction not in PLACE_WORDS and intent.jurisdiction != "multi":
         return []
     if detect_region(canonical(turn.text)) is not None:
         return []
     return [
-        Button(localise(f"{label}呢", reply), f"rg:{region}")
-        for region, label in PLACE_LABELS.items()
+        Button(localise(f"{label}呢", reply), button_value(Prefix.PLACE, region))
+        for region, label in PLACE_WORDS.items()
         if region != intent.jurisdiction
     ]
 
 
-PLACE_LABELS = {
-    "dalian-gxq": "高新区",
-    "liaoning": "辽宁",
-    "sichuan": "四川",
-    "yingkou": "营口",
-    "panjin": "盘锦",
-}
-
-
 def other_place(turn: Turn, region: str) -> list[OutMessage]:
     """A place button under an answer: the same question there, as if the user typed 「四川呢」."""
-    if region not in PLACE_LABELS:
+    if region not in PLACE_WORDS:
         return [message("这个按钮已失效，请直接输入您的问题。")]
     turn.event = replace(turn.event, text=f"{REGION_WORDS[region]}呢", kind="text")
     return free_text(turn)
@@ -169,11 +169,11 @@ def feedback(turn: Turn, argument: str) -> list[OutMessage]:
             message(
                 "抱歉，连续两条回答都没帮到您。要不要把问题转给服务中心的工作人员？"
                 "他们会看到我们的对话，并在这里回复您。您也可以换个说法继续问我。",
-                [[Button("转人工", "cmd:human")], [MENU_BUTTON]],
+                [[HUMAN_BUTTON], [MENU_BUTTON]],
             )
         ]
     return [
         message(
-            "谢谢反馈，我们会改进这条回答。需要人工帮助可以点「转人工」。", [[Button("转人工", "cmd:human")]]
+            "谢谢反馈，我们会改进这条回答。需要人工帮助可以点「转人工」。", [[HUMAN_BUTTON]]
         )
     ]

@@ -15,10 +15,10 @@ from datetime import datetime
 from bot.conversation.messages import Button, InboundEvent, OutMessage
 from bot.conversation.service_hours import DAY_NAMES, ServiceHours, clock
 from bot.conversation.state import Handoff
-from bot.conversation.turn import MENU_BUTTON, REGION_NAMES, Services, Turn, message
+from bot.conversation.turn import HUMAN_BUTTON, MENU_BUTTON, Services, Turn, message
+from bot.conversation.vocabulary import CHANNEL_NAMES, REGION_LABELS, Prefix, button_value
 from bot.records import tickets
 
-CHANNEL_NAMES = {"telegram": "Telegram", "web": "网页聊天", "cli": "终端", "wechat": "微信公众号"}
 # Whom to ask when it is urgent and no contact is configured: the offices the FAQ itself refers companies to.
 CONTACTS = {
     "dalian-gxq": "高新区投资促进局",
@@ -34,7 +34,8 @@ WHERE = {
     "cli": "回复会显示在这个终端对话里。",
     "wechat": "回复会由本公众号发给您。",
 }
-PHONE_BUTTON = Button("留下电话，请工作人员回电", "tk:phone")
+PHONE, NO_PHONE = "phone", "nophone"  # the arguments of the tk: buttons
+PHONE_BUTTON = Button("留下电话，请工作人员回电", button_value(Prefix.TICKET, PHONE))
 PHONE_ASK = (
     "请直接输入您的手机号或座机号（例如13800000000或0411-12345678）。"
     "号码只保存在工单里，只有工作人员能看到，工单关闭30天后删除。"
@@ -106,7 +107,7 @@ def open_handoff(turn: Turn, _: str = "") -> list[OutMessage]:
     lines = [
         f"【转人工】工单#{ticket.id}(编号 {handoff_id[:8]})",
         f"渠道: {CHANNEL_NAMES.get(event.channel, event.channel)}",
-        f"地区: {REGION_NAMES.get(turn.region or '', '未选择')}",
+        f"地区: {REGION_LABELS.get(turn.region or '', '未选择')}",
     ]
     if event.user_name:
         lines.append(f"用户: {event.user_name}")
@@ -144,12 +145,17 @@ def addition(turn: Turn) -> list[OutMessage]:
 
 
 # -- the call-back number -------------------------------------------------------------------------
+def on_button(turn: Turn, what: str) -> list[OutMessage]:
+    """tk:phone (leave a number) or tk:nophone (changed one's mind)."""
+    return no_phone(turn) if what == NO_PHONE else ask_phone(turn)
+
+
 def ask_phone(turn: Turn, _: str = "") -> list[OutMessage]:
     ticket = tickets.active_for(turn.services.db, turn.event.channel, turn.event.chat_id)
     if ticket is None:
-        return [message("您现在没有进行中的人工工单。需要人工帮助请点「转人工」。", [[Button("转人工", "cmd:human")]])]
+        return [message("您现在没有进行中的人工工单。需要人工帮助请点「转人工」。", [[HUMAN_BUTTON]])]
     turn.state.awaiting_phone = ticket.id
-    return [message(PHONE_ASK, [[Button("不留电话了", "tk:nophone")]])]
+    return [message(PHONE_ASK, [[Button("不留电话了", button_value(Prefix.TICKET, NO_PHONE))]])]
 
 
 def no_phone(turn: Turn, _: str = "") -> list[OutMessage]:

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from bot.conversation.messages import Button, OutMessage
-from bot.conversation.turn import MENU_BUTTON, REGION_NAMES, Turn, intent_button, message, rows
+from bot.conversation.turn import (
+    HUMAN_BUTTON,
+    MENU_BUTTON,
+    Turn,
+    command_button,
+    intent_button,
+    message,
+    rows,
+)
+from bot.conversation.vocabulary import REGION_LABELS, Command, Prefix, button_value, help_line
 
 # What the assistant can do, in words; the buttons under it do the same (a region button first).
 # The slash commands still work everywhere, but they are for /help, not the welcome.
@@ -18,8 +27,7 @@ WELCOME = (
 HELP = (
     "使用方法：直接输入您的问题，例如「海外仓去年花了80万，高新区能补多少？」。\n"
     "• 点按钮即可：选择地区、政策主题、补贴测算、办事清单、转人工。\n"
-    "• 也可以发送命令：/region 选择地区，/menu 主题菜单，/calc 补贴测算，/checklist 办事清单，"
-    "/human 转人工，/cancel 取消测算，/subscribe 订阅政策更新，/unsubscribe 退订，/help 本说明。\n"
+    f"• 也可以发送命令：{help_line()}。\n"
     "• 回答只来自已收录的政策文件；征求意见稿的内容可能调整，正式申报以主管部门通知为准。"
 )
 REGION_BUTTON = "选择地区"
@@ -44,19 +52,15 @@ APPLIES = {
 
 
 def menu_buttons() -> list[list[Button]]:
-    topics = [Button(label, f"t:{key}") for key, (label, _) in TOPICS.items()]
-    tools = [
-        Button("补贴测算", "cmd:calc"),
-        Button("办事清单", "cmd:checklist"),
-        Button("转人工", "cmd:human"),
-    ]
+    topics = [Button(label, button_value(Prefix.TOPIC, key)) for key, (label, _) in TOPICS.items()]
+    tools = [command_button("补贴测算", Command.CALC), command_button("办事清单", Command.CHECKLIST), HUMAN_BUTTON]
     return [*rows(topics, 3), tools]
 
 
 def region_button(turn: Turn) -> Button:
     """「选择地区」, or the place chosen (「地区：四川」) so the user sees what answers assume."""
-    chosen = REGION_NAMES.get(turn.state.region or "")
-    return Button(f"地区：{chosen}" if chosen else REGION_BUTTON, "cmd:region")
+    chosen = REGION_LABELS.get(turn.state.region or "")
+    return command_button(f"地区：{chosen}" if chosen else REGION_BUTTON, Command.REGION)
 
 
 def welcome_buttons(turn: Turn) -> list[list[Button]]:
@@ -97,35 +101,31 @@ def topic(turn: Turn, key: str) -> list[OutMessage]:
 
 
 def ask_region(turn: Turn, argument: str = "") -> list[OutMessage]:
-    if argument.strip() in REGION_NAMES:  # /region sichuan
+    if argument.strip() in REGION_LABELS:  # /region sichuan
         return set_region(turn, argument.strip())
-    current = REGION_NAMES.get(turn.region or "", "未选择")
-    buttons = rows([Button(name, f"r:{code}") for code, name in REGION_NAMES.items()], 3)
+    current = REGION_LABELS.get(turn.region or "", "未选择")
+    buttons = rows([Button(name, button_value(Prefix.REGION, code)) for code, name in REGION_LABELS.items()], 3)
     return [message(f"请选择企业所在地区（当前：{current}），我会优先按该地区的政策回答：", buttons)]
 
 
 def set_region(turn: Turn, code: str) -> list[OutMessage]:
-    if code not in REGION_NAMES:
+    if code not in REGION_LABELS:
         return ask_region(turn)
     turn.state.region = code
     turn.state.context = None  # another place: earlier follow-ups no longer apply
     return [
         message(
-            f"已设为「{REGION_NAMES[code]}」。之后的问题会优先按该地区的政策回答。请输入您的问题。",
+            f"已设为「{REGION_LABELS[code]}」。之后的问题会优先按该地区的政策回答。请输入您的问题。",
             menu_buttons(),
         )
     ]
 
 
 def _checklists() -> list[tuple[str, str]]:
-    """(id, title) of every checklist; empty while calculators/checklists.py is not there."""
-    try:
-        from calculators.checklists import load_checklists
-    except ImportError:
-        return []
-    loaded = load_checklists()
-    pairs = loaded.items() if hasattr(loaded, "items") else ((c.id, c) for c in loaded)
-    return [(str(cid), str(getattr(c, "title", cid))) for cid, c in pairs]
+    """(id, title) of every checklist."""
+    from calculators.checklists import load_checklists
+
+    return [(checklist.id, checklist.title) for checklist in load_checklists()]
 
 
 def list_checklists(turn: Turn, argument: str = "") -> list[OutMessage]:
@@ -134,7 +134,7 @@ def list_checklists(turn: Turn, argument: str = "") -> list[OutMessage]:
     listed = _checklists()
     if not listed:
         return [message("办事清单暂时无法提供，请直接输入您要办理的事项。", [[MENU_BUTTON]])]
-    buttons = rows([Button(title[:40], f"cl:{cid}") for cid, title in listed])
+    buttons = rows([Button(title[:40], button_value(Prefix.CHECKLIST, cid)) for cid, title in listed])
     return [message("请选择要查看的办事清单：", [*buttons, [MENU_BUTTON]])]
 
 
@@ -144,4 +144,4 @@ def show_checklist(turn: Turn, checklist_id: str) -> list[OutMessage]:
     text = checklist_text(checklist_id)
     if text is None:
         return list_checklists(turn)
-    return [message(text.strip(), [[Button("其他清单", "cmd:checklist"), MENU_BUTTON]])]
+    return [message(text.strip(), [[command_button("其他清单", Command.CHECKLIST), MENU_BUTTON]])]

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.conversation.vocabulary import Command, command_named, parse_command
 from bot.records import stats as stats
 from bot.records.tickets import count_open
 from bot.settings import Settings
 from bot.storage.sqlite import Database
 
-COMMANDS = ("stats", "unanswered", "top", "reload")
 DEFAULT_DAYS = 7
 MAX_DAYS = 365
-KIND_NAMES = {
-    "answer": "解答", "clarify": "追问", "excerpt": "条款摘录", "calculation": "测算", "checklist": "清单",
-    "handoff": "转人工", "smalltalk": "寒暄", "fallback": "未能回答",
-}  # fmt: skip
 
 
 def parse_days(argument: str | None) -> int:
@@ -107,22 +103,21 @@ def staff_reply(db: Database, settings: Settings, *, user_id: int | str | None, 
     Only configured staff (CBEC_STAFF_USER_IDS / CBEC_OPERATOR_USER_IDS), and only in the staff
     chat (CBEC_STAFF_CHAT_ID): figures about companies' questions stay among staff.
     """
-    if not text or not text.startswith("/"):
+    parsed = parse_command(text)
+    command = command_named(parsed[0], staff=True) if parsed else None
+    if parsed is None or command is None:
         return None
-    head, _, argument = text.strip().partition(" ")
-    command = head[1:].split("@", 1)[0].lower()
-    if command not in COMMANDS:
-        return None
+    argument = parsed[1]
     if not is_staff(settings, user_id):
         return None
     if settings.staff_chat_id is None or str(chat_id) != str(settings.staff_chat_id):
         return None
-    if command == "reload":
+    if command == Command.RELOAD:
         return reload_text(db, settings, user_id)
     days = parse_days(argument)
-    if command == "stats":
+    if command == Command.STATS:
         return stats_text(db, days, today)
-    if command == "unanswered":
+    if command == Command.UNANSWERED:
         return unanswered_text(db, days, today=today)
     return top_text(db, days, today=today)
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from bot.conversation.messages import Button, OutMessage
 from bot.conversation.subscriptions import Subscriptions, all_topics, topic_label
 from bot.conversation.turn import MENU_BUTTON, Turn, message, rows
+from bot.conversation.vocabulary import Prefix, button_value
 
 INTRO = (
     "订阅政策更新：您关注的主题或地区的政策有实质变化（答复更新、新文件、新版本、过期）时，"
     "我们每天最多发送一条摘要。请选择主题或地区："
 )
-OFF = Button("退订全部", "sub:off")
+OFF = Button("退订全部", button_value(Prefix.SUBSCRIBE, "off"))
 
 
 def _store(turn: Turn) -> Subscriptions:
@@ -40,7 +41,7 @@ def menu(turn: Turn, argument: str = "") -> list[OutMessage]:
     lines = [INTRO]
     if followed:
         lines.append("已订阅：" + "、".join(f"「{topic_label(t)}」" for t in followed) + "。")
-    buttons = [Button(("✓ " if t in followed else "") + topic_label(t), f"sub:{t}") for t in all_topics()]
+    buttons = [Button(("✓ " if t in followed else "") + topic_label(t), button_value(Prefix.SUBSCRIBE, t)) for t in all_topics()]
     extra = [OFF] if followed else []
     return [message("\n".join(lines), [*rows(buttons, 3), [*extra, MENU_BUTTON]])]
 
@@ -53,14 +54,14 @@ def choose(turn: Turn, topic: str) -> list[OutMessage]:
     new = _store(turn).subscribe(turn.user_key, channel, topic, address)
     lead = f"已订阅「{topic_label(topic)}」的政策更新" if new else f"您已订阅「{topic_label(topic)}」"
     text = f"{lead}：有实质变化时每天最多推送一条摘要。随时点「退订全部」或发送 /unsubscribe 取消。"
-    return [message(text, [[Button("继续订阅其他主题", "sub:menu")], [OFF, MENU_BUTTON]])]
+    return [message(text, [[Button("继续订阅其他主题", button_value(Prefix.SUBSCRIBE, "menu"))], [OFF, MENU_BUTTON]])]
 
 
 def unsubscribe(turn: Turn, _: str = "") -> list[OutMessage]:
     """/unsubscribe or 「退订」: every subscription ends, in one tap."""
     removed = _store(turn).unsubscribe(turn.user_key) if _channel(turn) else 0
     text = "已退订全部政策更新，不会再收到摘要。" if removed else "您目前没有订阅政策更新。"
-    return [message(text, [[Button("订阅更新", "sub:menu"), MENU_BUTTON]])]
+    return [message(text, [[Button("订阅更新", button_value(Prefix.SUBSCRIBE, "menu")), MENU_BUTTON]])]
 
 
 def on_button(turn: Turn, argument: str) -> list[OutMessage]:
