@@ -123,3 +123,48 @@ def test_the_clock_decides_the_policy_date(tmp_path: Path) -> None:
         assert "2028年12月31日" in chat.text and "合计" not in chat.text
     finally:
         chat.close()
+
+
+# A /calc dialogue as the untyped version stored it (a plain dict in conversation_state), half way:
+# the trademark item answered, the promotion item asked.
+STORED_BEFORE_THE_STEP_ENUM = {
+    "flow": "calc", "step": "amount", "picked": ["overseas-promotion", "ip-certification"],
+    "queue": [], "claims": {"ip-certification": "100000"}, "events": {}, "current": "overseas-promotion",
+}  # fmt: skip
+
+
+def test_a_dialogue_stored_as_a_plain_dict_still_loads_and_carries_on(chat: Chat) -> None:
+    from bot.conversation.calc.dialogue import CalcDialogue, Step
+    from bot.conversation.state import UserState
+    from bot.records.enquiry_log import pseudonymise
+
+    state = UserState.from_json(json.dumps({"region": "dalian-gxq", "dialogue": STORED_BEFORE_THE_STEP_ENUM}))
+    assert isinstance(state.dialogue, CalcDialogue) and state.dialogue.step is Step.AMOUNT
+    assert json.loads(state.to_json())["dialogue"] == STORED_BEFORE_THE_STEP_ENUM  # stored as it was
+
+    key = pseudonymise("test-secret", chat.channel, chat.user)
+    raw = json.dumps({"dialogue": STORED_BEFORE_THE_STEP_ENUM}, ensure_ascii=False)
+    chat.db.execute_write_fn(
+        lambda db: db.execute(
+            "INSERT INTO conversation_state (user_key, state, updated_at) VALUES (?, ?, '2026-11-01T00:00:00.000Z')",
+            [key, raw],
+        )
+    ).result(10)
+    chat.say("30万")
+    assert "合计" in chat.text and "10万元" in chat.text and "30万元" in chat.text
+    assert chat.rows("SELECT count(*) AS n FROM calculations") == [{"n": 1}]
+    assert json.loads(chat.rows("SELECT state FROM conversation_state")[0]["state"])["dialogue"] is None
+
+
+def test_a_stored_dialogue_of_a_step_that_is_gone_is_dropped(chat: Chat) -> None:
+    from bot.conversation.state import UserState
+
+    state = UserState.from_json(json.dumps({"dialogue": {**STORED_BEFORE_THE_STEP_ENUM, "step": "confirm"}}))
+    assert state.dialogue is None
+
+
+def test_the_transition_table_covers_every_step() -> None:
+    from bot.conversation.calc.dialogue import STEPS, Step
+
+    assert set(STEPS) == set(Step)
+    assert STEPS[Step.ORDERS].then is Step.YEAR  # the policy year follows the first-order amounts

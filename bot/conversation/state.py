@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.records.clock import utc_text
 from bot.storage.sqlite import Database
+
+if TYPE_CHECKING:
+    from bot.conversation.calc.dialogue import CalcDialogue
 
 RECENT = 5  # messages a hand-off shows the staff
 TRANSCRIPT = 16  # lines of the conversation (user and assistant) a ticket carries
@@ -21,7 +24,7 @@ TRANSCRIPT = 16  # lines of the conversation (user and assistant) a ticket carri
 @dataclass
 class UserState:
     region: str | None = None
-    dialogue: dict[str, Any] | None = None  # the unfinished calculator dialogue (bot/conversation/calc/dialogue.py)
+    dialogue: CalcDialogue | None = None  # the unfinished /calc dialogue (bot/conversation/calc/dialogue.py)
     recent: list[str] = field(default_factory=list)  # the user's last messages, redacted
     suggestions: list[str] = field(default_factory=list)  # intent ids a clarify reply numbered 1, 2, 3
     last_text: str = ""  # the last free-text enquiry (a suggestion pressed answers it with its amount)
@@ -52,12 +55,17 @@ class UserState:
             return cls()
         data = json.loads(raw)
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        if known.get("dialogue") is not None:  # stored as a plain dict, as it always was
+            from bot.conversation.calc.dialogue import CalcDialogue  # (it imports turn, which imports this)
+
+            known["dialogue"] = CalcDialogue.from_dict(known["dialogue"])
         return cls(**known)
 
     def to_json(self) -> str:
         # Every field holds plain JSON values already: dumping the fields directly is what
         # dataclasses.asdict() did, minus its deep copy (which cost more than matching the text).
-        return json.dumps(vars(self), ensure_ascii=False)
+        # The one field that is not plain, the /calc dialogue, is written as its dict.
+        return json.dumps(vars(self), ensure_ascii=False, default=lambda dialogue: dialogue.as_dict())
 
 
 @dataclass(frozen=True)

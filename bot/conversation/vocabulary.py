@@ -6,8 +6,8 @@ A leaf like messages.py: it imports nothing of the project, so every layer may r
 staff pages and the demand report name regions and channels with these labels too;
 tests/test_layers.py keeps it a leaf, and keeps these labels from being defined anywhere else).
 Adding a command means adding it here: the ``Command`` member, its entry in ``COMMANDS`` and in
-``HELP_ORDER``; the conversation core then refuses to start until a handler answers it
-(``bot/conversation/core.py``'s ``HANDLERS``, checked by tests/test_vocabulary.py)."""
+``HELP_ORDER``, and its handler in ``bot/conversation/core.py``'s ``HANDLERS``
+(tests/test_vocabulary.py fails until the two agree)."""
 
 from __future__ import annotations
 

@@ -15,18 +15,16 @@ def finish(turn: Turn) -> list[OutMessage]:
     turn.state.dialogue = None  # done (or failed): the next message is a new question
     parts: list[str] = []
     try:
-        claims = {k: None if v is None else Decimal(v) for k, v in dialogue["claims"].items()}
-        events = {k: int(v) for k, v in dialogue["events"].items()}
+        claims = {k: None if v is None else Decimal(v) for k, v in dialogue.claims.items()}
+        events = {k: int(v) for k, v in dialogue.events.items()}
         if claims or events:
             parts.append(_subsidy(turn, claims, events))
-        if dialogue.get("orders"):
-            parts.append(
-                _first_order(turn, [Decimal(a) for a in dialogue["orders"]], int(dialogue.get("year") or 1))
-            )
+        if dialogue.orders:
+            parts.append(_first_order(turn, [Decimal(a) for a in dialogue.orders], int(dialogue.year or 1)))
     except ValueError as error:  # the calculators refuse input they cannot price
         return [message(f"无法完成测算:{error}", [[command_button("重新测算", Command.CALC), MENU_BUTTON]])]
     buttons = [[command_button("再算一次", Command.CALC), MENU_BUTTON]]
-    first = (dialogue.get("picked") or [None])[0]
+    first = (dialogue.picked or [None])[0]
     if first:
         buttons.insert(0, [Button("查看申报材料清单", button_value(Prefix.CHECKLIST, f"apply-{first}"))])
     return [message("\n\n".join(parts), buttons)]
