@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -182,3 +183,27 @@ def test_a_staff_reply_is_collected_once_when_replicas_poll_together(db_target) 
     finally:
         for db in replicas:
             db.close()
+
+
+def test_close_drains_the_queue_closes_every_connection_and_refuses_later_writes(db_target) -> None:
+    from bot.storage.writer import DatabaseClosedError
+
+    db = open_database(db_target)
+    db.execute_write_fn(lambda h: h.execute("CREATE TABLE t (n INTEGER)")).result(10)
+    readers = []
+    for _ in range(2):  # reads from two threads: two read connections on SQLite
+        thread = threading.Thread(target=lambda: readers.append(db.query("SELECT count(*) AS n FROM t")))
+        thread.start()
+        thread.join()
+    last = db.execute_write_fn(lambda h: h.execute("INSERT INTO t (n) VALUES (1)"))
+    opened = set(getattr(db, "_readers", ()))  # SQLite's per-thread read connections
+    db.close()
+    assert last.done() and last.exception() is None  # queued before close: written
+    assert readers == [[{"n": 0}], [{"n": 0}]]
+    with pytest.raises(DatabaseClosedError, match="database is closed"):
+        db.execute_write_fn(lambda h: None)
+    if db.backend == "sqlite":
+        assert len(opened) == 2
+        for conn in opened:  # closed by close(), not left to the garbage collector
+            with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+                conn.execute("SELECT 1")

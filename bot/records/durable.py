@@ -35,6 +35,7 @@ from typing import Any
 
 from bot.records.spool import Spool
 from bot.storage.sqlite import Database
+from bot.storage.writer import DatabaseClosedError
 
 log = logging.getLogger(__name__)
 DURABLE_WAIT = 10.0  # seconds a reply waits for its rows to be durable before it goes anyway
@@ -186,7 +187,7 @@ class DurableQueue:
         batch.attempts += 1
         try:
             future = self.db.execute_write_fn(lambda db: self._apply(db, batch.records))
-        except RuntimeError:  # the database is closed: the spool keeps what it has for the next start
+        except DatabaseClosedError:  # the spool keeps what it has for the next start
             self._failed(batch, "database", "closed", retry=True)
             return
         future.add_done_callback(lambda done: self._written(batch, done))
@@ -288,7 +289,7 @@ class DurableQueue:
         self._thread.join(timeout)
         try:
             self.flush(min(timeout, CLOSE_WAIT))  # what the database has not taken by then is in the spool
-        except RuntimeError:  # the database is closed already
+        except DatabaseClosedError:  # closed already
             pass
         except Exception:  # noqa: BLE001 - what the database did not take is in the spool
             log.warning("the last log rows are not yet in the database; they stay in the spool")

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,10 +28,10 @@ from bot.storage import pg_sql
 from bot.storage.base import StorageUnavailable
 from bot.storage.migrations import MIGRATIONS, Migration, apply_migrations
 from bot.storage.url import PostgresUrl
+from bot.storage.writer import QueuedWriter
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-_STOP = object()
 MIGRATION_LOCK = 0x63626563  # "cbec": the advisory lock replicas take to migrate one at a time
 RETRY = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
 DEFAULT_SPOOL = Path("var/postgres.spool")
@@ -108,7 +105,7 @@ class _Conn:
         self._transactions.pop().__exit__(*exc)
 
 
-class PostgresDatabase:
+class PostgresDatabase(QueuedWriter):
     backend = "postgresql"
     shared = True
 
@@ -121,8 +118,6 @@ class PostgresDatabase:
         self.path = None  # no file: tools that need one (Datasette, backup) say so
         # CBEC_SPOOL_DIR as the settings read it, for callers that open a URL without settings
         self.spool_dir = spool_dir or Path(os.environ.get("CBEC_SPOOL_DIR") or DEFAULT_SPOOL)
-        self._queue: queue.Queue[Any] = queue.Queue()
-        self._closed = False
         try:
             self._write_conn = self._connect()
         except psycopg.OperationalError as error:
@@ -132,8 +127,7 @@ class PostgresDatabase:
         self.pool = ConnectionPool(
             str(self.url), min_size=1, max_size=pool_size, kwargs={"autocommit": True}, open=True, name="cbec-read",
         )  # fmt: skip
-        self._writer = threading.Thread(target=self._run, name="cbec-db-writer", daemon=True)
-        self._writer.start()
+        self._start_writer()
 
     def _connect(self) -> psycopg.Connection:
         conn = psycopg.connect(str(self.url), autocommit=True)
@@ -151,33 +145,6 @@ class PostgresDatabase:
             conn.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
 
     # -- writes ---------------------------------------------------------------------------
-    def execute_write_fn(self, fn: Callable[[Handle], T]) -> Future[T]:
-        """Queue ``fn(handle)`` for the writer thread; the future resolves with its result."""
-        if self._closed:
-            raise RuntimeError("database is closed")
-        future: Future[T] = Future()
-        self._queue.put((fn, future))
-        return future
-
-    def write(self, fn: Callable[[Handle], Any]) -> None:
-        self.execute_write_fn(fn)
-
-    @property
-    def queue_depth(self) -> int:
-        return self._queue.qsize()
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                break
-            fn, future = item
-            try:
-                future.set_result(self._attempt(fn))
-            except BaseException as error:  # noqa: BLE001 - reported through the future
-                log.exception("database write failed")
-                future.set_exception(error)
-
     def _attempt(self, fn: Callable[[Handle], T]) -> T:
         delay = 0.02
         while True:
@@ -217,18 +184,6 @@ class PostgresDatabase:
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         return self.read(lambda handle: handle.query(sql, params))
 
-    # -- lifecycle ------------------------------------------------------------------------
-    def flush(self, timeout: float = 30.0) -> None:
-        self.execute_write_fn(lambda handle: None).result(timeout)
-
-    def close(self, timeout: float = 60.0) -> None:
-        """Drain the queue, stop the writer thread, close every connection."""
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(_STOP)
-        self._writer.join(timeout)
-        if self._writer.is_alive():
-            log.error("the database writer did not stop within %s s", timeout)
+    def _close_connections(self) -> None:
         self._write_conn.close()
         self.pool.close()

@@ -10,22 +10,20 @@ back-off: rows are delayed, never dropped. ``close()`` drains the queue before r
 from __future__ import annotations
 
 import logging
-import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import sqlite_utils
 
 from bot.storage.migrations import MIGRATIONS, Migration, apply_migrations
+from bot.storage.writer import QueuedWriter
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-_STOP = object()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -37,7 +35,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class Database:
+class Database(QueuedWriter):
     """The SQLite backend of bot/storage (``open_database`` picks it for a file path)."""
 
     backend = "sqlite"
@@ -47,14 +45,13 @@ class Database:
         self.path = Path(path)
         self._spool_dir = spool_dir
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._queue: queue.Queue[Any] = queue.Queue()
         self._local = threading.local()
-        self._closed = False
-        self._busy_since: float | None = None  # when the write under way began
+        self._readers: set[sqlite3.Connection] = set()  # every thread's read connection, closed on close()
+        self._readers_lock = threading.Lock()
         self._write_conn = _connect(self.path)
         apply_migrations(sqlite_utils.Database(self._write_conn), MIGRATIONS if migrations is None else migrations)
-        self._writer = threading.Thread(target=self._run, name="cbec-db-writer", daemon=True)
-        self._writer.start()
+        self._handle = sqlite_utils.Database(self._write_conn)
+        self._start_writer()
 
     @property
     def label(self) -> str:
@@ -64,19 +61,6 @@ class Database:
     def spool_dir(self) -> Path:
         return self._spool_dir or self.path.with_name(self.path.name + ".spool")
 
-    # -- writes ---------------------------------------------------------------------------
-    def execute_write_fn(self, fn: Callable[[sqlite_utils.Database], T]) -> Future[T]:
-        """Queue ``fn(db)`` for the writer thread; the future resolves with its result."""
-        if self._closed:
-            raise RuntimeError("database is closed")
-        future: Future[T] = Future()
-        self._queue.put((fn, future))
-        return future
-
-    def write(self, fn: Callable[[sqlite_utils.Database], Any]) -> None:
-        """Fire and forget: the write happens on the writer thread, errors are logged."""
-        self.execute_write_fn(fn)
-
     @property
     def busy_for(self) -> float | None:
         """Seconds the write under way has taken so far (long: another process holds the lock),
@@ -84,48 +68,31 @@ class Database:
         since = self._busy_since
         return None if since is None else time.monotonic() - since
 
-    @property
-    def queue_depth(self) -> int:
-        return self._queue.qsize()
-
-    def _run(self) -> None:
-        db = sqlite_utils.Database(self._write_conn)
+    # -- writes ---------------------------------------------------------------------------
+    def _attempt(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
+        """One transaction (BEGIN IMMEDIATE); while another process holds the lock, wait and try
+        again with back-off (SQLite itself waits up to 5 s each time): never drop the row."""
+        delay = 0.05
         while True:
-            item = self._queue.get()
-            if item is _STOP:
-                break
-            fn, future = item
-            delay = 0.05
-            self._busy_since = time.monotonic()  # this write began (SQLite itself waits up to 5 s for a lock)
-            while True:
-                try:
-                    with self._write_conn:  # one transaction per write function
-                        self._write_conn.execute("BEGIN IMMEDIATE")
-                        result = fn(db)
-                    self._busy_since = None
-                    future.set_result(result)
-                    break
-                except sqlite3.OperationalError as error:
-                    if "locked" not in str(error) and "busy" not in str(error):
-                        self._busy_since = None
-                        log.exception("database write failed")
-                        future.set_exception(error)
-                        break
-                    # Another process holds the lock: wait and try again, never drop the row.
-                    time.sleep(delay)
-                    delay = min(delay * 2, 2.0)
-                except BaseException as error:  # noqa: BLE001 - reported through the future
-                    self._busy_since = None
-                    log.exception("database write failed")
-                    future.set_exception(error)
-                    break
+            try:
+                with self._write_conn:
+                    self._write_conn.execute("BEGIN IMMEDIATE")
+                    return fn(self._handle)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
     # -- reads ----------------------------------------------------------------------------
     def _reader(self) -> sqlite_utils.Database:
         """This thread's read connection (made once: sqlite_utils.Database() runs a PRAGMA)."""
         reader = getattr(self._local, "reader", None)
-        if reader is None:
-            reader = self._local.reader = sqlite_utils.Database(_connect(self.path))
+        if reader is None or reader.conn not in self._readers:  # none yet, or closed by close()
+            conn = _connect(self.path)
+            with self._readers_lock:
+                self._readers.add(conn)
+            reader = self._local.reader = sqlite_utils.Database(conn)
         return reader
 
     def read(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
@@ -138,19 +105,12 @@ class Database:
         names = [column[0] for column in cursor.description or ()]
         return [dict(zip(names, row, strict=True)) for row in cursor]
 
-    # -- lifecycle ------------------------------------------------------------------------
-    def flush(self, timeout: float = 30.0) -> None:
-        """Wait until every write queued so far has been applied."""
-        self.execute_write_fn(lambda db: None).result(timeout)
-
-    def close(self, timeout: float = 60.0) -> None:
-        """Drain the queue, then stop the writer thread."""
-        if self._closed:
-            return
-        self._closed = True
-        self._queue.put(_STOP)
-        self._writer.join(timeout)
+    def _close_connections(self) -> None:
         self._write_conn.close()
+        with self._readers_lock:
+            readers, self._readers = self._readers, set()
+        for conn in readers:
+            conn.close()
 
 
 SqliteDatabase = Database  # the name bot/storage/__init__.py opens it by
