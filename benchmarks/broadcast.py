@@ -28,8 +28,8 @@ async def run(subscribers: int, every: int, rate: float) -> None:
 
     from bot.channels.digest_delivery import broadcast
     from bot.conversation.subscriptions import Subscriptions
-    from bot.records.enquiry_log import pseudonymise
     from bot.records.policy_changes import detect
+    from bot.records.pseudonym import pseudonymise
     from policy_faq.faq import load_faq
 
     intents = [item.intent for item in load_faq().intents]

@@ -317,7 +317,7 @@ def is_enquiry(text: str) -> bool:
 
 def missing_rows(db: Path, answered: list[tuple[str, str]], secret: str = SECRET) -> int:
     """How many of the answered (session, text) enquiries have no enquiry row."""
-    from bot.records.enquiry_log import pseudonymise
+    from bot.records.pseudonym import pseudonymise
 
     wanted = collections.Counter(
         (pseudonymise(secret, "web", session), expected_text(text)) for session, text in answered if is_enquiry(text)

@@ -95,7 +95,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> None:
         process.terminate()
         await asyncio.to_thread(process.wait, 30)
         await fake.stop()
-    from bot.records.enquiry_log import pseudonymise
+    from bot.records.pseudonym import pseudonymise
 
     with sqlite3.connect(workdir / "cbec.db") as db:
         rows = dict(db.execute("SELECT user_key, COUNT(*) FROM enquiries GROUP BY user_key").fetchall())

@@ -136,7 +136,7 @@ STORED_BEFORE_THE_STEP_ENUM = {
 def test_a_dialogue_stored_as_a_plain_dict_still_loads_and_carries_on(chat: Chat) -> None:
     from bot.conversation.calc.dialogue import CalcDialogue, Step
     from bot.conversation.state import UserState
-    from bot.records.enquiry_log import pseudonymise
+    from bot.records.pseudonym import pseudonymise
 
     state = UserState.from_json(json.dumps({"region": "dalian-gxq", "dialogue": STORED_BEFORE_THE_STEP_ENUM}))
     assert isinstance(state.dialogue, CalcDialogue) and state.dialogue.step is Step.AMOUNT

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.records.enquiry_log import EnquiryLog, pseudonymise
+from bot.records.enquiry_log import EnquiryLog
+from bot.records.pseudonym import pseudonymise
 from bot.records.recorder import Recorder
 from bot.storage import open_database
 from bot.storage.sqlite import Database

@@ -207,3 +207,15 @@ def test_close_drains_the_queue_closes_every_connection_and_refuses_later_writes
         for conn in opened:  # closed by close(), not left to the garbage collector
             with pytest.raises(sqlite3.ProgrammingError, match="closed"):
                 conn.execute("SELECT 1")
+
+
+def test_the_log_tables_have_the_columns_of_the_one_schema(tmp_path: Path) -> None:
+    from bot.storage import schema
+
+    db = open_database(tmp_path / "cbec.db")
+    try:
+        for table in schema.LOG_TABLES:
+            found = {row["name"] for row in db.query(f"PRAGMA table_info({table})")}
+            assert found == schema.columns(table), table
+    finally:
+        db.close()

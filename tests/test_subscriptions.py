@@ -15,8 +15,8 @@ from telegram_harness import USER, running
 
 from bot.channels.digest_delivery import broadcast
 from bot.conversation.subscriptions import Subscriptions
-from bot.records.enquiry_log import pseudonymise
 from bot.records.policy_changes import detect
+from bot.records.pseudonym import pseudonymise
 from policy_faq.faq import load_faq
 
 dashboard, faq_copy = test_faq_ops.dashboard, test_faq_ops.faq_copy

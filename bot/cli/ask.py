@@ -56,7 +56,7 @@ def ask(settings, question: tuple[str, ...], region: str | None, session: str | 
 def _in_session(settings, session: str, text: str, region: str | None):
     """The reply in the session's context; the context after it saved for the next call."""
     from bot.conversation.state import SqliteStateStore
-    from bot.records.enquiry_log import pseudonymise
+    from bot.records.pseudonym import pseudonymise
     from bot.storage import open_storage
     from intents.context import Context
     from intents.respond import get_responder

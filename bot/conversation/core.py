@@ -20,6 +20,7 @@ from bot.conversation.messages import InboundEvent, OutMessage
 from bot.conversation.state import SqliteStateStore
 from bot.conversation.turn import Services, Turn, message
 from bot.conversation.vocabulary import Command, Prefix, command_named, parse_button, parse_command
+from bot.records.pseudonym import pseudonymise
 from intents.personal import clean
 
 if TYPE_CHECKING:  # types only: importing them here would load the matcher at start-up
@@ -83,8 +84,6 @@ class Conversation:
         self, settings: Settings, db: Database, recorder: Recorder,
         responder: Responder | None = None, clock: Callable[[], datetime] | None = None,
     ) -> None:  # fmt: skip
-        from bot.records.enquiry_log import pseudonymise
-
         if responder is None:
             from intents.respond import get_responder as responder_source
         else:

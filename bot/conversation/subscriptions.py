@@ -1,6 +1,6 @@
 """Subscriptions to policy updates and the daily digests they receive.
 
-A subscriber is a pseudonymous user key (bot/records/enquiry_log.py ``pseudonymise``: HMAC of the Telegram user
+A subscriber is a pseudonymous user key (bot/records/pseudonym.py ``pseudonymise``: HMAC of the Telegram user
 id or of the web chat's session id) following topics (the menu's 补贴申报, 税收, 海外仓 …) or
 regions. The subscription table holds nothing else. To reach a Telegram subscriber the chat id
 is kept in ``subscriber_routes``, encrypted (Fernet, key derived from CBEC_SECRET); a web

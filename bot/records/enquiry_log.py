@@ -16,56 +16,55 @@ but unwritten when the process died are replayed at the next start.
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import sqlite_utils
 
 from bot.records.clock import utc_text
 from bot.records.durable import DurableQueue
+from bot.records.pseudonym import pseudonymise
 from bot.records.redact import redact, redact_value
 from bot.records.spool import Spool
-from bot.storage.sqlite import Database
+from bot.storage import schema
+from bot.storage.base import Storage
+
+if TYPE_CHECKING:
+    from intents.respond import Reply, Suggestion
 
 log = logging.getLogger(__name__)
 
-# A record is a list of operations applied in one transaction: (table, row, mode) with mode
-# "insert" (INSERT OR IGNORE: replays are harmless) or "upsert" (insert, or update the given
-# columns of the row with the same id).
-Operation = dict[str, Any]
+
+class Operation(TypedDict):
+    """One row of a record. A record is a list of operations applied in one transaction; the
+    keys are short because every record is also a line of the spool file."""
+
+    t: str  # the table
+    r: dict[str, Any]  # the row: column -> value (times as UNIX seconds, lists and dicts as JSON)
+    m: Literal["insert", "upsert"]  # INSERT OR IGNORE (replays are harmless), or update the row with that id
+
+
+class ReplyFields(TypedDict):
+    """The columns an enquiry row takes from the reply."""
+
+    kind: str | None
+    intent: str | None
+    confidence: float | None
+    top3: list[dict[str, Any]]
+    sources: list[str]
+    faq_version: str | None
 
 
 def new_id() -> str:
     return os.urandom(16).hex()
-
-
-def _hmac_key(secret: str, channel: str, user_id: object) -> str:
-    return hmac.new(secret.encode(), f"{channel}:{user_id}".encode(), hashlib.sha256).hexdigest()
-
-
-@functools.cache  # a failed import is not cached by Python: asked per enquiry, it took a third of the CPU
-def _shared_pseudonymise() -> Callable[[str, str, object], str]:
-    """The conversation core's helper (bot/pseudonym.py) when it is there, so every table agrees."""
-    try:
-        from bot.pseudonym import pseudonymise as shared  # type: ignore[attr-defined]
-    except ImportError:
-        return _hmac_key
-    return shared
-
-
-def pseudonymise(secret: str, channel: str, user_id: object) -> str:
-    """The user key: HMAC-SHA256 of the channel's user id, keyed with CBEC_SECRET."""
-    return _shared_pseudonymise()(secret, channel, user_id)
 
 
 def _json(value: Any) -> str:
@@ -93,41 +92,34 @@ def _number(value: Any) -> float | None:
         return None
 
 
-def _suggestion(value: Any) -> dict[str, Any]:
-    if isinstance(value, Mapping):
-        return {"intent": value.get("intent"), "title": value.get("title"), "confidence": _number(value.get("confidence"))}
-    if isinstance(value, tuple) and not hasattr(value, "_fields"):
-        return {"intent": value[0], "title": value[1] if len(value) > 1 else None, "confidence": None}
-    return {
-        "intent": getattr(value, "intent", None),
-        "title": getattr(value, "title", None),
-        "confidence": _number(getattr(value, "confidence", None)),
-    }
+def _suggestion(intent: str | None, title: str | None, confidence: object) -> dict[str, Any]:
+    return {"intent": intent, "title": title, "confidence": _number(confidence)}
 
 
-def reply_fields(reply: Any) -> dict[str, Any]:
-    """The columns an enquiry row takes from an ``intents.respond.Reply`` (or its JSON).
+def reply_fields(reply: Reply | Mapping[str, Any] | None) -> ReplyFields:
+    """The columns an enquiry row takes from an ``intents.respond.Reply`` (or its JSON,
+    ``Reply.as_json()``): the top three candidates (a confident answer, which carries no
+    suggestions, is its own top one).
 
     Lists stay lists here (cheap, on the caller's thread); the writer stores them as JSON.
     """
     if reply is None:
-        return {"kind": None, "intent": None, "confidence": None, "top3": [], "sources": [], "faq_version": None}
-    get = reply.get if isinstance(reply, Mapping) else (lambda name, default=None: getattr(reply, name, default))
-    candidates = get("top") or get("candidates") or get("suggestions") or ()
-    intent = get("intent")
-    intent = getattr(intent, "id", intent)
-    confidence = _number(get("confidence"))
-    top3 = [_suggestion(c) for c in candidates[:3]]
-    if not top3 and intent:  # a confident answer carries no suggestions: its intent is the top one
-        top3 = [{"intent": intent, "title": None, "confidence": confidence}]
-    return {
-        "kind": get("kind"),
-        "intent": intent,
-        "confidence": confidence,
-        "top3": top3,
-        "sources": [source if isinstance(source, str) else str(getattr(source, "ref", source)) for source in get("sources") or ()],
-        "faq_version": get("faq_version"),
-    }
+        return ReplyFields(kind=None, intent=None, confidence=None, top3=[], sources=[], faq_version=None)
+    if isinstance(reply, Mapping):
+        kind, intent, version = reply.get("kind"), reply.get("intent"), reply.get("faq_version")
+        confidence, sources = _number(reply.get("confidence")), reply.get("sources") or ()
+        listed = (reply.get("suggestions") or ())[:3]
+        top3 = [_suggestion(s.get("intent"), s.get("title"), s.get("confidence")) for s in listed]
+    else:
+        kind, intent, version = reply.kind, reply.intent, reply.faq_version
+        # (replies made up for a test may leave out what they do not need)
+        confidence, sources = _number(reply.confidence), getattr(reply, "sources", ())
+        suggestions: tuple[Suggestion, ...] = getattr(reply, "suggestions", ())
+        top3 = [_suggestion(s.intent, s.title, s.confidence) for s in suggestions[:3]]
+    if not top3 and intent:
+        top3 = [_suggestion(intent, None, confidence)]
+    return ReplyFields(kind=kind, intent=intent, confidence=confidence, top3=top3, sources=[str(s) for s in sources],
+                       faq_version=version)  # fmt: skip
 
 
 def calculation_items(kind: str, result: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -165,12 +157,11 @@ def _total(result: Mapping[str, Any]) -> float | None:
 class EnquiryLog:
     """Recorder over SQLite. ``spool_dir`` defaults to ``<db>.spool`` next to the database."""
 
-    def __init__(self, db: Database, secret: str, spool_dir: Path | None = None, replay: bool = True) -> None:
+    def __init__(self, db: Storage, secret: str, spool_dir: Path | None = None, replay: bool = True) -> None:
         self.db = db
         self._secret = secret
         self._regions: dict[str, str] = {}  # user key -> region of their latest enquiry
         self._regions_lock = threading.Lock()
-        self._pseudonymise = _shared_pseudonymise()
         self._keys: dict[tuple[str, str], str] = {}  # recent users' keys (bounded cache)
         self.spool = Spool(spool_dir or db.spool_dir)
         if replay:
@@ -178,7 +169,10 @@ class EnquiryLog:
         self._queue = DurableQueue(db, self.spool, apply_records)
 
     # -- Recorder ---------------------------------------------------------------------------
-    def enquiry(self, *, channel: str, user_id: str, region: str | None, text: str, reply: Any, latency_ms: float) -> str:
+    def enquiry(
+        self, *, channel: str, user_id: str, region: str | None, text: str, reply: Reply | Mapping[str, Any] | None,
+        latency_ms: float,
+    ) -> str:  # fmt: skip
         enquiry_id = new_id()
         user_key = self.user_key(channel, user_id)
         if region:
@@ -252,7 +246,7 @@ class EnquiryLog:
         cache_key = (channel, str(user_id))
         key = self._keys.get(cache_key)
         if key is None:
-            key = self._pseudonymise(self._secret, channel, user_id)
+            key = pseudonymise(self._secret, channel, user_id)
             if len(self._keys) >= 10_000:
                 self._keys.clear()
             self._keys[cache_key] = key
@@ -330,24 +324,14 @@ def apply_record(db: sqlite_utils.Database, record: list[Operation]) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _statement(table: str, columns: tuple[str, ...], upsert: bool) -> tuple[str, tuple[str, ...]]:
-    """SQL inserting (or upserting) the known ``columns`` of ``table``, and those columns."""
-    if table not in _TABLES:
+    """SQL inserting (or upserting) the known ``columns`` of ``table``, and those columns (a
+    table's columns come from bot/storage/schema.py, the list its migration creates)."""
+    if table not in schema.LOG_TABLES:
         raise ValueError(f"unknown log table {table!r}")
-    used = tuple(column for column in columns if column in _TABLES[table])
+    known = schema.columns(table)
+    used = tuple(column for column in columns if column in known)
     names, marks = ", ".join(used), ", ".join("?" for _ in used)
     if upsert:
         updates = ", ".join(f"{column} = excluded.{column}" for column in used if column != "id")
         return f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}", used
     return f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", used
-
-
-_TABLES = {
-    "enquiries": {
-        "id", "time", "channel", "user_key", "region", "text", "kind", "intent", "confidence", "top3", "sources",
-        "latency_ms", "faq_version",
-    },
-    "feedback": {"id", "time", "channel", "user_key", "enquiry_id", "value"},
-    "calculations": {"id", "time", "channel", "user_key", "region", "kind", "inputs", "result", "total"},
-    "calculation_items": {"calculation_id", "item", "claimed", "estimate"},
-    "handoffs": {"id", "opened_at", "channel", "user_key", "region", "summary", "answered_at", "answered_by"},
-}  # fmt: skip

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
+from bot.storage.schema import LOG_TABLES, create_table
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -56,73 +58,14 @@ def apply_migrations(db: sqlite_utils.Database, migrations: list[Migration]) -> 
 # Times are UTC ISO-8601 strings ("2026-11-22T14:05:09.123Z"); JSON columns hold JSON text.
 @migration("log-0001-tables")
 def _log_tables(db: sqlite_utils.Database) -> None:
-    db.execute(
-        """CREATE TABLE enquiries (
-            id TEXT PRIMARY KEY,
-            time TEXT NOT NULL,
-            channel TEXT NOT NULL,
-            user_key TEXT NOT NULL,
-            region TEXT,
-            text TEXT,
-            kind TEXT,
-            intent TEXT,
-            confidence REAL,
-            top3 TEXT,
-            sources TEXT,
-            latency_ms REAL,
-            faq_version TEXT
-        )"""
-    )
+    for table in LOG_TABLES:  # their columns: bot/storage/schema.py, which the log's writer reads too
+        db.execute(create_table(table))
     db.execute("CREATE INDEX enquiries_time ON enquiries (time)")
     db.execute("CREATE INDEX enquiries_intent ON enquiries (intent, time)")
     db.execute("CREATE INDEX enquiries_user ON enquiries (user_key, time)")
-    db.execute(
-        """CREATE TABLE feedback (
-            id TEXT PRIMARY KEY,
-            time TEXT NOT NULL,
-            channel TEXT NOT NULL,
-            user_key TEXT NOT NULL,
-            enquiry_id TEXT,
-            value INTEGER NOT NULL CHECK (value IN (-1, 1))
-        )"""
-    )
     db.execute("CREATE INDEX feedback_time ON feedback (time)")
     db.execute("CREATE INDEX feedback_enquiry ON feedback (enquiry_id)")
-    db.execute(
-        """CREATE TABLE calculations (
-            id TEXT PRIMARY KEY,
-            time TEXT NOT NULL,
-            channel TEXT NOT NULL,
-            user_key TEXT NOT NULL,
-            region TEXT,
-            kind TEXT NOT NULL,
-            inputs TEXT,
-            result TEXT,
-            total REAL
-        )"""
-    )
     db.execute("CREATE INDEX calculations_time ON calculations (time)")
-    db.execute(
-        """CREATE TABLE calculation_items (
-            calculation_id TEXT NOT NULL,
-            item TEXT NOT NULL,
-            claimed REAL,
-            estimate REAL,
-            PRIMARY KEY (calculation_id, item)
-        )"""
-    )
-    db.execute(
-        """CREATE TABLE handoffs (
-            id TEXT PRIMARY KEY,
-            opened_at TEXT,
-            channel TEXT,
-            user_key TEXT,
-            region TEXT,
-            summary TEXT,
-            answered_at TEXT,
-            answered_by TEXT
-        )"""
-    )
     db.execute("CREATE INDEX handoffs_opened ON handoffs (opened_at)")
 
 

@@ -161,7 +161,7 @@ def digests_for(web: Any, session: str) -> list[ChatReply]:
     """Policy-update digests made for this browser's session since its last visit (bot/conversation/subscriptions.py)."""
     if getattr(web, "subscriptions", None) is None:
         return []
-    from bot.records.enquiry_log import pseudonymise
+    from bot.records.pseudonym import pseudonymise
 
     user_key = pseudonymise(web.settings.secret.get_secret_value(), "web", session)
     return [to_reply(digest) for digest in web.subscriptions.take_web(user_key)]

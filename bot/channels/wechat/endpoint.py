@@ -37,7 +37,7 @@ from bot.channels.wechat import CHANNEL
 from bot.channels.wechat.replies import ReplyStore
 from bot.conversation.messages import InboundEvent, OutMessage
 from bot.records.durable import until_durable
-from bot.records.enquiry_log import pseudonymise
+from bot.records.pseudonym import pseudonymise
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
