@@ -17,11 +17,15 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversation.subscriptions import Digest, Subscriptions
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.storage.base import Storage
 
 log = logging.getLogger(__name__)
 ROUND_SECONDS = 30.0
@@ -85,7 +89,7 @@ async def broadcast(subscriptions: Subscriptions, send: SendDigest, rate: float)
     return result
 
 
-async def run(settings: Any, db: Any, send: Callable[[], SendDigest | None], intents: Callable[[], list],
+async def run(settings: Settings, db: Storage, send: Callable[[], SendDigest | None], intents: Callable[[], list],
               round_seconds: float = ROUND_SECONDS) -> None:  # fmt: skip
     """Until cancelled: look for changes (at start and when the day turns: expiry goes by the
     calendar), make digests, send the Telegram ones."""

@@ -10,12 +10,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversation.messages import OutMessage
 from bot.records import tickets
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.storage.base import Storage
 
 log = logging.getLogger(__name__)
 DELIVER_SECONDS = 1.0
@@ -25,7 +29,7 @@ VIA = {"dashboard": "工作台", "cli": "命令行"}
 Send = Callable[[OutMessage], Awaitable[Any]]
 
 
-async def run(settings: Any, db: Any, send: Callable[[], Send | None]) -> None:
+async def run(settings: Settings, db: Storage, send: Callable[[], Send | None]) -> None:
     """Until cancelled. ``send()`` is the Telegram bot's send, or None while Telegram is off."""
     from bot.conversation.flows.handoff import staff_reachable
 

@@ -20,12 +20,15 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.conversation.flows.menu import TOPICS
 from bot.conversation.messages import Button
 from bot.conversation.vocabulary import REGION_LABELS, Prefix, button_value
 from bot.records.clock import utc_text
+
+if TYPE_CHECKING:
+    from bot.storage.base import Storage
 
 REGIONS = {key: name for key, name in REGION_LABELS.items() if key != "other"} | {"national": "全国性规定"}
 MAX_LINES = 8  # changes listed in one digest; more are counted
@@ -72,7 +75,7 @@ def unseal(secret: str, sealed: str) -> str:
 
 # --- subscribing -------------------------------------------------------------------------------
 class Subscriptions:
-    def __init__(self, db: Any, secret: str) -> None:
+    def __init__(self, db: Storage, secret: str) -> None:
         self.db, self._secret = db, secret
 
     def subscribe(self, user_key: str, channel: str, topic: str, address: str | None = None) -> bool:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.conversation.messages import Button, InboundEvent, OutMessage
 from bot.conversation.state import StateStore, UserState
@@ -14,14 +14,20 @@ from bot.conversation.vocabulary import Command, Prefix, button_value
 from intents.context import Context
 from policy_faq.typography import fullwidth
 
+if TYPE_CHECKING:
+    from bot.records.recorder import Recorder
+    from bot.settings import Settings
+    from bot.storage.base import Storage
+    from intents.respond import Reply, Responder
+
 
 @dataclass
 class Services:
-    settings: Any
-    db: Any
-    recorder: Any
+    settings: Settings
+    db: Storage
+    recorder: Recorder
     store: StateStore
-    responder: Callable[[], Any]  # called per event: a live FAQ reload swaps what it returns
+    responder: Callable[[], Responder]  # called per event: a live FAQ reload swaps what it returns
     now: Callable[[], datetime]  # aware UTC (the clock tests set)
 
     def today(self) -> date:
@@ -46,7 +52,7 @@ class Turn:
     def text(self) -> str:
         return (self.event.text or "").strip()
 
-    def ask(self, question: str, *, intent: str | None = None) -> tuple[Any, str]:
+    def ask(self, question: str, *, intent: str | None = None) -> tuple[Reply, str]:
         """Ask the responder (a message read in the conversation's context, or an intent when
         ``intent`` is given, e.g. a button); keep the context the next message is read against;
         log the enquiry with its latency; return the Reply and the enquiry id."""

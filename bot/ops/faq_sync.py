@@ -16,9 +16,14 @@ import asyncio
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
+
+if TYPE_CHECKING:
+    from bot.ops.faq_ops import FaqOperations
+    from bot.storage.base import Storage
+    from intents.reload import ReloadOutcome
 
 log = logging.getLogger(__name__)
 INTERVAL = 2.0
@@ -29,18 +34,18 @@ def snapshot(directory: Path) -> dict[str, str]:
     return {path.name: path.read_text(encoding="utf-8") for path in sorted(directory.glob("*.yaml"))}
 
 
-def publish(db: Any, directory: Path, version: str, user: str, now: str) -> int:
+def publish(db: Storage, directory: Path, version: str, user: str, now: str) -> int:
     row = {"version": version, "files": json.dumps(snapshot(directory), ensure_ascii=False), "published_at": now,
            "published_by": user}  # fmt: skip
     return db.execute_write_fn(lambda handle: handle["faq_published"].insert(row).last_pk).result(60)
 
 
-def latest(db: Any) -> dict | None:
+def latest(db: Storage) -> dict | None:
     rows = db.query("SELECT id, version FROM faq_published ORDER BY id DESC LIMIT 1")
     return rows[0] if rows else None
 
 
-def files_of(db: Any, published_id: int) -> dict[str, str]:
+def files_of(db: Storage, published_id: int) -> dict[str, str]:
     rows = db.query("SELECT files FROM faq_published WHERE id = ?", (published_id,))
     return json.loads(rows[0]["files"]) if rows else {}
 
@@ -48,12 +53,12 @@ def files_of(db: Any, published_id: int) -> dict[str, str]:
 class Follower:
     """Loads the FAQ versions other replicas publish (see the module docstring)."""
 
-    def __init__(self, db: Any, ops: Any) -> None:
+    def __init__(self, db: Storage, ops: FaqOperations) -> None:
         self._db, self._ops = db, ops
         newest = latest(db)
         self.seen = newest["id"] if newest else 0
 
-    def check(self) -> Any:
+    def check(self) -> ReloadOutcome | None:
         """One look; the reload outcome when a new version was loaded (or refused), else None."""
         from intents.respond import get_responder
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.records.clock import utc_text
 from policy_faq.citation import clause_label
+
+if TYPE_CHECKING:
+    from bot.storage.base import Storage
 
 
 def _doc_state(doc, successors: dict, today: date) -> list:
@@ -92,7 +95,7 @@ def describe(item: str, old: dict | None, new: dict) -> tuple[str, str] | None:
     return None
 
 
-def detect(db: Any, intents: list, today: date | None = None) -> list[dict]:
+def detect(db: Storage, intents: list, today: date | None = None) -> list[dict]:
     """Compare with the stored snapshot; store the new one and a policy_changes row per change."""
     today = today or datetime.now(UTC).date()
     current = snapshot(intents, today)

@@ -8,12 +8,18 @@ redacts personal data from texts before anything reaches the database.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from intents.respond import Reply
 
 
 class Recorder(Protocol):
     def enquiry(
-        self, *, channel: str, user_id: str, region: str | None, text: str, reply: Any, latency_ms: float
+        self, *, channel: str, user_id: str, region: str | None, text: str, reply: Reply | Mapping[str, Any] | None,
+        latency_ms: float,
     ) -> str:
         """Log one enquiry and the Reply (intents.respond.Reply) given; return its enquiry id (uuid hex)."""
 
@@ -33,17 +39,17 @@ class Recorder(Protocol):
 class NullRecorder:
     """Records nothing (for one-off tools and tests that check replies only)."""
 
-    def enquiry(self, **_: Any) -> str:
+    def enquiry(self, **_: object) -> str:
         return ""
 
-    def feedback(self, **_: Any) -> None:
+    def feedback(self, **_: object) -> None:
         return None
 
-    def calculation(self, **_: Any) -> None:
+    def calculation(self, **_: object) -> None:
         return None
 
-    def handoff_opened(self, **_: Any) -> None:
+    def handoff_opened(self, **_: object) -> None:
         return None
 
-    def handoff_answered(self, **_: Any) -> None:
+    def handoff_answered(self, **_: object) -> None:
         return None

@@ -21,12 +21,15 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.records.clock import utc_now, utc_text
 from bot.storage.sqlite import Database
 from intents.grouping import group
 from intents.normalize import normalize
+
+if TYPE_CHECKING:
+    from intents.respond import Responder
 
 log = logging.getLogger(__name__)
 POOL_KINDS = ("fallback", "excerpt", "clarify")
@@ -253,7 +256,7 @@ class Rerun:
     checked: int
 
 
-def rerun(db: Database, responder: Any, user: str, audit_id: int | None = None, days: int = DAYS) -> Rerun:
+def rerun(db: Database, responder: Responder, user: str, audit_id: int | None = None, days: int = DAYS) -> Rerun:
     """Answer the queued enquiries again with ``responder`` (the FAQ just loaded). An enquiry is
     answered now when it gets a direct answer (and, for a 👎 one, from another intent than before).
     A cluster at least half of which is answered now is resolved as a whole; in the others, the

@@ -14,7 +14,10 @@ import hashlib
 import itertools
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.storage.base import Handle, Storage
 
 TIMEOUT = 30.0
 KEEP_SECONDS = 86_400.0  # events older than any window in use
@@ -28,7 +31,7 @@ def _hashed(key: str) -> str:
 class SharedWindow:
     """At most ``limit`` events per key in ``window`` seconds, counted in ``db``."""
 
-    def __init__(self, db: Any, scope: str, window: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Storage, scope: str, window: float, clock: Callable[[], float] = time.time) -> None:
         self._db, self.scope, self.window, self._clock = db, scope, window, clock
 
     def take(self, keys: dict[str, int]) -> list[int] | None:
@@ -37,7 +40,7 @@ class SharedWindow:
         now = self._clock()
         hashed = {_hashed(key): limit for key, limit in keys.items()}
 
-        def decide(handle: Any) -> list[int] | None:
+        def decide(handle: Handle) -> list[int] | None:
             if next(_calls) % 500 == 0:
                 handle.execute("DELETE FROM rate_events WHERE at < ?", [now - KEEP_SECONDS])
             for key, limit in hashed.items():

@@ -15,10 +15,14 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.conversation.vocabulary import STAFF_COMMANDS as STAFF_COMMAND_INFO
 from bot.conversation.vocabulary import USER_COMMANDS
+
+if TYPE_CHECKING:
+    from bot.conversation.messages import Button
+    from bot.storage.base import Storage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -82,12 +86,12 @@ def split_text(text: str, limit: int = MAX_MESSAGE, measure: Callable[[str], int
     return [piece for piece in pieces if piece.strip()] or [text[:limit] or " "]
 
 
-def keyboard_rows(buttons: Sequence[Sequence[Any]]) -> list[list[tuple[str, str]]]:
+def keyboard_rows(buttons: Sequence[Sequence[Button]]) -> list[list[tuple[str, str]]]:
     """OutMessage.buttons as rows of (label, callback data); empty rows dropped."""
     return [[(button.label, button.value) for button in row] for row in buttons if row]
 
 
-def message_kind(message: Any) -> str:
+def message_kind(message: object) -> str:
     """The InboundEvent kind of an aiogram or PTB Message (both name the attributes alike)."""
     if getattr(message, "text", None) is not None:
         return "text"
@@ -137,7 +141,7 @@ class SharedFloodControl:
     one user's webhook updates in turn: ``limit`` messages per window, then one warning per
     window, then silence."""
 
-    def __init__(self, db: Any, limit: int, window: float = 60.0) -> None:
+    def __init__(self, db: Storage, limit: int, window: float = 60.0) -> None:
         from bot.storage.limits import SharedWindow
 
         self.limit = limit
@@ -150,7 +154,7 @@ class SharedFloodControl:
         return "warn" if self._warnings.take({str(user): 1}) is not None else "drop"
 
 
-def flood_control(db: Any, limit: int) -> FloodControl | SharedFloodControl:
+def flood_control(db: Storage | None, limit: int) -> FloodControl | SharedFloodControl:
     """In memory for SQLite (one process); in the database when replicas share it."""
     if db is not None and getattr(db, "shared", False):
         return SharedFloodControl(db, limit)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.channels.telegram.base import (
     SLOW_DOWN,
@@ -25,6 +25,16 @@ from bot.channels.telegram.base import (
 from bot.conversation.messages import InboundEvent, OutMessage
 from bot.records.durable import until_durable
 
+if TYPE_CHECKING:
+    from aiogram.types import CallbackQuery as AiogramCallback
+    from aiogram.types import Message as AiogramMessage
+    from telegram import CallbackQuery as PtbCallback
+    from telegram import Message as PtbMessage
+
+    from bot.channels.telegram.webhook import UpdateLedger
+    from bot.channels.web.outbox import Outbox
+    from bot.conversation.core import Conversation
+
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 Rows = list[list[tuple[str, str]]]
@@ -32,8 +42,8 @@ Sender = Callable[[str, str, Rows], Awaitable[int]]
 
 
 class Bridge:
-    def __init__(self, conversation: Any, flood_limit: int, web_outbox: Any = None, updates: Any = None,
-                 flood: Any = None) -> None:  # fmt: skip
+    def __init__(self, conversation: Conversation, flood_limit: int, web_outbox: Outbox | None = None,
+                 updates: UpdateLedger | None = None, flood: FloodControl | SharedFloodControl | None = None) -> None:  # fmt: skip
         self.conversation = conversation
         self.updates = updates  # UpdateLedger (bot/channels/telegram/webhook.py): each webhook update handled once
         self.flood = flood or FloodControl(flood_limit)  # SharedFloodControl when replicas share the database
@@ -111,7 +121,7 @@ class Bridge:
         self.web_outbox.deliver(str(message.chat_id), message)
 
 
-def event_from_message(message: Any, kind: str) -> InboundEvent:
+def event_from_message(message: AiogramMessage | PtbMessage, kind: str) -> InboundEvent:
     """An aiogram or PTB Message as an InboundEvent (the two name these fields alike)."""
     user = message.from_user
     replied = message.reply_to_message
@@ -127,7 +137,7 @@ def event_from_message(message: Any, kind: str) -> InboundEvent:
     )
 
 
-def event_from_callback(query: Any) -> InboundEvent | None:
+def event_from_callback(query: AiogramCallback | PtbCallback) -> InboundEvent | None:
     """A pressed inline button as an InboundEvent; None when Telegram no longer says where."""
     if query.message is None or not query.data:
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.channels.telegram.base import RetryPolicy
 from bot.channels.telegram.bridge import Bridge
@@ -16,19 +16,27 @@ from bot.conversation.core import build_conversation
 from bot.conversation.messages import OutMessage
 from bot.settings import Settings
 
+if TYPE_CHECKING:
+    from bot.channels.telegram.aiogram import AiogramRuntime
+    from bot.channels.telegram.ptb import PtbRuntime
+    from bot.channels.web.outbox import Outbox
+    from bot.conversation.subscriptions import Digest
+    from bot.records.recorder import Recorder
+    from bot.storage.base import Storage
+
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class TelegramBot:
-    runtime: Any  # AiogramRuntime or PtbRuntime
+    runtime: AiogramRuntime | PtbRuntime
     bridge: Bridge
 
     async def send(self, message: OutMessage) -> None:
         """Deliver a message another channel produced (a web user's hand-off to the staff chat)."""
         await self.bridge.deliver(message)
 
-    async def send_digest(self, digest: Any) -> None:
+    async def send_digest(self, digest: Digest) -> None:
         """One policy-update digest to its subscriber's chat; raises when it did not go."""
         await self.bridge.send_now(OutMessage(digest.text, digest.buttons), digest.chat_id)
 
@@ -36,7 +44,7 @@ class TelegramBot:
         await self.runtime.stop()
 
 
-def make_runtime(settings: Settings, bridge: Bridge, retry: RetryPolicy | None = None) -> Any:
+def make_runtime(settings: Settings, bridge: Bridge, retry: RetryPolicy | None = None) -> AiogramRuntime | PtbRuntime:
     if settings.telegram_runtime == "ptb":
         from bot.channels.telegram.ptb import PtbRuntime
 
@@ -47,7 +55,7 @@ def make_runtime(settings: Settings, bridge: Bridge, retry: RetryPolicy | None =
 
 
 async def start(
-    settings: Settings, db: Any, recorder: Any, web_outbox: Any = None, *,
+    settings: Settings, db: Storage, recorder: Recorder, web_outbox: Outbox | None = None, *,
     webhook_port: int | None = None, retry: RetryPolicy | None = None,
 ) -> TelegramBot:  # fmt: skip
     """Build the conversation and the runtime, register the commands, start polling or the

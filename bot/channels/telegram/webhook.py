@@ -10,10 +10,15 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from bot.channels.telegram.base import Classifier, RetryPolicy
+    from bot.settings import Settings
+    from bot.storage.base import Handle, Storage
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -34,7 +39,7 @@ class UpdateLedger:
     (or Telegram re-sending an update after a timeout) must not answer one message twice.
     ``claim`` inserts the id; only the caller whose insert went in handles the update."""
 
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Storage) -> None:
         self._db = db
         self._claims = 0
 
@@ -43,7 +48,7 @@ class UpdateLedger:
         prune = self._claims % 1000 == 0
         self._claims += 1
 
-        def take(handle: Any) -> bool:
+        def take(handle: Handle) -> bool:
             if prune:
                 handle.execute("DELETE FROM telegram_updates WHERE received_at < ?", [(now - KEEP_UPDATES).isoformat()])
             inserted = handle.execute(
@@ -89,8 +94,8 @@ async def serve_webhook(app: web.Application, host: str, port: int) -> web.AppRu
 
 
 async def open_webhook(
-    settings: Any, port: int, secret: str, feed: Feed, claim: Claim | None,
-    set_webhook: Callable[..., Awaitable[Any]], classify: Callable[[BaseException], Any], retry: Any,
+    settings: Settings, port: int, secret: str, feed: Feed, claim: Claim | None,
+    set_webhook: Callable[..., Awaitable[object]], classify: Classifier, retry: RetryPolicy,
 ) -> web.AppRunner:  # fmt: skip
     """The webhook server both runtimes run: serve ``feed`` on the path of CBEC_WEBHOOK_URL and,
     when one is set, register it with Telegram (retried as every Bot API call is)."""

@@ -13,13 +13,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from wechatpy.client import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from bot.channels.telegram.base import RetryPolicy
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 # urllib3 logs each request's URL at DEBUG, and WeChat's URLs carry the AppSecret and the token
@@ -59,7 +62,7 @@ class WeChatApi:
         self._lock = threading.Lock()  # one call at a time: one token fetch, in order per user
 
     @classmethod
-    def from_settings(cls, settings: Any, policy: RetryPolicy | None = None) -> WeChatApi | None:
+    def from_settings(cls, settings: Settings, policy: RetryPolicy | None = None) -> WeChatApi | None:
         """None without CBEC_WECHAT_SECRET (only passive replies are possible then)."""
         if not settings.wechat_on or settings.wechat_secret is None:
             return None

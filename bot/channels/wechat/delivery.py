@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 
@@ -20,11 +20,15 @@ from bot.channels.wechat import CHANNEL
 from bot.channels.wechat.endpoint import PASSIVE_BYTES, utf8_bytes
 from bot.records import tickets
 
+if TYPE_CHECKING:
+    from bot.channels.wechat.endpoint import WeChatChannel
+    from bot.storage.base import Storage
+
 log = logging.getLogger(__name__)
 DELIVER_SECONDS = 1.0
 
 
-async def deliver_pending(db: Any, channel: Any) -> int:
+async def deliver_pending(db: Storage, channel: WeChatChannel) -> int:
     """Send what is waiting; the number of replies sent."""
     sent = 0
     for pending in await run_in_threadpool(tickets.take_pending, db, CHANNEL):
@@ -36,7 +40,7 @@ async def deliver_pending(db: Any, channel: Any) -> int:
     return sent
 
 
-async def run(db: Any, channel: Any) -> None:
+async def run(db: Storage, channel: WeChatChannel) -> None:
     """Until cancelled."""
     while True:
         try:

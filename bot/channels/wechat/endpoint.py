@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -38,6 +38,14 @@ from bot.channels.wechat.replies import ReplyStore
 from bot.conversation.messages import InboundEvent, OutMessage
 from bot.records.durable import until_durable
 from bot.records.pseudonym import pseudonymise
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from bot.channels.wechat.api import WeChatApi
+    from bot.conversation.core import Conversation
+    from bot.settings import Settings
+    from bot.storage.base import Storage
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -102,11 +110,11 @@ class Push:
 
 @dataclass
 class WeChatChannel:
-    settings: Any
-    db: Any
-    conversation: Any
-    api: Any = None  # bot/channels/wechat/api.py WeChatApi, None without CBEC_WECHAT_SECRET
-    forward: Any = None  # async: a message for another chat (the Telegram staff chat)
+    settings: Settings
+    db: Storage
+    conversation: Conversation
+    api: WeChatApi | None = None  # bot/channels/wechat/api.py WeChatApi, None without CBEC_WECHAT_SECRET
+    forward: Callable[[OutMessage], Awaitable[object]] | None = None  # async: a message for another chat (the Telegram staff chat)
     passive_seconds: float = PASSIVE_SECONDS
     pushes: dict[str, Push] = field(default_factory=dict)
     sending: set[asyncio.Task] = field(default_factory=set)

@@ -14,9 +14,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.records.clock import utc_text
+
+if TYPE_CHECKING:
+    from bot.storage.base import Handle, Storage
 
 KEEP = timedelta(days=1)
 PRUNE_SECONDS = 600.0
@@ -32,7 +35,7 @@ class Seen:
 
 
 class ReplyStore:
-    def __init__(self, db: Any) -> None:
+    def __init__(self, db: Storage) -> None:
         self._db = db
         self._pruned = 0.0
 
@@ -47,7 +50,7 @@ class ReplyStore:
         if prune:
             self._pruned = time.monotonic()
 
-        def write(db: Any) -> bool:
+        def write(db: Handle) -> bool:
             if prune:
                 db.execute("DELETE FROM wechat_replies WHERE received_at < ?", (utc_text(now - KEEP),))
             taken = db.execute(
