@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -30,9 +31,8 @@ from aiogram.types import (
     Message,
 )
 
-from bot.channels.telegram.base import BOT_COMMANDS, STAFF_COMMANDS, RetryPolicy, message_kind, with_retries
+from bot.channels.telegram.base import RetryPolicy, TelegramRuntime, message_kind, with_retries
 from bot.channels.telegram.bridge import Bridge, Rows, event_from_callback, event_from_message
-from bot.channels.telegram.webhook import open_webhook
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,80 +85,48 @@ def build_router() -> Router:
     return router
 
 
-class AiogramRuntime:
+class AiogramRuntime(TelegramRuntime):
+    classify = staticmethod(classify)
+
     def __init__(self, settings: Settings, bridge: Bridge, retry: RetryPolicy | None = None) -> None:
-        self.settings, self.bridge, self.retry = settings, bridge, retry or RetryPolicy()
+        super().__init__(settings, bridge, retry)
         self.bot = build_bot(settings)
         self.dispatcher = Dispatcher(bridge=bridge, retry=self.retry)
         self.dispatcher.include_router(build_router())
-        self._polling: asyncio.Task[Any] | None = None
-        self._webhook: Any = None
-        self._stopped = False
-        self._feeding: set[asyncio.Task[Any]] = set()  # webhook updates being handled
-        bridge.send_text = self.send_text
+        self._polling: asyncio.Task[None] | None = None
+        self._feeding: set[asyncio.Task[object]] = set()  # webhook updates being handled
 
-    async def send_text(self, chat_id: str, html_text: str, rows: Rows) -> int:
-        markup = None
-        if rows:
-            keyboard = [
-                [InlineKeyboardButton(text=label, callback_data=value) for label, value in row]
-                for row in rows
-            ]
-            markup = InlineKeyboardMarkup(inline_keyboard=keyboard)
-
-        async def call() -> Message:
-            return await self.bot.send_message(chat_id=int(chat_id), text=html_text, reply_markup=markup)
-
-        sent = await with_retries(call, classify, self.retry, "sendMessage")
+    async def _send(self, chat_id: int, html_text: str, rows: Rows) -> int:
+        keyboard = [[InlineKeyboardButton(text=label, callback_data=value) for label, value in row] for row in rows]
+        markup = InlineKeyboardMarkup(inline_keyboard=keyboard) if rows else None
+        sent = await self.bot.send_message(chat_id=chat_id, text=html_text, reply_markup=markup)
         return sent.message_id
 
-    async def start(self, webhook_port: int | None = None) -> None:
-        await self._register_commands()
-        if self.settings.telegram_mode == "webhook":
-            await self._start_webhook(webhook_port or self.settings.port)
-            return
-        await with_retries(self.bot.delete_webhook, classify, self.retry, "deleteWebhook")
+    async def _set_commands(self, commands: Sequence[tuple[str, str]], chat_id: int | None) -> object:
+        menu = [BotCommand(command=name, description=text) for name, text in commands]
+        scope = BotCommandScopeChat(chat_id=chat_id) if chat_id is not None else None
+        return await self.bot.set_my_commands(menu, scope=scope)
+
+    async def _set_webhook(self, url: str, secret_token: str) -> object:
+        return await self.bot.set_webhook(url, secret_token=secret_token)
+
+    async def _feed(self, update: dict[str, Any]) -> None:
+        # Answer Telegram at once and handle the update beside it: a reply waiting out a
+        # 429 must not hold the webhook request until Telegram gives up and sends it again.
+        task = asyncio.create_task(self.dispatcher.feed_raw_update(self.bot, update))
+        self._feeding.add(task)
+        task.add_done_callback(self._feeding.discard)
+
+    async def _start_polling(self) -> None:
+        await self._call(self.bot.delete_webhook, "deleteWebhook")
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(
-                self.bot,
-                polling_timeout=POLL_SECONDS,
-                handle_as_tasks=False,
-                handle_signals=False,
+                self.bot, polling_timeout=POLL_SECONDS, handle_as_tasks=False, handle_signals=False,
                 close_bot_session=False,
             )
-        )
+        )  # fmt: skip
 
-    async def _register_commands(self) -> None:
-        commands = [BotCommand(command=name, description=text) for name, text in BOT_COMMANDS]
-        await with_retries(lambda: self.bot.set_my_commands(commands), classify, self.retry, "setMyCommands")
-        if self.settings.staff_chat_id is not None:
-            staff = [BotCommand(command=name, description=text) for name, text in STAFF_COMMANDS]
-            scope = BotCommandScopeChat(chat_id=self.settings.staff_chat_id)
-            await with_retries(
-                lambda: self.bot.set_my_commands(staff, scope=scope), classify, self.retry, "setMyCommands"
-            )
-
-    async def _start_webhook(self, port: int) -> None:
-        assert self.settings.webhook_secret is not None, "webhook mode needs CBEC_WEBHOOK_SECRET"
-        secret = self.settings.webhook_secret.get_secret_value()
-
-        async def feed(update: dict[str, Any]) -> None:
-            # Answer Telegram at once and handle the update beside it: a reply waiting out a
-            # 429 must not hold the webhook request until Telegram gives up and sends it again.
-            task = asyncio.create_task(self.dispatcher.feed_raw_update(self.bot, update))
-            self._feeding.add(task)
-            task.add_done_callback(self._feeding.discard)
-
-        self._webhook = await open_webhook(
-            self.settings, port, secret, feed, self.bridge.claim, self.bot.set_webhook, classify, self.retry
-        )
-
-    async def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        if self._webhook is not None:
-            await self._webhook.cleanup()
+    async def _stop_updates(self) -> None:
         if self._polling is not None:
             try:
                 await self.dispatcher.stop_polling()
@@ -167,5 +135,6 @@ class AiogramRuntime:
             await asyncio.gather(self._polling, return_exceptions=True)
         if self._feeding:
             await asyncio.wait(set(self._feeding), timeout=5)
-        await self.bridge.drain()  # the update being handled still gets its reply
+
+    async def _close(self) -> None:
         await self.bot.session.close()

@@ -1,6 +1,8 @@
 """What both Telegram runtimes (aiogram, python-telegram-bot) share, free of either library:
 HTML escaping, splitting long replies, the inline keyboard layout, per-user flood control, the
-command list for setMyCommands, the kind of a message, and retrying a Bot API call.
+command list for setMyCommands, the kind of a message, retrying a Bot API call, and the base
+class ``TelegramRuntime`` (sending, the command menus, the webhook, stopping in order) of which
+each runtime supplies only its library's calls.
 
 The conversation core produces plain text; everything it says (which quotes what users wrote)
 is escaped here for Telegram's HTML parse mode, so no user text can inject markup.
@@ -15,13 +17,17 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.conversation.vocabulary import STAFF_COMMANDS as STAFF_COMMAND_INFO
 from bot.conversation.vocabulary import USER_COMMANDS
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.channels.telegram.bridge import Bridge, Rows
     from bot.conversation.messages import Button
+    from bot.settings import Settings
     from bot.storage.base import Storage
 
 log = logging.getLogger(__name__)
@@ -192,3 +198,87 @@ async def with_retries(
             log.warning("Bot API %s failed (%s); retry %d in %.1fs", what, error, attempt + 1, wait)
             await asyncio.sleep(wait)
     raise AssertionError("unreachable")
+
+
+class TelegramRuntime:
+    """What both runtimes do alike, free of either library: send a message with retries,
+    register the command menus, open the webhook, stop in order (the webhook, the updates, the
+    replies still being made, the library). A runtime supplies only its library's calls, as a
+    starlette response subclass changes one thing: ``classify`` and the ``_``-methods below."""
+
+    classify: Classifier
+
+    def __init__(self, settings: Settings, bridge: Bridge, retry: RetryPolicy | None = None) -> None:
+        self.settings, self.bridge, self.retry = settings, bridge, retry or RetryPolicy()
+        self._webhook: web.AppRunner | None = None
+        self._stopped = False
+        bridge.send_text = self.send_text
+
+    async def _call(self, call: Callable[[], Awaitable[T]], what: str) -> T:
+        return await with_retries(call, type(self).classify, self.retry, what)
+
+    async def send_text(self, chat_id: str, html_text: str, rows: Rows) -> int:
+        """Send one message (HTML, with an inline keyboard); its message id."""
+        return await self._call(lambda: self._send(int(chat_id), html_text, rows), "sendMessage")
+
+    async def start(self, webhook_port: int | None = None) -> None:
+        await self._open()
+        await self._call(lambda: self._set_commands(BOT_COMMANDS, None), "setMyCommands")
+        if self.settings.staff_chat_id is not None:
+            staff_chat = self.settings.staff_chat_id
+            await self._call(lambda: self._set_commands(STAFF_COMMANDS, staff_chat), "setMyCommands")
+        await self._begin()
+        if self.settings.telegram_mode == "webhook":
+            await self._start_webhook(webhook_port or self.settings.port)
+            return
+        await self._start_polling()
+
+    async def _start_webhook(self, port: int) -> None:
+        from bot.channels.telegram.webhook import open_webhook
+
+        assert self.settings.webhook_secret is not None, "webhook mode needs CBEC_WEBHOOK_SECRET"
+        secret = self.settings.webhook_secret.get_secret_value()
+        self._webhook = await open_webhook(
+            self.settings, port, secret, self._feed, self.bridge.claim, self._set_webhook, type(self).classify, self.retry
+        )
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+        await self._stop_updates()
+        await self.bridge.drain()  # the update being handled still gets its reply
+        await self._close()
+
+    # -- the library's part ---------------------------------------------------------------------
+    async def _send(self, chat_id: int, html_text: str, rows: Rows) -> int:
+        """sendMessage; the new message's id."""
+        raise NotImplementedError
+
+    async def _set_commands(self, commands: Sequence[tuple[str, str]], chat_id: int | None) -> object:
+        """setMyCommands, for every chat or (``chat_id``) for one."""
+        raise NotImplementedError
+
+    async def _set_webhook(self, url: str, secret_token: str) -> object:
+        raise NotImplementedError
+
+    async def _feed(self, update: dict[str, Any]) -> None:
+        """Handle one update the webhook received."""
+        raise NotImplementedError
+
+    async def _open(self) -> None:
+        """Before the commands are registered."""
+
+    async def _begin(self) -> None:
+        """After the commands are registered, before updates come."""
+
+    async def _start_polling(self) -> None:
+        raise NotImplementedError
+
+    async def _stop_updates(self) -> None:
+        """No more updates: polling ends, those being handled finish."""
+
+    async def _close(self) -> None:
+        """The library's sessions."""

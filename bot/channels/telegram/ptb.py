@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,9 +26,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Defaults, MessageHandler, filters
 
-from bot.channels.telegram.base import BOT_COMMANDS, STAFF_COMMANDS, RetryPolicy, message_kind, with_retries
+from bot.channels.telegram.base import RetryPolicy, TelegramRuntime, message_kind, with_retries
 from bot.channels.telegram.bridge import Bridge, Rows, event_from_callback, event_from_message
-from bot.channels.telegram.webhook import open_webhook
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -94,70 +94,46 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(on_error)
 
 
-class PtbRuntime:
+class PtbRuntime(TelegramRuntime):
+    classify = staticmethod(classify)
+
     def __init__(self, settings: Settings, bridge: Bridge, retry: RetryPolicy | None = None) -> None:
-        self.settings, self.bridge, self.retry = settings, bridge, retry or RetryPolicy()
+        super().__init__(settings, bridge, retry)
         self.application = build_application(settings)
         self.application.bot_data.update(bridge=bridge, retry=self.retry)
         add_handlers(self.application)
-        self._webhook: Any = None
-        self._stopped = False
-        bridge.send_text = self.send_text
 
-    async def send_text(self, chat_id: str, html_text: str, rows: Rows) -> int:
-        markup = None
-        if rows:
-            keyboard = [
-                [InlineKeyboardButton(label, callback_data=value) for label, value in row] for row in rows
-            ]
-            markup = InlineKeyboardMarkup(keyboard)
-
-        async def call() -> Any:
-            return await self.application.bot.send_message(
-                chat_id=int(chat_id), text=html_text, reply_markup=markup
-            )
-
-        sent = await with_retries(call, classify, self.retry, "sendMessage")
+    async def _send(self, chat_id: int, html_text: str, rows: Rows) -> int:
+        keyboard = [[InlineKeyboardButton(label, callback_data=value) for label, value in row] for row in rows]
+        markup = InlineKeyboardMarkup(keyboard) if rows else None
+        sent = await self.application.bot.send_message(chat_id=chat_id, text=html_text, reply_markup=markup)
         return sent.message_id
 
-    async def start(self, webhook_port: int | None = None) -> None:
-        bot = self.application.bot
-        await with_retries(self.application.initialize, classify, self.retry, "getMe")
-        commands = [BotCommand(name, text) for name, text in BOT_COMMANDS]
-        await with_retries(lambda: bot.set_my_commands(commands), classify, self.retry, "setMyCommands")
-        if self.settings.staff_chat_id is not None:
-            staff = [BotCommand(name, text) for name, text in STAFF_COMMANDS]
-            scope = BotCommandScopeChat(self.settings.staff_chat_id)
-            await with_retries(
-                lambda: bot.set_my_commands(staff, scope=scope), classify, self.retry, "setMyCommands"
-            )
+    async def _set_commands(self, commands: Sequence[tuple[str, str]], chat_id: int | None) -> object:
+        menu = [BotCommand(name, text) for name, text in commands]
+        scope = BotCommandScopeChat(chat_id) if chat_id is not None else None
+        return await self.application.bot.set_my_commands(menu, scope=scope)
+
+    async def _set_webhook(self, url: str, secret_token: str) -> object:
+        return await self.application.bot.set_webhook(url, secret_token=secret_token)
+
+    async def _feed(self, update: dict[str, Any]) -> None:
+        await self.application.update_queue.put(Update.de_json(update, self.application.bot))
+
+    async def _open(self) -> None:
+        await self._call(self.application.initialize, "getMe")
+
+    async def _begin(self) -> None:
         await self.application.start()
-        if self.settings.telegram_mode == "webhook":
-            await self._start_webhook(webhook_port or self.settings.port)
-            return
+
+    async def _start_polling(self) -> None:
         await self.application.updater.start_polling(timeout=POLL_SECONDS, bootstrap_retries=-1)
 
-    async def _start_webhook(self, port: int) -> None:
-        assert self.settings.webhook_secret is not None, "webhook mode needs CBEC_WEBHOOK_SECRET"
-        secret = self.settings.webhook_secret.get_secret_value()
-        application = self.application
-
-        async def feed(data: dict[str, Any]) -> None:
-            await application.update_queue.put(Update.de_json(data, application.bot))
-
-        self._webhook = await open_webhook(
-            self.settings, port, secret, feed, self.bridge.claim, application.bot.set_webhook, classify, self.retry
-        )
-
-    async def stop(self) -> None:
-        if self._stopped:
-            return
-        self._stopped = True
-        if self._webhook is not None:
-            await self._webhook.cleanup()
+    async def _stop_updates(self) -> None:
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
-        await self.bridge.drain()  # the update being handled still gets its reply
+
+    async def _close(self) -> None:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()

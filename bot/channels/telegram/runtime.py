@@ -10,15 +10,13 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.channels.telegram.base import RetryPolicy
+from bot.channels.telegram.base import RetryPolicy, TelegramRuntime
 from bot.channels.telegram.bridge import Bridge
 from bot.conversation.core import build_conversation
 from bot.conversation.messages import OutMessage
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.channels.telegram.aiogram import AiogramRuntime
-    from bot.channels.telegram.ptb import PtbRuntime
     from bot.channels.web.outbox import Outbox
     from bot.conversation.subscriptions import Digest
     from bot.records.recorder import Recorder
@@ -29,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class TelegramBot:
-    runtime: AiogramRuntime | PtbRuntime
+    runtime: TelegramRuntime  # AiogramRuntime or PtbRuntime
     bridge: Bridge
 
     async def send(self, message: OutMessage) -> None:
@@ -44,7 +42,7 @@ class TelegramBot:
         await self.runtime.stop()
 
 
-def make_runtime(settings: Settings, bridge: Bridge, retry: RetryPolicy | None = None) -> AiogramRuntime | PtbRuntime:
+def make_runtime(settings: Settings, bridge: Bridge, retry: RetryPolicy | None = None) -> TelegramRuntime:
     if settings.telegram_runtime == "ptb":
         from bot.channels.telegram.ptb import PtbRuntime
 
