@@ -3,13 +3,14 @@ real responder and FAQ and the real enquiry log. Shared by the tests/test_conver
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from bot.conversation.core import build_conversation
 from bot.conversation.messages import Button, InboundEvent, OutMessage
 from bot.records.enquiry_log import EnquiryLog
 from bot.settings import load_settings
-from bot.storage import open_database
+from bot.storage import open_storage
 
 STAFF_CHAT = -1001234
 STAFF_USER = 42
@@ -20,8 +21,9 @@ class Chat:
         if "staff_chat_id" in settings:  # hand-offs need the Telegram bot that delivers them
             settings.setdefault("telegram_token", "123456:test-token")
         self.settings = load_settings(db=db_path, **settings)
-        self.db = open_database(db_path)  # a SQLite file or a postgresql:// URL
-        self.log = EnquiryLog(self.db, "test-secret")
+        self._opened = contextlib.ExitStack()
+        self.db = self._opened.enter_context(open_storage(self.settings))  # a SQLite file or a postgresql:// URL
+        self.log = self._opened.enter_context(EnquiryLog(self.db, "test-secret"))
         self.conversation = build_conversation(settings=self.settings, db=self.db, recorder=self.log)
         self.channel, self.user = channel, user
         self.last: list[OutMessage] = []
@@ -76,5 +78,4 @@ class Chat:
         return self.db.query(sql, params)
 
     def close(self) -> None:
-        self.log.close()
-        self.db.close()
+        self._opened.close()  # the log's last rows, then the database

@@ -3,6 +3,7 @@ the real conversation core, a real SQLite file and the real enquiry log."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +16,8 @@ from bot.channels.telegram.runtime import TelegramBot, start
 from bot.channels.web.outbox import Outbox
 from bot.records.enquiry_log import EnquiryLog
 from bot.settings import load_settings
-from bot.storage.sqlite import Database
+from bot.storage import open_storage
+from bot.storage.base import Storage
 
 STAFF_CHAT = -1001234
 STAFF_USER = 42
@@ -25,7 +27,7 @@ FAST_RETRY = RetryPolicy(attempts=5, base=0.05, cap=0.5)
 
 class Running:
     def __init__(
-        self, api: FakeBotApi, bot: TelegramBot, db: Database, log: EnquiryLog, outbox: Outbox
+        self, api: FakeBotApi, bot: TelegramBot, db: Storage, log: EnquiryLog, outbox: Outbox
     ) -> None:
         self.api, self.bot, self.db, self.log, self.outbox = api, bot, db, log, outbox
         self.settings: Any = None
@@ -55,8 +57,9 @@ async def running(runtime: str, tmp_path: Path, **settings: Any):
                "telegram_runtime": runtime, "staff_chat_id": STAFF_CHAT, "staff_user_ids": str(STAFF_USER),
                **settings}  # fmt: skip
     config = load_settings(**options)
-    db = Database(config.db)
-    log = EnquiryLog(db, config.secret.get_secret_value())
+    opened = contextlib.ExitStack()
+    db = opened.enter_context(open_storage(config))
+    log = opened.enter_context(EnquiryLog(db, config.secret.get_secret_value()))
     outbox = Outbox()
     bot = None
     try:
@@ -67,8 +70,7 @@ async def running(runtime: str, tmp_path: Path, **settings: Any):
     finally:
         if bot is not None:
             await bot.stop()
-        log.close()
-        db.close()
+        opened.close()
         await api.stop()
 
 

@@ -61,16 +61,13 @@ def _in_session(settings, session: str, text: str, region: str | None):
     from intents.context import Context
     from intents.respond import get_responder
 
-    db = open_storage(settings)
-    try:
+    with open_storage(settings) as db:
         store = SqliteStateStore(db)
         key = pseudonymise(settings.secret.get_secret_value(), SESSION_CHANNEL, session)
         state = store.load(key)
         reply, context = get_responder().respond_in_context(text, Context.from_dict(state.context), region=region)
         state.context = context.as_dict() if context is not None else None
         store.save(key, state)
-    finally:
-        db.close()
     return reply
 
 

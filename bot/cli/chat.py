@@ -11,12 +11,16 @@ import re
 import sys
 import threading
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from bot.conversation.vocabulary import Prefix, has_prefix
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.records.enquiry_log import EnquiryLog
+    from bot.storage.base import Storage
 
 CHANNEL = "cli"
 REPLY_POLL_SECONDS = 2.0
@@ -58,18 +62,22 @@ def render(messages: Sequence, out: TextIO) -> list[tuple[str, str]]:
 
 
 def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
-    from bot.conversation.core import build_conversation
-    from bot.conversation.messages import InboundEvent
-    from bot.records import tickets
-    from bot.records.durable import DURABLE_WAIT
     from bot.records.enquiry_log import EnquiryLog
     from bot.storage import open_storage
 
     # No Telegram bot runs in this process to carry a hand-off to the staff chat: the ticket
     # is still opened, and staff answer it from the dashboard or `cbec-bot handoff reply`.
     settings = settings.model_copy(update={"telegram_token": None})
-    db = open_storage(settings)
-    log = EnquiryLog(db, settings.secret.get_secret_value())
+    with open_storage(settings) as db, EnquiryLog(db, settings.secret.get_secret_value()) as log:
+        _converse(settings, user, lines, out, db, log)
+
+
+def _converse(settings: Settings, user: str, lines: TextIO, out: TextIO, db: Storage, log: EnquiryLog) -> None:
+    from bot.conversation.core import build_conversation
+    from bot.conversation.messages import InboundEvent
+    from bot.records import tickets
+    from bot.records.durable import DURABLE_WAIT
+
     printing = threading.Lock()
     stop = threading.Event()
 
@@ -127,8 +135,6 @@ def run(settings: Settings, user: str, lines: TextIO, out: TextIO) -> None:
         pass
     finally:
         stop.set()
-        log.close()
-        db.close()
     if interactive:
         out.write("\n再见！\n")
 

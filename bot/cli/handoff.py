@@ -12,9 +12,10 @@ import os
 import click
 
 from bot.settings import Settings
+from bot.storage.base import Storage
 
 
-def _open(settings: Settings):
+def _open(settings: Settings) -> Storage:
     from bot.storage import open_storage
 
     return open_storage(settings)
@@ -38,8 +39,7 @@ def list_command(settings: Settings, as_json: bool, state: str | None, sort: str
     """The tickets, oldest first (waiting time, channel, region, first message)."""
     from bot.records import tickets
 
-    db = _open(settings)
-    try:
+    with _open(settings) as db:
         rows = tickets.list_tickets(db, state, sort)
         if as_json:
             listed = []
@@ -60,8 +60,6 @@ def list_command(settings: Settings, as_json: bool, state: str | None, sort: str
                 f"#{ticket.id}  {ticket.state:<8} {ticket.channel:<8} {ticket.region or '-':<10} "
                 f"等待{tickets.waited_label(tickets.waiting_seconds(ticket))}{phone}  {first[:40]}"
             )
-    finally:
-        db.close()
 
 
 @handoff.command("reply")
@@ -73,13 +71,11 @@ def reply_command(settings: Settings, ticket_id: int, text: str, staff: str | No
     """Reply to ticket TICKET_ID; the user gets TEXT on their channel."""
     from bot.records import tickets
 
-    db = _open(settings)
-    try:
-        ticket = tickets.reply(db, ticket_id, text, staff or _staff_name(), via="cli")
-    except tickets.TicketError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        db.close()
+    with _open(settings) as db:
+        try:
+            ticket = tickets.reply(db, ticket_id, text, staff or _staff_name(), via="cli")
+        except tickets.TicketError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(f"已回复工单#{ticket.id}（{ticket.channel}），状态：{ticket.state}")
 
 
@@ -91,11 +87,9 @@ def close_command(settings: Settings, ticket_id: int, staff: str | None) -> None
     """Close ticket TICKET_ID."""
     from bot.records import tickets
 
-    db = _open(settings)
-    try:
-        ticket = tickets.close(db, ticket_id, staff or _staff_name())
-    except tickets.TicketError as error:
-        raise click.ClickException(str(error)) from None
-    finally:
-        db.close()
+    with _open(settings) as db:
+        try:
+            ticket = tickets.close(db, ticket_id, staff or _staff_name())
+        except tickets.TicketError as error:
+            raise click.ClickException(str(error)) from None
     click.echo(f"已关闭工单#{ticket.id}")

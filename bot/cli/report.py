@@ -38,15 +38,12 @@ def report(settings, start: date, end: date, form: str, out: Path | None, region
         raise click.UsageError("PDF请用 --out 指定文件。")
     if isinstance(settings.db, Path) and not settings.db.exists():
         raise click.ClickException(f"没有找到数据库{settings.db}（CBEC_DB）。")
-    db = open_storage(settings)
-    try:
+    with open_storage(settings) as db:
         built = demand_report.build(db, Scope(start, end, region, channel))
         try:
             body = demand_report.render(built, form)
         except demand_report.PdfUnavailable as error:
             raise click.ClickException(str(error)) from None
-    finally:
-        db.close()
     if out is None:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()

@@ -65,8 +65,9 @@ async def run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    db = open_storage(settings)
-    enquiry_log = EnquiryLog(db, settings.secret.get_secret_value())
+    opened = contextlib.ExitStack()  # closed in a worker thread: the last rows reach the database
+    db = opened.enter_context(open_storage(settings))
+    enquiry_log = opened.enter_context(EnquiryLog(db, settings.secret.get_secret_value()))
     try:
         starting = asyncio.create_task(start(settings, db, enquiry_log))
         await asyncio.wait(
@@ -94,5 +95,4 @@ async def run(settings: Settings) -> None:
         log.info("stopping the Telegram bot")
         await bot.stop()
     finally:
-        await asyncio.to_thread(enquiry_log.close)  # the last enquiries reach the database
-        await asyncio.to_thread(db.close)
+        await asyncio.to_thread(opened.close)

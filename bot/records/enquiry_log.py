@@ -289,6 +289,12 @@ class EnquiryLog:
             self.spool.release(path, replayed=ok)
             log.info("replayed spooled log rows", extra={"rows": len(records), "spool": str(path), "ok": ok})
 
+    def __enter__(self) -> EnquiryLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self, timeout: float = 60.0) -> None:
         """Write the last rows and wait for them, then forget the spool file. Call before
         ``Database.close()``; rows it cannot write stay in the spool for the next start."""

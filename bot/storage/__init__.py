@@ -34,5 +34,8 @@ def open_database(target: str | Path, migrations: list | None = None, spool_dir:
 
 
 def open_storage(settings: Settings) -> Storage:
-    """The database ``CBEC_DB`` names (and ``CBEC_SPOOL_DIR``, where the log keeps rows in flight)."""
+    """The database ``CBEC_DB`` names (and ``CBEC_SPOOL_DIR``, where the log keeps rows in flight),
+    as every command and the web app open it. A context manager: ``with open_storage(settings)
+    as db, EnquiryLog(db, secret) as log:`` writes the log's last rows, then drains the writer
+    queue and closes every connection, in that order, however the block ends."""
     return open_database(settings.db, spool_dir=settings.spool_dir)

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -94,6 +94,12 @@ class QueuedWriter:
                 task.future.set_result(result)
 
     # -- lifecycle --------------------------------------------------------------------------
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def flush(self, timeout: float = 30.0) -> None:
         """Wait until every write queued so far has been applied."""
         self.execute_write_fn(lambda handle: None).result(timeout)

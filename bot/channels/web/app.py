@@ -114,7 +114,8 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own_db = db is None
-        database = open_storage(settings) if own_db else db
+        opened = contextlib.ExitStack()  # closed on the way out: the log's last rows, then the database
+        database = opened.enter_context(open_storage(settings)) if own_db else db
         state = WebState(
             settings=settings,
             db=database,
@@ -124,7 +125,9 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             throttle=login_throttle(database),
         )
         if chat is None:
-            state.log = EnquiryLog(database, settings.secret.get_secret_value(), spool_dir=settings.spool_dir)
+            state.log = opened.enter_context(
+                EnquiryLog(database, settings.secret.get_secret_value(), spool_dir=settings.spool_dir)
+            )
             state.metrics.track_log(state.log.health)
             recorder = MeteredRecorder(state.log, state.metrics)
             state.chat = build_chat(settings, database, recorder)
@@ -163,11 +166,8 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
                 await state.wechat.stop()
             if state.telegram is not None:
                 await state.telegram.stop()
-            if state.log is not None:
-                await run_in_threadpool(state.log.close)  # hands over and writes the last rows
-            if own_db:
-                await run_in_threadpool(database.close)  # drains the writer queue
-            else:
+            await run_in_threadpool(opened.close)  # the log hands over and writes its last rows; the writer queue drains
+            if not own_db:
                 await run_in_threadpool(database.flush)
 
     app = FastAPI(
