@@ -299,7 +299,7 @@ def _classify(
         if DEFINITION.search(text) and not has_amount and defined_alone(match, context):
             return None  # 1210具体是个啥模式: what a term is, asked of the term itself
         if keys <= context_keys:
-            if materials and len(stripped) <= 8:
+            if materials and len(stripped) <= 8 and not answered_alone_here(match, context):
                 return FollowUp(MATERIALS)  # 结汇的手续都有哪些
             if asks and len(stripped) <= 8 and not answered_alone(match, context):
                 return FollowUp(SAME)  # 滞销多久才算: the item just discussed, named again
@@ -358,6 +358,14 @@ def answered_alone(match, context: Context) -> bool:
     question asked again after the place changed, say): it is read on its own."""
     top = match.top if match is not None else None
     return top is not None and top.intent != context.intent and top.confidence >= NAMED_ALONE_CONFIDENCE
+
+
+def answered_alone_here(match, context: Context) -> bool:
+    """As answered_alone, by another intent of the context's own place or level: the paperwork for
+    the 4% method after the small low-profit variant is the 4% rule's, while 核定要报送啥 after 四川's
+    restatement of the rule stays with 四川 (the national rule ranks first alone)."""
+    top = match.top if match is not None else None
+    return answered_alone(match, context) and top.jurisdiction == context.region
 
 
 def confident_elsewhere(match, context: Context) -> bool:
