@@ -107,6 +107,9 @@ NAMED_ALONE_CONFIDENCE = 0.8  # the same for a message that names the context's 
 NAMED_THERE = 0.5  # a message naming a place and a topic, ranked alone this sure in that place, is read alone
 SURE_ALONE = 0.9  # without 那…/…呢, a message the ranking alone is this sure of is a new question
 SMALL_PROFIT = re.compile(r"小型微利|小微")
+# 要交哪些文件 may rank 你的答案依据哪些文件 first (0.76), and is materials; a message the ranking
+# is all but certain is the small talk itself (你这些答案是依据哪些文件, 1.0) is that
+CERTAIN_SMALL_TALK = 0.99
 DEFINED_ALONE = 0.6
 DEFINITION = re.compile(
     r"区别|不一样|不同|差别|差异|difference|是什么|是个什么|是啥|是个啥|是干嘛|是干什么|啥是|什么是|什么意思|啥意思|指什么|指的是|what is|what's|meaning of",
@@ -247,10 +250,11 @@ def _classify(
     # an English sentence says more than its Chinese remainder shows: without "and …" / "what
     # about …" it is read as a question of its own, not as another part or place of the topic
     english = not HAN.search(raw) and len(LATIN.findall(raw)) >= 3 and not ENGLISH_LEAD.search(raw)
+    certain = small_talk(match) and match.top.confidence >= CERTAIN_SMALL_TALK
     if (
         small_talk(match)
-        and not (materials and len(rest) <= 2)
-        and not ASPECT.search(text)
+        and (certain or not (materials and len(rest) <= 2))
+        and (certain or not ASPECT.search(text))
         and not has_amount
     ):
         return (
