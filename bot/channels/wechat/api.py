@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import requests
 from wechatpy.client import WeChatClient
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # urllib3 logs each request's URL at DEBUG, and WeChat's URLs carry the AppSecret and the token
 logging.getLogger("urllib3").setLevel(logging.INFO)
+T = TypeVar("T")
 TOKEN_CODES = frozenset({40001, 40014, 42001})  # invalid credential, invalid token, expired token
 RETRY_CODES = frozenset({-1, 45009, 45011})  # system busy, API rate limit, per-minute quota
 TIMEOUT = 10.0
@@ -35,7 +37,7 @@ TIMEOUT = 10.0
 class WeChatApiError(Exception):
     """The API refused a call (after retries, where retrying helps)."""
 
-    def __init__(self, what: str, errcode: Any, errmsg: Any) -> None:
+    def __init__(self, what: str, errcode: int | None, errmsg: str) -> None:
         super().__init__(f"WeChat {what} failed: errcode {errcode} ({errmsg})")
         self.errcode = errcode
 
@@ -75,7 +77,7 @@ class WeChatApi:
     def create_menu(self, menu: dict) -> None:
         self._call("create menu", lambda: self._client.menu.create(menu))
 
-    def _call(self, what: str, call: Any) -> Any:
+    def _call(self, what: str, call: Callable[[], T]) -> T:
         with self._lock:
             for attempt in range(self._policy.attempts):
                 last = attempt == self._policy.attempts - 1

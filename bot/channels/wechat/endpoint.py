@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
@@ -40,7 +40,9 @@ from bot.records.durable import until_durable
 from bot.records.pseudonym import pseudonymise
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Coroutine, Mapping
+
+    from wechatpy.messages import BaseMessage as WeChatMessage  # what parse_message returns (events too)
 
     from bot.channels.wechat.api import WeChatApi
     from bot.conversation.core import Conversation
@@ -69,7 +71,7 @@ def pieces(messages: list[OutMessage]) -> list[str]:
     return split_text(text, PASSIVE_BYTES, measure=utf8_bytes) if text else []
 
 
-def inbound(message: Any) -> InboundEvent | None:
+def inbound(message: WeChatMessage) -> InboundEvent | None:
     """The conversation core's event for a pushed message; None for events that want no reply
     (unsubscribe, a link in the menu opened, a location report, …)."""
     user = {"channel": CHANNEL, "user_id": message.source, "chat_id": message.source}
@@ -84,7 +86,7 @@ def inbound(message: Any) -> InboundEvent | None:
     return InboundEvent(kind=KINDS.get(message.type, "other"), **user)
 
 
-def message_key(message: Any) -> str:
+def message_key(message: WeChatMessage) -> str:
     """What identifies a push across WeChat's retries: MsgId, or for events (which have
     none) the sender and CreateTime, as WeChat's documentation advises."""
     if getattr(message, "id", 0):
@@ -137,14 +139,14 @@ class WeChatChannel:
         get_responder().respond("海外仓补贴怎么申请")
 
     # -- the request ---------------------------------------------------------------------------
-    def signed(self, query: Any) -> bool:
+    def signed(self, query: Mapping[str, str]) -> bool:
         try:
             check_signature(self.token, query.get("signature", ""), query.get("timestamp", ""), query.get("nonce", ""))
         except InvalidSignatureException:
             return False
         return True
 
-    def read(self, body: bytes, query: Any) -> Any:
+    def read(self, body: bytes, query: Mapping[str, str]) -> WeChatMessage:
         """The pushed message; raises InvalidSignatureException (also for a bad msg_signature)."""
         if query.get("encrypt_type") == "aes":
             if self.crypto is None:
@@ -152,13 +154,13 @@ class WeChatChannel:
             body = self.crypto.decrypt_message(body, query.get("msg_signature", ""), query.get("timestamp", ""), query.get("nonce", ""))
         return parse_message(body)
 
-    def render(self, message: Any, text: str, query: Any) -> str:
+    def render(self, message: WeChatMessage, text: str, query: Mapping[str, str]) -> str:
         reply = TextReply(message=message, content=text.replace("]]>", "]] >")).render()  # CDATA stays closed
         if query.get("encrypt_type") == "aes" and self.crypto is not None:
             return self.crypto.encrypt_message(reply, query.get("nonce", ""), query.get("timestamp", ""))
         return reply
 
-    async def passive(self, message: Any) -> tuple[str | None, list[str]]:
+    async def passive(self, message: WeChatMessage) -> tuple[str | None, list[str]]:
         """(the passive reply text or None for "success", parts still to send by the API)."""
         started = time.monotonic()
         event = inbound(message)
@@ -215,7 +217,7 @@ class WeChatChannel:
             await asyncio.sleep(0.1)
 
     # -- customer-service messages ---------------------------------------------------------------
-    def _spawn(self, coroutine: Any) -> None:
+    def _spawn(self, coroutine: Coroutine[object, object, object]) -> None:
         task = asyncio.ensure_future(coroutine)
         self.sending.add(task)
         task.add_done_callback(self.sending.discard)
