@@ -98,3 +98,17 @@ def test_labels_are_defined_only_in_the_vocabulary() -> None:
     tables = [t for path in sorted((ROOT / "bot").rglob("*.py")) if path != vocabulary for t in _label_tables(path)]
     assert tables == []
     assert _label_tables(vocabulary)  # the check sees the tables where they are
+
+
+def test_only_the_vocabulary_parses_a_command() -> None:
+    """'/stats@cbec_bot 30' is read in one place (vocabulary.parse_command): a module that splits
+    at the bot's name parses commands of its own."""
+    vocabulary = ROOT / "bot" / "conversation" / "vocabulary.py"
+    parsers = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("split", "partition"):
+                if any(isinstance(a, ast.Constant) and a.value == "@" for a in node.args):
+                    parsers.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert parsers, "the check no longer sees the vocabulary's parser"
+    assert all(p.startswith(f"{vocabulary.relative_to(ROOT)}:") for p in parsers), parsers
