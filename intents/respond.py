@@ -39,6 +39,8 @@ from policy_faq.typography import fullwidth
 
 MAX_CHARS = 2000
 CACHE_SIZE = 4096
+# words every enquiry here could carry: they name the domain, not a subject (营口跨境电商综试区有扶持资金吗)
+DOMAIN_WORDS = re.compile(r"跨境电商|跨境|电商|综合试验区|综试区|专项|方面")
 COVERAGE = (
     "我可以解答跨境电商政策方面的问题，例如：\n"
     "• 大连高新区扶持政策（征求意见稿）：产业园、海外仓、国际通道、商标专利认证、海外推广、独立站、展会、首单滞销风险补偿的标准和申报；\n"
@@ -382,7 +384,7 @@ class Responder:
         said = match.text  # canonical: 给钱 reads 补贴
         if match.region is None or not MONEY.search(said):
             return None
-        if residue(QUESTION_WORDS.sub("", MONEY.sub("", without_places(said)))).strip("给不"):
+        if residue(QUESTION_WORDS.sub("", MONEY.sub("", DOMAIN_WORDS.sub("", without_places(said))))).strip("给不"):
             return None
         funding = dict(counterparts()).get(FUNDING, {}).get(match.region)
         return self.by_id.get(funding)

@@ -274,7 +274,12 @@ def test_a_question_about_the_assistant_itself_is_small_talk_mid_dialogue(respon
 
 @pytest.mark.parametrize(
     ("text", "intent"),
-    [("大连高新区给不给钱", "gxq-policy-overview"), ("四川有补贴吗", "sc-policy-funding"), ("辽宁有啥扶持", "ln-funding-support")],
+    [
+        ("大连高新区给不给钱", "gxq-policy-overview"),
+        ("四川有补贴吗", "sc-policy-funding"),
+        ("辽宁有啥扶持", "ln-funding-support"),
+        ("营口跨境电商综试区有扶持资金吗", "yk-funding"),
+    ],
 )
 def test_a_place_and_money_alone_is_answered_with_what_the_place_funds(responder: Responder, text: str, intent: str) -> None:
     reply = responder.respond(text)
