@@ -184,3 +184,19 @@ def test_metrics_count_enquiries_by_kind_and_channel(dashboard) -> None:
     assert 'cbec_handling_seconds_count{channel="web"} 1.0' in text
     assert "cbec_log_queue_depth" in text and "cbec_open_handoffs" in text
 
+
+
+def test_a_publication_overtaken_by_a_newer_one_is_not_followed(tmp_path: Path, faq_copy: Path) -> None:
+    """A replica's follower read version 1, then an edit here published version 2 (a rollback,
+    say) before the follower got the edit lock: version 1's files must not undo version 2."""
+    from bot.ops import faq_sync
+    from intents.reload import ReloadOutcome
+
+    with open_database(tmp_path / "sync.db") as db:
+        ops = FaqOperations(db, faq_copy, reload=lambda: ReloadOutcome(True, "已加载", "v1", "v0"))
+        first = faq_sync.publish(db, faq_copy, "v1", "olga", "2026-11-30T00:00:00.000Z")
+        faq_sync.publish(db, faq_copy, "v2", "olga", "2026-11-30T00:00:01.000Z")  # put live here since
+        name = next(faq_copy.glob("*.yaml")).name
+        before = (faq_copy / name).read_text(encoding="utf-8")
+        assert ops.follow({name: "intents: []\n"}, published={"id": first, "version": "v1"}) is None
+        assert (faq_copy / name).read_text(encoding="utf-8") == before

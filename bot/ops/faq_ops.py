@@ -232,10 +232,20 @@ class FaqOperations:
             return ""
         return f"待处理问题中有{rerun.enquiries}条咨询现在能解答（{rerun.clusters}组整组），已标为已解决。"
 
-    def follow(self, files: dict[str, str]) -> ReloadOutcome:
+    def follow(self, files: dict[str, str], published: dict | None = None) -> ReloadOutcome | None:
         """Another replica put these files live: write those that differ here, then reload
-        through the same gate (bot/ops/faq_sync.py). Not audited: the publishing replica was."""
+        through the same gate (bot/ops/faq_sync.py). Not audited: the publishing replica was.
+        ``published`` (its ``faq_published`` id and version) is checked under the edit lock:
+        when an edit here has published since, or this process answers with that version
+        already, nothing is written (None) — an older version must not undo a newer one."""
         with self._lock:
+            if published is not None:
+                from bot.ops.faq_sync import latest
+                from intents.respond import get_responder
+
+                newest = latest(self._db)
+                if newest is None or newest["id"] != published["id"] or published["version"] == get_responder().faq.version:
+                    return None
             for name, text in files.items():
                 path = self._dir / Path(name).name
                 if not path.exists() or path.read_text(encoding="utf-8") != text:

@@ -68,7 +68,9 @@ class Follower:
         self.seen = newest["id"]
         if newest["version"] == get_responder().faq.version:
             return None
-        outcome = self._ops.follow(files_of(self._db, newest["id"]))
+        outcome = self._ops.follow(files_of(self._db, newest["id"]), published=newest)
+        if outcome is None:  # overtaken by an edit here while it was read
+            return None
         level = logging.INFO if outcome.ok else logging.WARNING
         log.log(level, "FAQ version %s published by another replica: %s", newest["version"], outcome.reason)
         return outcome
