@@ -294,6 +294,25 @@ class Background:
         return self.results
 
 
+# -- what the server spent -------------------------------------------------------------------
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every live process in process group ``pgid`` (the server and
+    its uvicorn workers: it runs in a session of its own), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (11), stime (12)
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 # -- what reached the log --------------------------------------------------------------------
 def expected_text(text: str) -> str:
     """The text as the log keeps it (invisible characters and personal data out, trimmed)."""
@@ -380,7 +399,7 @@ def main() -> int:
     workers = args.workers or int(os.environ.get("CBEC_WORKERS", "1"))
 
     with tempfile.TemporaryDirectory(prefix="web-load-") as folder:
-        server = None
+        server, cpu = None, None
         url, db = args.url, args.db
         if url is None:
             db = db or Path(folder) / "load.db"
@@ -390,7 +409,9 @@ def main() -> int:
         try:
             if args.warmup > 0:
                 run_load(url, args.sessions, args.warmup, args.max_requests, seed=99)
+            cpu_before = group_cpu_seconds(server.process.pid) if server is not None else 0.0
             results = run_load(url, args.sessions, duration, args.max_requests)
+            cpu = group_cpu_seconds(server.process.pid) - cpu_before if server is not None else None
         finally:
             if server is not None:
                 code = server.stop()
@@ -403,6 +424,9 @@ def main() -> int:
             lost = missing_rows(db, results.answered)
         print(f"{args.sessions} sessions, {duration:.0f} s")
         print(report(results, lost))
+        if cpu is not None and results.latencies:
+            print(f"server CPU: {cpu:.1f} s, {cpu * 1000 / len(results.latencies):.2f} ms a reply "
+                  f"(all its processes; load average {os.getloadavg()[0]:.2f})")  # fmt: skip
         if server is not None:
             size = server.log.stat().st_size if server.log.exists() else 0
             print(f"server log: {size} bytes, {phones_in(server.log, results.phones)} of the {len(results.phones)} "

@@ -71,7 +71,7 @@ class Handoff:
 class StateStore(Protocol):
     def load(self, user_key: str) -> UserState: ...
 
-    def save(self, user_key: str, state: UserState) -> None: ...
+    def save(self, user_key: str, state: UserState, raw: str | None = None) -> None: ...
 
     def open_handoff(self, handoff: Handoff) -> None: ...
 
@@ -100,11 +100,12 @@ class SqliteStateStore:
         rows = self._db.query("SELECT state FROM conversation_state WHERE user_key = ?", (user_key,))
         return UserState.from_json(rows[0]["state"] if rows else None)
 
-    def save(self, user_key: str, state: UserState) -> None:
+    def save(self, user_key: str, state: UserState, raw: str | None = None) -> None:
+        """``raw``: ``state.to_json()`` when the caller has it already."""
         self._write(
             "INSERT INTO conversation_state (user_key, state, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT(user_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            (user_key, state.to_json(), _now()),
+            (user_key, raw if raw is not None else state.to_json(), _now()),
         )
 
     def open_handoff(self, handoff: Handoff) -> None:

@@ -26,6 +26,18 @@ from bot.storage.migrations import MIGRATIONS, Migration, apply_migrations
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _STOP = object()
+WRITE_BATCH = 256  # write functions at most in one transaction
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+class _Destroyed(Exception):
+    """A write function raised after ending the whole transaction (``with conn:`` rolls back)."""
+
+    def __init__(self, index: int, error: BaseException) -> None:
+        self.index, self.error = index, error
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -90,35 +102,81 @@ class Database:
 
     def _run(self) -> None:
         db = sqlite_utils.Database(self._write_conn)
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                break
-            fn, future = item
-            delay = 0.05
-            self._busy_since = time.monotonic()  # this write began (SQLite itself waits up to 5 s for a lock)
-            while True:
+        stopping = False
+        while not stopping:
+            batch = [self._queue.get()]
+            # Everything queued meanwhile goes into the same transaction (group commit): one
+            # BEGIN/COMMIT and one wait for another process's lock for many writes.
+            while len(batch) < WRITE_BATCH:
                 try:
-                    with self._write_conn:  # one transaction per write function
-                        self._write_conn.execute("BEGIN IMMEDIATE")
-                        result = fn(db)
-                    self._busy_since = None
-                    future.set_result(result)
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
                     break
-                except sqlite3.OperationalError as error:
-                    if "locked" not in str(error) and "busy" not in str(error):
-                        self._busy_since = None
-                        log.exception("database write failed")
-                        future.set_exception(error)
+            if _STOP in batch:
+                stopping = True
+                batch = batch[: batch.index(_STOP)]
+            while batch:
+                del batch[: self._transaction(db, batch)]
+
+    def _transaction(self, db: sqlite_utils.Database, batch: list[Any]) -> int:
+        """Run the write functions of ``batch`` in one transaction, each inside a savepoint (one that
+        raises is rolled back alone and its future gets the error), and resolve their futures once
+        committed. A locked or busy database is waited for and the transaction tried again: rows
+        are delayed, never dropped. Returns how many functions were settled (a function that
+        commits by itself, e.g. ``with conn:``, ends the transaction; the rest go into the next)."""
+        conn = self._write_conn
+        delay = 0.05
+        self._busy_since = time.monotonic()  # this write began (SQLite itself waits up to 5 s for a lock)
+        while True:
+            outcomes: list[tuple[Future, Any, BaseException | None]] = []
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for fn, future in batch:
+                    conn.execute("SAVEPOINT cbec_write")
+                    try:
+                        result = fn(db)
+                    except BaseException as error:  # noqa: BLE001 - reported through the future
+                        if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
+                            raise
+                        if not conn.in_transaction:  # it rolled back the whole transaction itself
+                            raise _Destroyed(len(outcomes), error) from error
+                        conn.execute("ROLLBACK TO cbec_write")
+                        conn.execute("RELEASE cbec_write")
+                        log.error("database write failed", exc_info=error)
+                        outcomes.append((future, None, error))
+                        continue
+                    outcomes.append((future, result, None))
+                    if not conn.in_transaction:  # it committed itself: what it and those before did is in
                         break
-                    # Another process holds the lock: wait and try again, never drop the row.
-                    time.sleep(delay)
-                    delay = min(delay * 2, 2.0)
-                except BaseException as error:  # noqa: BLE001 - reported through the future
+                    conn.execute("RELEASE cbec_write")
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+            except _Destroyed as destroyed:  # fail that one; the others run again in a new transaction
+                log.error("database write failed", exc_info=destroyed.error)
+                batch[destroyed.index][1].set_exception(destroyed.error)
+                del batch[destroyed.index]
+                continue
+            except sqlite3.OperationalError as error:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if not _is_busy(error):  # e.g. the disk is full: every write of this transaction failed
                     self._busy_since = None
                     log.exception("database write failed")
+                    failed = max(len(outcomes), 1)
+                    for _, future in batch[:failed]:
+                        future.set_exception(error)
+                    return failed
+                # Another process holds the lock: wait and try again, never drop the row.
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            self._busy_since = None
+            for future, result, error in outcomes:
+                if error is not None:
                     future.set_exception(error)
-                    break
+                else:
+                    future.set_result(result)
+            return len(outcomes)
 
     # -- reads ----------------------------------------------------------------------------
     def _reader(self) -> sqlite_utils.Database:
