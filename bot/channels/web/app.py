@@ -12,6 +12,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from bot.channels.web.auth import (
     StaffDirectory,
     login_throttle,
 )
-from bot.channels.web.chat import CHAT_THREADS, ChatHandler, ChatLimits
+from bot.channels.web.chat import ChatHandler, ChatLimits, chat_threads
 from bot.channels.web.guard import BodyLimit, validation_error
 from bot.channels.web.outbox import Outbox
 from bot.channels.web.runtime import build_chat, build_wechat, run_telegram
@@ -78,9 +79,10 @@ class WebState:
     faq_ops: FaqOperations | None = None
     subscriptions: Any = None  # bot/conversation/subscriptions.py Subscriptions
     chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
-    # The chat's own threads: few, so that answering threads do not fight over the GIL, and apart
-    # from the dashboard's. Made in the lifespan, inside the event loop that uses it.
-    chat_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(CHAT_THREADS))
+    # The chat's own threads (bot/channels/web/chat.py chat_threads): few, so that answering threads
+    # do not fight over the GIL, and apart from the dashboard's. A plain pool: a thread that
+    # finishes a message takes the next queued one without going to sleep.
+    chat_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="cbec-chat"))
 
     async def forward(self, message: Any) -> None:
         """A message the web chat produced for another chat (the staff group): hand it to Telegram."""
@@ -121,6 +123,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             directory=StaffDirectory(settings.staff_users, database),
             signer=SessionSigner(session_key(settings)),
             chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit, database),
+            chat_pool=ThreadPoolExecutor(chat_threads(database), thread_name_prefix="cbec-chat"),
             throttle=login_throttle(database),
         )
         if chat is None:
@@ -163,6 +166,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
                 await state.wechat.stop()
             if state.telegram is not None:
                 await state.telegram.stop()
+            await run_in_threadpool(state.chat_pool.shutdown)  # the messages being answered end first
             if state.log is not None:
                 await run_in_threadpool(state.log.close)  # hands over and writes the last rows
             if own_db:
