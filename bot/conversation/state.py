@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+import orjson
+
 from bot.storage.sqlite import Database
 
 log = logging.getLogger(__name__)
@@ -56,14 +58,18 @@ class UserState:
     def from_json(cls, raw: str | None) -> UserState:
         if not raw:
             return cls()
-        data = json.loads(raw)
+        data = orjson.loads(raw)
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         return cls(**known)
 
     def to_json(self) -> str:
         # Every field holds plain JSON values already: dumping the fields directly is what
         # dataclasses.asdict() did, minus its deep copy (which cost more than matching the text).
-        return json.dumps(vars(self), ensure_ascii=False)
+        # orjson: a turn dumps the state twice (to see whether it changed), json took 3% of a reply.
+        try:
+            return orjson.dumps(vars(self), option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:  # a value orjson does not take (e.g. a float subclass): what json makes of it
+            return json.dumps(vars(self), ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -123,7 +123,7 @@ def to_reply(message: Any) -> dict[str, Any]:
 def _json_response(replies: list[dict[str, Any]], status_code: int = 200) -> Response:
     """ChatResponse as JSON, without FastAPI validating and encoding the model again (a good part
     of the CPU a reply took; the replies are built to the schema here)."""
-    body = json.dumps({"replies": replies}, ensure_ascii=False, separators=(",", ":")).encode()
+    body = orjson.dumps({"replies": replies})
     return Response(body, status_code=status_code, media_type="application/json")
 
 
