@@ -37,7 +37,7 @@ from bot.channels.web.auth import (
     StaffDirectory,
     login_throttle,
 )
-from bot.channels.web.chat import ChatHandler, ChatLimits, chat_threads
+from bot.channels.web.chat import ChatFastPath, ChatHandler, ChatLimits, chat_threads
 from bot.channels.web.guard import BodyLimit, validation_error
 from bot.channels.web.outbox import Outbox
 from bot.channels.web.runtime import build_chat, build_wechat, run_telegram
@@ -195,6 +195,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(policies.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_middleware(ChatFastPath)  # inside BodyLimit: the limit holds for it too
     app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     sql_app = _SqlApp()
