@@ -138,16 +138,19 @@ async def answer(web: Any, body: ChatRequest, client: str) -> Response:
     if web.chat is None:
         return _json_response([{"text": "助手正在启动或维护中，请稍后再试。", "buttons": []}])
     limits = web.chat_limits
-    if limits.in_memory:  # a lock and a deque: not worth two thread switches
-        limited = limits.check(body.session, client)
-    else:  # counted in the database (replicas)
-        limited = await run_in_threadpool(limits.check, body.session, client)
+    # In memory (one host) the limits are a lock and a deque, checked here; counted in the database
+    # (replicas) they are checked in the answering thread, on the same trip as the answer.
+    limited = limits.check(body.session, client) if limits.in_memory else None
+    text = body.text.strip() if body.text else None
+    if limited is None:
+        loop = asyncio.get_running_loop()
+        limits_there = None if limits.in_memory else (limits, client)
+        answered = await loop.run_in_executor(web.chat_pool, _answer, web, body.session, text, body.button, limits_there)
+        limited = answered if isinstance(answered, str) else None
     if limited is not None:
         web.metrics.rate_limited.labels(scope=limited).inc()
         return _json_response([{"text": SLOW_DOWN, "buttons": []}], status_code=429)
-    text = body.text.strip() if body.text else None
-    loop = asyncio.get_running_loop()
-    messages, from_staff, logged, saved = await loop.run_in_executor(web.chat_pool, _answer, web, body.session, text, body.button)
+    messages, from_staff, logged, saved = answered
     await until_durable(web.log, logged)  # the enquiry is in the spool or the database before the reply goes
     await until_saved(saved)  # and the conversation state in the database, for the next message on any worker
     replies = []
@@ -162,11 +165,17 @@ async def answer(web: Any, body: ChatRequest, client: str) -> Response:
     return _json_response(replies)
 
 
-def _answer(web: Any, session: str, text: str | None, button: str | None) -> tuple[Sequence[Any], list[dict[str, Any]], Any, list]:
+def _answer(web: Any, session: str, text: str | None, button: str | None,
+            limits: tuple[ChatLimits, str] | None = None) -> tuple[Sequence[Any], list[dict[str, Any]], Any, list] | str:  # fmt: skip
     """The conversation's reply, the staff replies and policy digests waiting for this session (in
     one trip to the thread pool: each trip costs two thread switches), the log's durable(), and
     the futures of the state saves (queued, not waited for here: this thread goes on to the next
-    message while the writer commits them)."""
+    message while the writer commits them). With ``limits`` (counted in the database) they are
+    checked first: the name of the limit hit instead of an answer."""
+    if limits is not None:
+        limited = limits[0].check(session, limits[1])
+        if limited is not None:
+            return limited
     deferred = getattr(web.chat, "deferred", None)
     if deferred is None:
         messages, saved = web.chat(session, text, button), []
