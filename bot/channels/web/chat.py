@@ -187,10 +187,12 @@ def _answer(web: Any, session: str, text: str | None, button: str | None,
 
 
 async def until_saved(saved: list[Future]) -> None:
-    """Wait (at most DURABLE_WAIT seconds) for the state saves of a turn; usually committed already."""
+    """Wait (at most DURABLE_WAIT seconds) for the state saves of a turn; usually committed already.
+    A save that failed or is late does not hold the reply back (the store logged it; this process
+    still reads the state it queued until the write ends)."""
     for future in saved:
         if not future.done():
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(Exception):
                 await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), DURABLE_WAIT)
 
 
