@@ -188,8 +188,8 @@ def _answer(web: Any, session: str, text: str | None, button: str | None,
 
 async def until_saved(saved: list[Future]) -> None:
     """Wait (at most DURABLE_WAIT seconds) for the state saves of a turn; usually committed already.
-    A save that failed or is late does not hold the reply back (the store logged it; this process
-    still reads the state it queued until the write ends)."""
+    A save that failed does not hold the reply back (the store logged it), nor one later than that
+    (a database locked by another process: this process reads the queued state meanwhile)."""
     for future in saved:
         if not future.done():
             with contextlib.suppress(Exception):
