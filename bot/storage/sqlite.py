@@ -27,6 +27,7 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 _STOP = object()
 WRITE_BATCH = 256  # write functions at most in one transaction
+BUSY_FIRST, BUSY_MAX = 0.0005, 0.02  # seconds between tries while another process holds the write lock
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -65,6 +66,10 @@ class Database:
         self._busy_since: float | None = None  # when the write under way began
         self._write_conn = _connect(self.path)
         apply_migrations(sqlite_utils.Database(self._write_conn), MIGRATIONS if migrations is None else migrations)
+        # The writer waits for another process's lock itself (_transaction): SQLite's own busy handler
+        # sleeps 1, 2, 5 … 25, 50, 100 ms between tries, while another worker holds the lock for about
+        # a millisecond per commit; those sleeps were the 2-worker latency's long tail.
+        self._write_conn.execute("PRAGMA busy_timeout=0")
         self._writer = threading.Thread(target=self._run, name="cbec-db-writer", daemon=True)
         self._writer.start()
 
@@ -125,7 +130,7 @@ class Database:
         are delayed, never dropped. Returns how many functions were settled (a function that
         commits by itself, e.g. ``with conn:``, ends the transaction; the rest go into the next)."""
         conn = self._write_conn
-        delay = 0.05
+        delay = BUSY_FIRST
         self._busy_since = time.monotonic()  # this write began (SQLite itself waits up to 5 s for a lock)
         while True:
             outcomes: list[tuple[Future, Any, BaseException | None]] = []
@@ -168,7 +173,7 @@ class Database:
                     return failed
                 # Another process holds the lock: wait and try again, never drop the row.
                 time.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                delay = min(delay * 2, BUSY_MAX)
                 continue
             self._busy_since = None
             for future, result, error in outcomes:
