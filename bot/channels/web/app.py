@@ -83,6 +83,9 @@ class WebState:
     # do not fight over the GIL, and apart from the dashboard's. A plain pool: a thread that
     # finishes a message takes the next queued one without going to sleep.
     chat_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="cbec-chat"))
+    rebalance: bool = False  # several workers: now and then a chat reply closes its connection (chat._rebalance)
+    answering: int = 0  # chat messages being answered now
+    rebalance_debt: int = 0
 
     async def forward(self, message: Any) -> None:
         """A message the web chat produced for another chat (the staff group): hand it to Telegram."""
@@ -124,6 +127,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             signer=SessionSigner(session_key(settings)),
             chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit, database),
             chat_pool=ThreadPoolExecutor(chat_threads(database), thread_name_prefix="cbec-chat"),
+            rebalance=settings.workers > 1,
             throttle=login_throttle(database),
         )
         if chat is None:

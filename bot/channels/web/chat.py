@@ -28,6 +28,7 @@ router = APIRouter(prefix="/api", tags=["chat"])
 
 SESSION = r"^[A-Za-z0-9_-]{8,64}$"
 SLOW_DOWN = "您的消息发得有点快，请稍等一分钟再继续提问。"
+REBALANCE = 10_000  # several workers: a reply closes its connection once per this much of (messages being answered)² a reply
 
 
 class ChatLimits:
@@ -137,6 +138,14 @@ async def answer(web: Any, body: ChatRequest, client: str) -> Response:
     """POST /api/chat once the body is valid (the route above, or ChatFastPath)."""
     if web.chat is None:
         return _json_response([{"text": "助手正在启动或维护中，请稍后再试。", "buttons": []}])
+    web.answering += 1
+    try:
+        return await _answered(web, body, client)
+    finally:
+        web.answering -= 1
+
+
+async def _answered(web: Any, body: ChatRequest, client: str) -> Response:
     limits = web.chat_limits
     # In memory (one host) the limits are a lock and a deque, checked here; counted in the database
     # (replicas) they are checked in the answering thread, on the same trip as the answer.
@@ -162,7 +171,23 @@ async def answer(web: Any, body: ChatRequest, client: str) -> Response:
             await web.forward(message)
     replies.extend(to_reply(message) for message in web.outbox.take(body.session))
     replies.extend(from_staff)
-    return _json_response(replies)
+    response = _json_response(replies)
+    if web.rebalance:
+        _rebalance(web, response)
+    return response
+
+
+def _rebalance(web: Any, response: Response) -> None:
+    """Several workers share one listening socket and a burst of new keep-alive connections goes to
+    whichever accepts first (49 of 50 to one worker was seen; that worker then answers nearly
+    everything). So a worker asks a client to connect again (``connection: close``) once every
+    REBALANCE / (messages it is answering at once)² replies: a crowded worker sheds connections
+    much faster than a quiet one, each new connection lands on either, and the shares even out
+    (25 each of 50 busy sessions: one reply in 16 reconnects; 40 of 50: one in 6)."""
+    web.rebalance_debt += web.answering * web.answering
+    if web.rebalance_debt >= REBALANCE:
+        web.rebalance_debt -= REBALANCE
+        response.headers["connection"] = "close"
 
 
 def _answer(web: Any, session: str, text: str | None, button: str | None,

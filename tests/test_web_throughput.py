@@ -1,5 +1,6 @@
-"""The SQLite writer commits what is queued together (issue 15 throughput), and the web chat's
-state saves are queued, not waited for: what each write and each reader sees."""
+"""What the web chat does for throughput (issue 15) must not change what anyone sees: the SQLite
+writer commits what is queued together, the chat's state saves are queued, not waited for, valid
+chat requests take a fast path past FastAPI, and several workers even out their connections."""
 
 from __future__ import annotations
 
@@ -132,3 +133,20 @@ def test_the_chat_fast_path_and_the_documented_route_answer_alike(env) -> None: 
     refused = client.post("/api/chat", json={"session": "k3J9x2mQ7pLw", "text": "hi", "button": "menu"})
     assert refused.status_code == 422 and refused.json()["detail"] == "请求格式不正确。"  # the route's own answer
     assert len(core.seen) == 2
+
+
+def test_a_crowded_worker_asks_more_clients_to_reconnect_than_a_quiet_one() -> None:
+    from types import SimpleNamespace
+
+    from fastapi.responses import Response
+
+    from bot.channels.web.chat import _rebalance
+
+    def closed(answering: int, replies: int = 600) -> int:
+        web = SimpleNamespace(answering=answering, rebalance_debt=0)
+        responses = [Response(b"{}") for _ in range(replies)]
+        for response in responses:
+            _rebalance(web, response)
+        return sum(response.headers.get("connection") == "close" for response in responses)
+
+    assert closed(40) == 96 and closed(25) == 37 and closed(10) == 6 and closed(1) == 0
