@@ -52,9 +52,9 @@ class ChatLimits:
 
 
 def chat_threads(db: Any) -> int:
-    """Threads answering web messages at once. Few: they take turns at the GIL, and a turn waits for
-    little (state saves are not waited for in the thread). Measured on 2 cores: 6 threads cost
-    15% more CPU a reply than 2 on SQLite. PostgreSQL reads are network round trips: more there."""
+    """Threads answering web messages at once. Few on SQLite: they take turns at the GIL, and a turn
+    waits for little (its reads are local, its state save is not waited for in the thread; 6 were
+    needed while each turn waited for the writer). PostgreSQL reads are round trips: more there."""
     return 8 if getattr(db, "shared", False) else 2
 
 
