@@ -107,6 +107,9 @@ NAMED_ALONE_CONFIDENCE = 0.8  # the same for a message that names the context's 
 NAMED_THERE = 0.5  # a message naming a place and a topic, ranked alone this sure in that place, is read alone
 SURE_ALONE = 0.9  # without 那…/…呢, a message the ranking alone is this sure of is a new question
 SMALL_PROFIT = re.compile(r"小型微利|小微")
+# 要交哪些文件 may rank 你的答案依据哪些文件 first (0.76), and is materials; a message the ranking
+# is all but certain is the small talk itself (你这些答案是依据哪些文件, 1.0) is that
+CERTAIN_SMALL_TALK = 0.99
 DEFINED_ALONE = 0.6
 DEFINITION = re.compile(
     r"区别|不一样|不同|差别|差异|difference|是什么|是个什么|是啥|是个啥|是干嘛|是干什么|啥是|什么是|什么意思|啥意思|指什么|指的是|what is|what's|meaning of",
@@ -247,10 +250,11 @@ def _classify(
     # an English sentence says more than its Chinese remainder shows: without "and …" / "what
     # about …" it is read as a question of its own, not as another part or place of the topic
     english = not HAN.search(raw) and len(LATIN.findall(raw)) >= 3 and not ENGLISH_LEAD.search(raw)
+    certain = small_talk(match) and match.top.confidence >= CERTAIN_SMALL_TALK
     if (
         small_talk(match)
-        and not (materials and len(rest) <= 2)
-        and not ASPECT.search(text)
+        and (certain or not (materials and len(rest) <= 2))
+        and (certain or not ASPECT.search(text))
         and not has_amount
     ):
         return (
@@ -299,7 +303,7 @@ def _classify(
         if DEFINITION.search(text) and not has_amount and defined_alone(match, context):
             return None  # 1210具体是个啥模式: what a term is, asked of the term itself
         if keys <= context_keys:
-            if materials and len(stripped) <= 8:
+            if materials and len(stripped) <= 8 and not answered_alone_here(match, context):
                 return FollowUp(MATERIALS)  # 结汇的手续都有哪些
             if asks and len(stripped) <= 8 and not answered_alone(match, context):
                 return FollowUp(SAME)  # 滞销多久才算: the item just discussed, named again
@@ -358,6 +362,14 @@ def answered_alone(match, context: Context) -> bool:
     question asked again after the place changed, say): it is read on its own."""
     top = match.top if match is not None else None
     return top is not None and top.intent != context.intent and top.confidence >= NAMED_ALONE_CONFIDENCE
+
+
+def answered_alone_here(match, context: Context) -> bool:
+    """As answered_alone, by another intent of the context's own place or level: the paperwork for
+    the 4% method after the small low-profit variant is the 4% rule's, while 核定要报送啥 after 四川's
+    restatement of the rule stays with 四川 (the national rule ranks first alone)."""
+    top = match.top if match is not None else None
+    return answered_alone(match, context) and top.jurisdiction == context.region
 
 
 def confident_elsewhere(match, context: Context) -> bool:

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from intents.context import Context, checklist_of
+from intents.context import Context, checklist_of, residue
 from intents.decision import ANSWER, ASK_ITEM, CLARIFY
 from intents.decision import decide as decide_policy
 from intents.matcher import REGIONS, Candidate, Match, Matcher, tidy
@@ -39,6 +39,8 @@ from policy_faq.typography import fullwidth
 
 MAX_CHARS = 2000
 CACHE_SIZE = 4096
+# words every enquiry here could carry: they name the domain, not a subject (营口跨境电商综试区有扶持资金吗)
+DOMAIN_WORDS = re.compile(r"跨境电商|跨境|电商|综合试验区|综试区|专项|方面")
 COVERAGE = (
     "我可以解答跨境电商政策方面的问题，例如：\n"
     "• 大连高新区扶持政策（征求意见稿）：产业园、海外仓、国际通道、商标专利认证、海外推广、独立站、展会、首单滞销风险补偿的标准和申报；\n"
@@ -361,12 +363,31 @@ class Responder:
                 self._answer(text, intent, decision.top.confidence, today), suggestions=suggestions
             )
         if decision.action == CLARIFY:
+            funding = self.funding_asked(text, match)
+            if funding is not None:  # 大连高新区给不给钱: what that place funds, the readings under it
+                suggestions = tuple(
+                    Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in decision.options if c.intent != funding.id
+                )
+                return replace(self._answer(text, funding, decision.top.confidence, today), suggestions=suggestions)
             return self.clarify(decision.options)
         if decision.action == ASK_ITEM:
             return self.ask_item(match)
         if decision.reason:
             return self.fallback(decision.reason)
         return self._excerpt_or_fallback(match, today)
+
+    def funding_asked(self, text: str, match: Match):
+        """The intent on what a place funds when the enquiry names that place and asks for money and
+        nothing else (四川有补贴吗, 大连高新区给不给钱), None otherwise."""
+        from intents.session import FUNDING, MONEY, QUESTION_WORDS, counterparts, without_places
+
+        said = match.text  # canonical: 给钱 reads 补贴
+        if match.region is None or not MONEY.search(said):
+            return None
+        if residue(QUESTION_WORDS.sub("", MONEY.sub("", DOMAIN_WORDS.sub("", without_places(said))))).strip("给不"):
+            return None
+        funding = dict(counterparts()).get(FUNDING, {}).get(match.region)
+        return self.by_id.get(funding)
 
     def clarify(self, options) -> Reply:
         """The question that tells the readings apart, with one button per reading (two or more)."""

@@ -68,6 +68,9 @@ SIBLING_MATERIALS = 0.1  # an item's application materials are no sibling of its
 IN_PLACE, IN_PLACE_ITEM = 0.8, 0.99
 # what, after a support item, asks about the policy as a whole rather than the item
 ABOUT_THE_POLICY = re.compile(r"谁|解释|有效|正式|生效|截止|过期|征求意见|叠加|重复|同时|空壳|失信|不能报|不得|市里|省里|依据|who|valid|in force|draft")
+# a second grant on top of one already had (拿过市里的物流补贴还能再报区里的吗): the place's rule on
+# overlapping funding answers it, not the item, once the place's ranking is fairly sure of it
+STACKING = re.compile(r"叠加|重复(?:申报|申请|享受|拿)|同时(?:申报|申请|享受|拿)|再报|再申报|再申请|再拿|还能报|还能申请|兼得|stack|double[- ]dip|both")
 COUNTERPARTS = Path(__file__).with_name("counterparts.yaml")
 OVERVIEW, FUNDING = "overview", "funding"
 MONEY = re.compile(r"给钱|给不给钱|有钱|有没有钱|给多少|多少钱|补贴|补助|资金|奖励|扶持|money|fund|subsid")
@@ -202,7 +205,7 @@ def asked_elsewhere_in_place(responder, match, context: Context, intent):
     if calc_item(intent) and not ABOUT_THE_POLICY.search(match.text):
         return None  # an aspect of the item (上限, 几年, 一次性): no second ranking needed
     top = responder.matcher.rank(match.text, region=place, limit=3).top
-    wanted = IN_PLACE_ITEM if calc_item(intent) else IN_PLACE
+    wanted = IN_PLACE_ITEM if calc_item(intent) and not STACKING.search(match.text) else IN_PLACE
     if top is None or top.intent == intent.id or top.kind != "policy" or top.jurisdiction != place or top.confidence < wanted:
         return None
     return responder.by_id[top.intent]

@@ -244,3 +244,44 @@ def test_a_follow_up_on_an_aspect_leads_with_the_line_that_answers_it(responder:
     chat = Session(responder)
     chat.say("辽宁对海外仓有啥支持")
     assert chat.say("找哪个部门").answer.startswith("具体支持问所在市商务局或省商务厅。")
+
+
+def test_a_second_grant_on_top_of_a_first_goes_to_the_place_s_overlap_rule(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新区国际物流补贴怎么算")
+    reply = chat.say("拿过市里的物流补贴还能再报区里的吗")
+    assert reply.intent == "gxq-city-funding-overlap"
+    assert chat.say("上限是多少").intent == "gxq-city-funding-overlap"  # the new topic holds
+
+
+def test_paperwork_for_another_rule_of_the_same_level_is_that_rule_s(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("Does the 4% deemed profit rule apply to cross-border exporters?")
+    chat.say("what if we're a small low-profit enterprise")
+    assert chat.say("What paperwork do we need to file for the 4% method?").intent == "reg-deemed-profit"
+    # a place's restatement of the rule keeps its own materials follow-up
+    chat = Session(responder)
+    chat.say("四川核定征收怎么规定的")
+    assert chat.say("核定要报送啥").intent == "sc-tax-deemed-profit"
+
+
+def test_a_question_about_the_assistant_itself_is_small_talk_mid_dialogue(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("营口跨境电商金融支持有哪些")
+    reply = chat.say("你这些答案是依据哪些文件")
+    assert (reply.kind, reply.intent) == ("smalltalk", "chat-about-data")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("大连高新区给不给钱", "gxq-policy-overview"),
+        ("四川有补贴吗", "sc-policy-funding"),
+        ("辽宁有啥扶持", "ln-funding-support"),
+        ("营口跨境电商综试区有扶持资金吗", "yk-funding"),
+    ],
+)
+def test_a_place_and_money_alone_is_answered_with_what_the_place_funds(responder: Responder, text: str, intent: str) -> None:
+    reply = responder.respond(text)
+    assert (reply.kind, reply.intent) == ("answer", intent)
+    assert reply.suggestions  # the other readings one tap away
