@@ -138,7 +138,7 @@ def _start_once(db: Path, port: int, environment: dict[str, str], log: Path, pre
             return Server(process, url, db, log)  # the caller sees it died
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and listens(process.pid, port):  # ours, not another program's
                     return Server(process, url, db, log)
         except OSError:
             pass
@@ -146,6 +146,34 @@ def _start_once(db: Path, port: int, environment: dict[str, str], log: Path, pre
             Server(process, url, db, log).kill()
             raise RuntimeError(f"cbec-bot serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.1)
+
+
+def listens(pgid: int, port: int) -> bool:
+    """Whether a process of group ``pgid`` holds the socket listening on ``port`` of 127.0.0.1
+    (another program given the same free port may answer /healthz while ours fails to bind)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as handle:
+                rows = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[1].rsplit(":", 1)[1] == f"{port:04X}" and fields[3] == "0A":  # LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                if int(handle.read().rsplit(")", 1)[1].split()[2]) != pgid:
+                    continue
+            if any(os.readlink(f"/proc/{entry}/fd/{fd}") in inodes for fd in os.listdir(f"/proc/{entry}/fd")):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 # -- the load --------------------------------------------------------------------------------
