@@ -138,7 +138,7 @@ def _start_once(db: Path, port: int, environment: dict[str, str], log: Path, pre
             return Server(process, url, db, log)  # the caller sees it died
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
-                if response.status == 200:
+                if response.status == 200 and listens(process.pid, port):  # ours, not another program's
                     return Server(process, url, db, log)
         except OSError:
             pass
@@ -146,6 +146,34 @@ def _start_once(db: Path, port: int, environment: dict[str, str], log: Path, pre
             Server(process, url, db, log).kill()
             raise RuntimeError(f"cbec-bot serve did not start:\n{log.read_text(errors='replace')[-3000:]}")
         time.sleep(0.1)
+
+
+def listens(pgid: int, port: int) -> bool:
+    """Whether a process of group ``pgid`` holds the socket listening on ``port`` of 127.0.0.1
+    (another program given the same free port may answer /healthz while ours fails to bind)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as handle:
+                rows = handle.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[1].rsplit(":", 1)[1] == f"{port:04X}" and fields[3] == "0A":  # LISTEN
+                inodes.add(f"socket:[{fields[9]}]")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                if int(handle.read().rsplit(")", 1)[1].split()[2]) != pgid:
+                    continue
+            if any(os.readlink(f"/proc/{entry}/fd/{fd}") in inodes for fd in os.listdir(f"/proc/{entry}/fd")):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 # -- the load --------------------------------------------------------------------------------
@@ -294,6 +322,25 @@ class Background:
         return self.results
 
 
+# -- what the server spent -------------------------------------------------------------------
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every live process in process group ``pgid`` (the server and
+    its uvicorn workers: it runs in a session of its own), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (11), stime (12)
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 # -- what reached the log --------------------------------------------------------------------
 def expected_text(text: str) -> str:
     """The text as the log keeps it (invisible characters and personal data out, trimmed)."""
@@ -380,7 +427,7 @@ def main() -> int:
     workers = args.workers or int(os.environ.get("CBEC_WORKERS", "1"))
 
     with tempfile.TemporaryDirectory(prefix="web-load-") as folder:
-        server = None
+        server, cpu = None, None
         url, db = args.url, args.db
         if url is None:
             db = db or Path(folder) / "load.db"
@@ -390,7 +437,9 @@ def main() -> int:
         try:
             if args.warmup > 0:
                 run_load(url, args.sessions, args.warmup, args.max_requests, seed=99)
+            cpu_before = group_cpu_seconds(server.process.pid) if server is not None else 0.0
             results = run_load(url, args.sessions, duration, args.max_requests)
+            cpu = group_cpu_seconds(server.process.pid) - cpu_before if server is not None else None
         finally:
             if server is not None:
                 code = server.stop()
@@ -403,6 +452,9 @@ def main() -> int:
             lost = missing_rows(db, results.answered)
         print(f"{args.sessions} sessions, {duration:.0f} s")
         print(report(results, lost))
+        if cpu is not None and results.latencies:
+            print(f"server CPU: {cpu:.1f} s, {cpu * 1000 / len(results.latencies):.2f} ms a reply "
+                  f"(all its processes; load average {os.getloadavg()[0]:.2f})")  # fmt: skip
         if server is not None:
             size = server.log.stat().st_size if server.log.exists() else 0
             print(f"server log: {size} bytes, {phones_in(server.log, results.phones)} of the {len(results.phones)} "

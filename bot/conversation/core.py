@@ -132,8 +132,9 @@ class Conversation:
             self._note(turn, replies)
             if text_only:
                 replies = numbered.number(turn.state, replies)
-            if turn.state.to_json() != before:
-                self.services.store.save(user_key, turn.state)
+            after = turn.state.to_json()
+            if after != before:
+                self.services.store.save(user_key, turn.state, raw=after)
         return replies
 
     @staticmethod

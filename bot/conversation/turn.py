@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -84,8 +85,17 @@ def message(text: str, buttons: Iterable[Iterable[Button]] = (), verbatim: bool 
     """A reply to the user; its Chinese set the Chinese way (full-width punctuation, no stray
     spaces) whatever template or content it came from, its button labels too. ``verbatim``: a
     policy text quoted as received (查看原文), left exactly as it is."""
-    laid_out = tuple(tuple(replace(b, label=fullwidth(b.label)) for b in row) for row in buttons if row)
-    return OutMessage(text=text if verbatim else fullwidth(text), buttons=laid_out)
+    laid_out = tuple(tuple(_laid_out(b) for b in row) for row in buttons if row)
+    return OutMessage(text=text if verbatim else _fullwidth(text), buttons=laid_out)
+
+
+# Replies and button labels repeat (the FAQ's answers, the menu): set each once, not per message.
+_fullwidth = functools.lru_cache(maxsize=4096)(fullwidth)
+
+
+def _laid_out(button: Button) -> Button:
+    label = _fullwidth(button.label)
+    return button if label == button.label else replace(button, label=label)
 
 
 def rows(buttons: Iterable[Button], per_row: int = 1) -> list[list[Button]]:

@@ -34,10 +34,19 @@ class Metrics:
             registry=self.registry,
         )
         self.faq_reloads = Counter("cbec_faq_reloads", "FAQ reloads, by outcome", ["outcome"], registry=self.registry)
+        self._counters: dict[tuple[str, str], Counter] = {}
+        self._histograms: dict[str, Histogram] = {}
 
     def observe(self, kind: str, channel: str, seconds: float) -> None:
-        self.enquiries.labels(kind=kind, channel=channel).inc()
-        self.handling_seconds.labels(channel=channel).observe(seconds)
+        # The labelled children, looked up once: labels() validates and locks on every call.
+        counter = self._counters.get((kind, channel))
+        if counter is None:
+            counter = self._counters[(kind, channel)] = self.enquiries.labels(kind=kind, channel=channel)
+        histogram = self._histograms.get(channel)
+        if histogram is None:
+            histogram = self._histograms[channel] = self.handling_seconds.labels(channel=channel)
+        counter.inc()
+        histogram.observe(seconds)
 
     def track(
         self, queue_depth: Callable[[], float], open_handoffs: Callable[[], float],

@@ -25,7 +25,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 log = logging.getLogger(__name__)
+
+
+def _line(record: Any) -> bytes:
+    """One JSON line (orjson: the flusher dumps every row; json is the fallback for what orjson refuses)."""
+    try:
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
 class Spool:
@@ -49,7 +59,7 @@ class Spool:
         """Append records, one JSON line each, in one unbuffered write (in the OS once this returns;
         on the disk too with ``sync``). A write that fails (disk full) raises OSError and leaves
         the file as it was: a line cut short would also spoil the line appended after it."""
-        data = "".join(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n" for record in records).encode()
+        data = b"".join(_line(record) for record in records)
         with self._lock:
             if self._fd is None:
                 raise OSError("the spool is closed")

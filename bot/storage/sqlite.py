@@ -10,20 +10,35 @@ back-off: rows are delayed, never dropped. ``close()`` drains the queue before r
 from __future__ import annotations
 
 import logging
+import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
 from bot.storage.migrations import MIGRATIONS, Migration, apply_migrations
-from bot.storage.writer import QueuedWriter
+from bot.storage.writer import _SHUTDOWN, QueuedWriter, WriteTask
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+WRITE_BATCH = 256  # write functions at most in one transaction
+BUSY_FIRST, BUSY_MAX = 0.0005, 0.02  # seconds between tries while another process holds the write lock
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+class _Destroyed(Exception):
+    """A write function raised after ending the whole transaction (``with conn:`` rolls back)."""
+
+    def __init__(self, index: int, error: BaseException) -> None:
+        self.index, self.error = index, error
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -51,6 +66,10 @@ class Database(QueuedWriter):
         self._write_conn = _connect(self.path)
         apply_migrations(sqlite_utils.Database(self._write_conn), MIGRATIONS if migrations is None else migrations)
         self._handle = sqlite_utils.Database(self._write_conn)
+        # The writer waits for another process's lock itself (_transaction): SQLite's own busy handler
+        # sleeps 1, 2, 5 … 25, 50, 100 ms between tries, while another worker holds the lock for about
+        # a millisecond per commit; those sleeps were the 2-worker latency's long tail.
+        self._write_conn.execute("PRAGMA busy_timeout=0")
         self._start_writer()
 
     @property
@@ -68,21 +87,91 @@ class Database(QueuedWriter):
         since = self._busy_since
         return None if since is None else time.monotonic() - since
 
-    # -- writes ---------------------------------------------------------------------------
+    # -- writes (group commit) ---------------------------------------------------------------
     def _attempt(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
-        """One transaction (BEGIN IMMEDIATE); while another process holds the lock, wait and try
-        again with back-off (SQLite itself waits up to 5 s each time): never drop the row."""
-        delay = 0.05
+        """One write alone (QueuedWriter's contract); the writer thread itself batches (_run)."""
+        task: WriteTask[T] = WriteTask(fn)
+        self._transaction(self._handle, [task])
+        return task.future.result()
+
+    def _run(self) -> None:
+        db = self._handle
+        stopping = False
+        while not stopping:
+            batch = [self._queue.get()]
+            # Everything queued meanwhile goes into the same transaction (group commit): one
+            # BEGIN/COMMIT and one wait for another process's lock for many writes.
+            while len(batch) < WRITE_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if _SHUTDOWN in batch:
+                stopping = True
+                batch = batch[: batch.index(_SHUTDOWN)]
+            while batch:
+                del batch[: self._transaction(db, batch)]
+
+    def _transaction(self, db: sqlite_utils.Database, batch: list[WriteTask[Any]]) -> int:
+        """Run the write functions of ``batch`` in one transaction, each inside a savepoint (one that
+        raises is rolled back alone and its future gets the error), and resolve their futures once
+        committed. A locked or busy database is waited for and the transaction tried again: rows
+        are delayed, never dropped. Returns how many functions were settled (a function that
+        commits by itself, e.g. ``with conn:``, ends the transaction; the rest go into the next)."""
+        conn = self._write_conn
+        delay = BUSY_FIRST
+        self._busy_since = time.monotonic()  # this write began (SQLite itself waits up to 5 s for a lock)
         while True:
+            outcomes: list[tuple[Future, Any, BaseException | None]] = []
             try:
-                with self._write_conn:
-                    self._write_conn.execute("BEGIN IMMEDIATE")
-                    return fn(self._handle)
+                conn.execute("BEGIN IMMEDIATE")
+                for task in batch:
+                    fn, future = task.fn, task.future
+                    conn.execute("SAVEPOINT cbec_write")
+                    try:
+                        result = fn(db)
+                    except BaseException as error:  # noqa: BLE001 - reported through the future
+                        if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
+                            raise
+                        if not conn.in_transaction:  # it rolled back the whole transaction itself
+                            raise _Destroyed(len(outcomes), error) from error
+                        conn.execute("ROLLBACK TO cbec_write")
+                        conn.execute("RELEASE cbec_write")
+                        log.error("database write failed", exc_info=error)
+                        outcomes.append((future, None, error))
+                        continue
+                    outcomes.append((future, result, None))
+                    if not conn.in_transaction:  # it committed itself: what it and those before did is in
+                        break
+                    conn.execute("RELEASE cbec_write")
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+            except _Destroyed as destroyed:  # fail that one; the others run again in a new transaction
+                log.error("database write failed", exc_info=destroyed.error)
+                batch[destroyed.index].future.set_exception(destroyed.error)
+                del batch[destroyed.index]
+                continue
             except sqlite3.OperationalError as error:
-                if "locked" not in str(error) and "busy" not in str(error):
-                    raise
-            time.sleep(delay)
-            delay = min(delay * 2, 2.0)
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if not _is_busy(error):  # e.g. the disk is full: every write of this transaction failed
+                    self._busy_since = None
+                    log.exception("database write failed")
+                    failed = max(len(outcomes), 1)
+                    for task in batch[:failed]:
+                        task.future.set_exception(error)
+                    return failed
+                # Another process holds the lock: wait and try again, never drop the row.
+                time.sleep(delay)
+                delay = min(delay * 2, BUSY_MAX)
+                continue
+            self._busy_since = None
+            for future, result, error in outcomes:
+                if error is not None:
+                    future.set_exception(error)
+                else:
+                    future.set_result(result)
+            return len(outcomes)
 
     # -- reads ----------------------------------------------------------------------------
     def _reader(self) -> sqlite_utils.Database:

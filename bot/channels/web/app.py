@@ -12,6 +12,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from bot.channels.web.auth import (
     StaffDirectory,
     login_throttle,
 )
-from bot.channels.web.chat import CHAT_THREADS, ChatHandler, ChatLimits
+from bot.channels.web.chat import ChatFastPath, ChatHandler, ChatLimits, chat_threads
 from bot.channels.web.guard import BodyLimit, validation_error
 from bot.channels.web.outbox import Outbox
 from bot.channels.web.runtime import build_chat, build_wechat, run_telegram
@@ -78,9 +79,13 @@ class WebState:
     faq_ops: FaqOperations | None = None
     subscriptions: Any = None  # bot/conversation/subscriptions.py Subscriptions
     chat_limits: ChatLimits = field(default_factory=lambda: ChatLimits(0, 0))
-    # The chat's own threads: few, so that answering threads do not fight over the GIL, and apart
-    # from the dashboard's. Made in the lifespan, inside the event loop that uses it.
-    chat_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(CHAT_THREADS))
+    # The chat's own threads (bot/channels/web/chat.py chat_threads): few, so that answering threads
+    # do not fight over the GIL, and apart from the dashboard's. A plain pool: a thread that
+    # finishes a message takes the next queued one without going to sleep.
+    chat_pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="cbec-chat"))
+    rebalance: bool = False  # several workers: now and then a chat reply closes its connection (chat._rebalance)
+    answering: int = 0  # chat messages being answered now
+    rebalance_debt: int = 0
 
     async def forward(self, message: Any) -> None:
         """A message the web chat produced for another chat (the staff group): hand it to Telegram."""
@@ -122,6 +127,8 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
             directory=StaffDirectory(settings.staff_users, database),
             signer=SessionSigner(session_key(settings)),
             chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit, database),
+            chat_pool=ThreadPoolExecutor(chat_threads(database), thread_name_prefix="cbec-chat"),
+            rebalance=settings.workers > 1,
             throttle=login_throttle(database),
         )
         if chat is None:
@@ -166,6 +173,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
                 await state.wechat.stop()
             if state.telegram is not None:
                 await state.telegram.stop()
+            await run_in_threadpool(state.chat_pool.shutdown)  # the messages being answered end first
             await run_in_threadpool(opened.close)  # the log hands over and writes its last rows; the writer queue drains
             if not own_db:
                 await run_in_threadpool(database.flush)
@@ -191,6 +199,7 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
     app.include_router(policies.router)
     app.add_exception_handler(dashboard.LoginRequired, dashboard.login_redirect)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_middleware(ChatFastPath)  # inside BodyLimit: the limit holds for it too
     app.add_middleware(BodyLimit)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     sql_app = _SqlApp()

@@ -7,18 +7,20 @@ The core is synchronous and may touch SQLite, so it runs in the thread pool.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any, Protocol
 
-import anyio
-import anyio.to_thread
+import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator, model_validator
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from bot.records.durable import until_durable
+from bot.records.durable import DURABLE_WAIT, until_durable
 from intents.personal import clean, has_lone_surrogate
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ router = APIRouter(prefix="/api", tags=["chat"])
 
 SESSION = r"^[A-Za-z0-9_-]{8,64}$"
 SLOW_DOWN = "您的消息发得有点快，请稍等一分钟再继续提问。"
+REBALANCE = 10_000  # several workers: a reply closes its connection once per this much of (messages being answered)² a reply
 
 
 class ChatLimits:
@@ -37,6 +40,7 @@ class ChatLimits:
 
         self.session = rate_limit(db, "web-session", per_session)
         self.client = rate_limit(db, "web-client", per_client)
+        self.in_memory = not (db is not None and getattr(db, "shared", False))  # else it asks the database
 
     def check(self, session: str, client: str) -> str | None:
         """None when the message may go on, else which limit it hit ("session" or "client")."""
@@ -47,7 +51,11 @@ class ChatLimits:
         return None
 
 
-CHAT_THREADS = 6  # enquiries answered at once: more threads only queue for the GIL (measured: -15% CPU per request at 6 than at 40)
+def chat_threads(db: Any) -> int:
+    """Threads answering web messages at once. Few on SQLite: they take turns at the GIL, and a turn
+    waits for little (its reads are local, its state save is not waited for in the thread; 6 were
+    needed while each turn waited for the writer). PostgreSQL reads are round trips: more there."""
+    return 8 if getattr(db, "shared", False) else 2
 
 
 class ChatHandler(Protocol):
@@ -102,30 +110,58 @@ class ChatResponse(BaseModel):
     replies: list[ChatReply]
 
 
-def to_reply(message: Any) -> ChatReply:
-    """An OutMessage (text, rows of Button(label, value)) as the API's reply object."""
+def to_reply(message: Any) -> dict[str, Any]:
+    """An OutMessage (text, rows of Button(label, value)) as the API's reply object (ChatReply's
+    JSON: built as a dict, the response is written straight from it)."""
     rows = getattr(message, "buttons", None) or ()
     buttons = []
     for row in rows:
         for button in row if isinstance(row, list | tuple) and not hasattr(row, "label") else (row,):
-            buttons.append(ChatButton(label=str(button.label), value=str(button.value)))
-    return ChatReply(text=str(getattr(message, "text", message)), buttons=buttons)
+            buttons.append({"label": str(button.label), "value": str(button.value)})
+    return {"text": str(getattr(message, "text", message)), "buttons": buttons}
+
+
+def _json_response(replies: list[dict[str, Any]], status_code: int = 200) -> Response:
+    """ChatResponse as JSON, without FastAPI validating and encoding the model again (a good part
+    of the CPU a reply took; the replies are built to the schema here)."""
+    body = orjson.dumps({"replies": replies})
+    return Response(body, status_code=status_code, media_type="application/json")
 
 
 @router.post("/chat", response_model=ChatResponse, summary="Send one message to the assistant")
-async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONResponse:
+async def chat(body: ChatRequest, request: Request) -> Response:
     """Send what the user typed (`text`) or the button they pressed (`button`); get the assistant's replies."""
-    web = request.app.state.web
+    return await answer(request.app.state.web, body, request.client.host if request.client else "-")
+
+
+async def answer(web: Any, body: ChatRequest, client: str) -> Response:
+    """POST /api/chat once the body is valid (the route above, or ChatFastPath)."""
     if web.chat is None:
-        return ChatResponse(replies=[ChatReply(text="助手正在启动或维护中，请稍后再试。")])
-    client = request.client.host if request.client else "-"
-    limited = await run_in_threadpool(web.chat_limits.check, body.session, client)  # may ask the database
+        return _json_response([{"text": "助手正在启动或维护中，请稍后再试。", "buttons": []}])
+    web.answering += 1
+    try:
+        return await _answered(web, body, client)
+    finally:
+        web.answering -= 1
+
+
+async def _answered(web: Any, body: ChatRequest, client: str) -> Response:
+    limits = web.chat_limits
+    # In memory (one host) the limits are a lock and a deque, checked here; counted in the database
+    # (replicas) they are checked in the answering thread, on the same trip as the answer.
+    limited = limits.check(body.session, client) if limits.in_memory else None
+    text = body.text.strip() if body.text else None
+    if limited is None:
+        loop = asyncio.get_running_loop()
+        limits_there = None if limits.in_memory else (limits, client)
+        answered = await loop.run_in_executor(web.chat_pool, _answer, web, body.session, text, body.button, limits_there)
+        limited = answered if isinstance(answered, str) else None
     if limited is not None:
         web.metrics.rate_limited.labels(scope=limited).inc()
-        return JSONResponse(ChatResponse(replies=[ChatReply(text=SLOW_DOWN)]).model_dump(), status_code=429)
-    text = body.text.strip() if body.text else None
-    messages, from_staff, logged = await anyio.to_thread.run_sync(_answer, web, body.session, text, body.button, limiter=web.chat_threads)
+        return _json_response([{"text": SLOW_DOWN, "buttons": []}], status_code=429)
+    messages, from_staff, logged, saved = answered
     await until_durable(web.log, logged)  # the enquiry is in the spool or the database before the reply goes
+    await until_saved(saved)  # and the conversation state in the database, for the next message on any worker
     replies = []
     for message in messages:
         target = getattr(message, "chat_id", None)
@@ -135,29 +171,71 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse | JSONRespon
             await web.forward(message)
     replies.extend(to_reply(message) for message in web.outbox.take(body.session))
     replies.extend(from_staff)
-    return ChatResponse(replies=replies)
+    response = _json_response(replies)
+    if web.rebalance:
+        _rebalance(web, response)
+    return response
 
 
-def _answer(web: Any, session: str, text: str | None, button: str | None) -> tuple[Sequence[Any], list[ChatReply], Any]:
+def _rebalance(web: Any, response: Response) -> None:
+    """Several workers share one listening socket and a burst of new keep-alive connections goes to
+    whichever accepts first (49 of 50 to one worker was seen; that worker then answers nearly
+    everything). So a worker asks a client to connect again (``connection: close``) once every
+    REBALANCE / (messages it is answering at once)² replies: a crowded worker sheds connections
+    much faster than a quiet one, each new connection lands on either, and the shares even out
+    (25 each of 50 busy sessions: one reply in 16 reconnects; 40 of 50: one in 6)."""
+    web.rebalance_debt += web.answering * web.answering
+    if web.rebalance_debt >= REBALANCE:
+        web.rebalance_debt -= REBALANCE
+        response.headers["connection"] = "close"
+
+
+def _answer(web: Any, session: str, text: str | None, button: str | None,
+            limits: tuple[ChatLimits, str] | None = None) -> tuple[Sequence[Any], list[dict[str, Any]], Any, list] | str:  # fmt: skip
     """The conversation's reply, the staff replies and policy digests waiting for this session (in
-    one trip to the thread pool: each trip costs two thread switches), and the log's durable()."""
-    messages = web.chat(session, text, button)
+    one trip to the thread pool: each trip costs two thread switches), the log's durable(), and
+    the futures of the state saves (queued, not waited for here: this thread goes on to the next
+    message while the writer commits them). With ``limits`` (counted in the database) they are
+    checked first: the name of the limit hit instead of an answer."""
+    if limits is not None:
+        limited = limits[0].check(session, limits[1])
+        if limited is not None:
+            return limited
+    deferred = getattr(web.chat, "deferred", None)
+    if deferred is None:
+        messages, saved = web.chat(session, text, button), []
+    else:
+        with deferred() as saved:
+            messages = web.chat(session, text, button)
     waiting = staff_replies(web.db, session) + digests_for(web, session)
-    return messages, waiting, web.log.durable() if web.log is not None else None
+    return messages, waiting, web.log.durable() if web.log is not None else None, saved
+
+
+async def until_saved(saved: list[Future]) -> None:
+    """Wait (at most DURABLE_WAIT seconds) for the state saves of a turn; usually committed already.
+    A save that failed does not hold the reply back (the store logged it), nor one later than that
+    (a database locked by another process: this process reads the queued state meanwhile)."""
+    for future in saved:
+        if not future.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), DURABLE_WAIT)
 
 
 @router.post("/chat/poll", response_model=ChatResponse, summary="Fetch messages sent to this session since")
-async def poll(body: PollRequest, request: Request) -> ChatResponse:
+async def poll(body: PollRequest, request: Request) -> Response:
     """Messages that reached this web session outside a reply, such as a staff member answering
     a hand-off (kept in the database until this session collects them, across restarts)."""
     web = request.app.state.web
     replies = [to_reply(message) for message in web.outbox.take(body.session)]
-    replies.extend(await run_in_threadpool(staff_replies, web.db, body.session))
-    replies.extend(await run_in_threadpool(digests_for, web, body.session))
-    return ChatResponse(replies=replies)
+    replies.extend(await run_in_threadpool(_waiting, web, body.session))
+    return _json_response(replies)
 
 
-def digests_for(web: Any, session: str) -> list[ChatReply]:
+def _waiting(web: Any, session: str) -> list[dict[str, Any]]:
+    return staff_replies(web.db, session) + digests_for(web, session)
+
+
+def digests_for(web: Any, session: str) -> list[dict[str, Any]]:
     """Policy-update digests made for this browser's session since its last visit (bot/conversation/subscriptions.py)."""
     if getattr(web, "subscriptions", None) is None:
         return []
@@ -167,11 +245,67 @@ def digests_for(web: Any, session: str) -> list[ChatReply]:
     return [to_reply(digest) for digest in web.subscriptions.take_web(user_key)]
 
 
-def staff_replies(db: Any, session: str) -> list[ChatReply]:
+def staff_replies(db: Any, session: str) -> list[dict[str, Any]]:
     """Ticket replies (bot/records/tickets.py) written for this session and not yet shown."""
     from bot.records import tickets
 
-    return [ChatReply(text=pending.for_user()) for pending in tickets.take_pending(db, "web", session)]
+    return [{"text": pending.for_user(), "buttons": []} for pending in tickets.take_pending(db, "web", session)]
+
+
+class ChatFastPath:
+    """ASGI middleware: POST /api/chat with a JSON body that validates goes straight to ``answer``,
+    past FastAPI's routing, dependency solving and request handling (a tenth of a reply's CPU
+    under load). Everything else, and a body that does not validate, goes on to the FastAPI route
+    unchanged: it gives the usual 422 and documents the API. Sits inside BodyLimit and the
+    security headers."""
+
+    PATH = "/api/chat"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("path") != self.PATH or scope.get("method") != "POST" or not _json_body(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        raw = b"".join(chunks)
+        try:
+            body = ChatRequest.model_validate_json(raw)
+        except ValidationError:
+            await self.app(scope, _replay(raw, receive), send)
+            return
+        client = scope.get("client")
+        response = await answer(scope["app"].state.web, body, client[0] if client else "-")
+        await response(scope, receive, send)
+
+
+def _json_body(scope: dict) -> bool:
+    for name, value in scope.get("headers") or ():
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() == b"application/json"
+    return False
+
+
+def _replay(raw: bytes, receive: Any) -> Any:
+    """A receive() that hands the body read already to the app, then listens to the client again."""
+    sent = False
+
+    async def replay() -> dict:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 Forward = Callable[[Any], Any]

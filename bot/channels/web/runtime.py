@@ -29,6 +29,7 @@ def build_chat(settings: Settings, db: Database, recorder: Recorder) -> ChatHand
         )  # fmt: skip
         return core.handle(event)
 
+    handle.deferred = core.services.store.deferred  # type: ignore[attr-defined]  # see chat._answer
     return handle
 
 
