@@ -5,7 +5,7 @@
 Messages: every turn of tests/data/dialogues.yaml, sent in order in its own session, as
 ``Responder.respond_in_context`` receives them from a channel (normalisation, the ranking alone,
 the follow-up reading, a second ranking for a place or a sibling, the reply and the context after
-it). The responder's reply cache and the normalisation caches are cleared before each message, so
+it). The responder's reply cache, the ranking cache and the normalisation caches are cleared before each message, so
 every message is timed as a new one. Follow-up turns are reported on their own too: they are the
 ones that may rank twice.
 """
@@ -45,6 +45,7 @@ def main() -> None:
             for turn in dialogue.turns:
                 now += turn.after_minutes * 60
                 responder._cache.clear()
+                responder.matcher.clear_cache()
                 normalize.canonical.cache_clear()
                 normalize.tokens.cache_clear()
                 started = time.perf_counter()

@@ -203,6 +203,10 @@ class Matcher:
         self.tokenizer = tokenizer or self.model.get("tokenizer", "char")
         self.clauses = clause_index(self.tokenizer)
         self._adjustments: dict[tuple, np.ndarray] = {}
+        # the same enquiry comes again and again (the FAQ's favourites, the menu's buttons, a follow-up
+        # ranked alone and in its place): a Match is immutable, so the last ones are kept
+        self._ranked: dict[tuple, Match] = {}
+        self._parts: dict[str, TextParts | None] = {}
         weights = self.model["weights"]
         self.w_fuzz, self.w_q, self.w_i, self.w_c = weights["fuzz"], weights["bm25_q"], weights["bm25_i"], weights["bm25_c"]
         self.w_nb = weights.get("nb", 0.0)
@@ -312,17 +316,25 @@ class Matcher:
                 score = max(score, contained * (0.9 if longer < 3 * shorter else 0.7))
         return score
 
-    def features(self, text: str, adjustments: np.ndarray | None = None) -> dict[int, dict]:
-        """Per candidate intent index: the score parts. ``adjustments`` (the place's bonus or
-        penalty per intent) shapes the candidate pool as it shapes the final score: with a place
-        known, that place's intents are candidates even when other places' word better."""
+    def text_parts(self, text: str) -> TextParts | None:
+        """What the ranking knows of ``text`` whatever the place: its terms, the BM25 scores, naive
+        Bayes, the nearest turned-away enquiry (None: no term the index knows). A follow-up ranks
+        the same text again in its place (asked_elsewhere_in_place): that ranking reuses these."""
+        if text in self._parts:
+            return self._parts[text]
+        if len(self._parts) >= PARTS_CACHE:
+            self._parts.clear()
+        self._parts[text] = parts = self._text_parts(text)
+        return parts
+
+    def _text_parts(self, text: str) -> TextParts | None:
         toks = tokens(text, self.tokenizer)
         if not toks:
-            return {}
+            return None
         uw = self.unknown_weight
         i_dense = self.i_index.normalised_dense(toks, uw)
         if i_dense is None:
-            return {}
+            return None
         q_dense = self.q_index.normalised_dense(toks, uw)
         if q_dense is None:  # every term is common among the questions (a tiny FAQ): no question score
             q_dense = np.zeros(len(self.question_texts))
@@ -331,23 +343,15 @@ class Matcher:
         best_q = np.zeros(len(self.intents))
         if len(q_dense):
             best_q[self.has_questions] = np.maximum.reduceat(q_dense, self.question_starts[self.has_questions])
-        # candidates: the best intents by the question and intent BM25 (sharing a term at least)
-        pre = 0.5 * best_q + 0.5 * i_dense
-        if adjustments is not None:
-            pre = pre + adjustments
-        shared = np.flatnonzero(i_dense)
-        if len(shared) > self.top_k:
-            shared = shared[np.argpartition(-pre[shared], self.top_k)[: self.top_k]]
-        chosen = sorted(shared.tolist(), key=lambda ii: (-pre[ii], ii))
         nb = self.nb.posterior(toks)
         nb_oos = 0.0
         if nb is not None and self.reject_class is not None:
             nb_oos = float(nb[self.reject_class])
             nb = nb[: self.reject_class]
+        favourites: list[int] = []
         if nb is not None:  # naive Bayes' own favourites are candidates too
-            favourites = np.argpartition(-nb, min(self.nb_candidates, len(nb) - 1))[: self.nb_candidates]
-            chosen.extend(ii for ii in sorted(favourites.tolist(), key=lambda ii: -nb[ii]) if ii not in chosen)
-        result = {}
+            best = np.argpartition(-nb, min(self.nb_candidates, len(nb) - 1))[: self.nb_candidates]
+            favourites = sorted(best.tolist(), key=lambda ii: -nb[ii])
         oos_fuzz = 0.0
         if self.reject_texts:
             nearest = process.extractOne(text, self.reject_texts, scorer=fuzz.ratio)
@@ -357,27 +361,51 @@ class Matcher:
         distinct = set(toks)
         vocabulary = self.i_index.idf
         known = sum(term in vocabulary for term in distinct) / len(distinct)
-        keys = key_terms(text)
+        return TextParts(i_dense, q_dense, c_dense, best_q, nb, nb_oos, favourites, oos_fuzz, known, key_terms(text), bigrams(text))
+
+    def features(self, text: str, adjustments: np.ndarray | None = None) -> dict[int, dict]:
+        """Per candidate intent index: the score parts. ``adjustments`` (the place's bonus or
+        penalty per intent) shapes the candidate pool as it shapes the final score: with a place
+        known, that place's intents are candidates even when other places' word better."""
+        tp = self.text_parts(text)
+        if tp is None:
+            return {}
+        i_dense, q_dense, c_dense, best_q, nb = tp.i_dense, tp.q_dense, tp.c_dense, tp.best_q, tp.nb
+        # candidates: the best intents by the question and intent BM25 (sharing a term at least)
+        pre = 0.5 * best_q + 0.5 * i_dense
+        if adjustments is not None:
+            pre = pre + adjustments
+        shared = np.flatnonzero(i_dense)
+        if len(shared) > self.top_k:
+            shared = shared[np.argpartition(-pre[shared], self.top_k)[: self.top_k]]
+        chosen = sorted(shared.tolist(), key=lambda ii: (-pre[ii], ii))
+        chosen.extend(ii for ii in tp.favourites if ii not in chosen)
+        result = {}
+        keys = tp.keys
         n_keys = len(keys)
-        lq, q_grams = len(text), bigrams(text)
+        lq, q_grams = len(text), tp.bigrams
         texts, lengths, question_keys = self.question_texts, self.question_lengths, self.question_keys
         fuzz_of, key_q = self._fuzz, self.key_q
         per_intent = self.fuzz_per_intent
         starts, counts = self.question_starts, self.question_counts
+        fuzz_done = tp.fuzz
         for ii in chosen:
-            best_fuzz = 0.0
-            first, count = int(starts[ii]), int(counts[ii])
-            if count > per_intent:  # fuzz on the questions BM25 likes best: it is the costly part
-                own = (first + np.argsort(-q_dense[first : first + count], kind="stable")[:per_intent]).tolist()
-            else:
-                own = range(first, first + count)
-            for qi in own:
-                question = texts[qi]
-                f = fuzz_of(text, lq, q_grams, question, lengths[qi])
-                if n_keys and f > best_fuzz and not keys <= question_keys[qi]:
-                    f *= 1 - key_q * len(keys - question_keys[qi]) / n_keys
-                if f > best_fuzz:
-                    best_fuzz = f
+            best_fuzz = fuzz_done.get(ii)
+            if best_fuzz is None:
+                best_fuzz = 0.0
+                first, count = int(starts[ii]), int(counts[ii])
+                if count > per_intent:  # fuzz on the questions BM25 likes best: it is the costly part
+                    own = (first + np.argsort(-q_dense[first : first + count], kind="stable")[:per_intent]).tolist()
+                else:
+                    own = range(first, first + count)
+                for qi in own:
+                    question = texts[qi]
+                    f = fuzz_of(text, lq, q_grams, question, lengths[qi])
+                    if n_keys and f > best_fuzz and not keys <= question_keys[qi]:
+                        f *= 1 - key_q * len(keys - question_keys[qi]) / n_keys
+                    if f > best_fuzz:
+                        best_fuzz = f
+                fuzz_done[ii] = best_fuzz
             i_score = float(i_dense[ii])
             result[ii] = {
                 "key_miss": len(keys - self.intent_keys[ii]) / n_keys if n_keys else 0.0,
@@ -387,9 +415,9 @@ class Matcher:
                 # an intent citing no clause (national rules, conversation) is not marked down for it
                 "bm25_c": (float(c_dense[self.intent_c_doc[ii]]) if c_dense is not None else 0.0) if self.intent_has_clauses[ii] else i_score,
                 "nb": float(nb[ii]) if nb is not None else 0.0,
-                "nb_oos": nb_oos,
-                "oos_fuzz": oos_fuzz,
-                "known": known,
+                "nb_oos": tp.nb_oos,
+                "oos_fuzz": tp.oos_fuzz,
+                "known": tp.known,
             }
         return result
 
@@ -440,6 +468,20 @@ class Matcher:
         return sigmoid(coefficients.get("bias", 0.0) + sum(coefficients.get(name, 0.0) * value for name, value in x.items()))
 
     def rank(self, text: str, region: str | None = None, limit: int = 5, canonical_text: str | None = None) -> Match:
+        key = (text, region, limit, canonical_text)
+        match = self._ranked.get(key)
+        if match is None:
+            if len(self._ranked) >= RANK_CACHE:
+                self._ranked.clear()
+            match = self._ranked[key] = self._rank(text, region, limit, canonical_text)
+        return match
+
+    def clear_cache(self) -> None:
+        """Forget the enquiries ranked so far (a benchmark timing every enquiry as new)."""
+        self._ranked.clear()
+        self._parts.clear()
+
+    def _rank(self, text: str, region: str | None, limit: int, canonical_text: str | None) -> Match:
         q = canonical_text if canonical_text is not None else canonical(text)
         named = detect_region(q)
         if named is not None and len(named_regions(q)) > 1:
@@ -483,6 +525,26 @@ class Matcher:
         return Match(q, used, named, tuple(candidates), cue, amount_cue, bare, info, scope)
 
 
+RANK_CACHE = 4096  # enquiries whose ranking is kept
+PARTS_CACHE = 1024  # texts whose place-independent parts are kept
+
+
+@dataclass
+class TextParts:
+    """The place-independent part of ranking one text (Matcher.text_parts)."""
+
+    i_dense: np.ndarray
+    q_dense: np.ndarray
+    c_dense: np.ndarray | None
+    best_q: np.ndarray
+    nb: np.ndarray | None
+    nb_oos: float
+    favourites: list[int]  # naive Bayes' own best intents
+    oos_fuzz: float
+    known: float
+    keys: frozenset[str]
+    bigrams: frozenset[str]
+    fuzz: dict[int, float] = field(default_factory=dict)  # best question fuzz per intent, filled as ranked
 EXACT = 0.98  # fuzz at which an enquiry is, after normalisation, one of the FAQ's questions
 EXACT_CONFIDENCE = 0.95
 

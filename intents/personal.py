@@ -89,10 +89,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         CREDIT_CODE,
     ),
-    # Old 15-digit 身份证号: 6-digit area, yymmdd, 3-digit sequence.
+    # Old 15-digit 身份证号: 6-digit area (its first digit 1-8: no area code starts with 0 or 9, so
+    # 0086 and a mobile number, 15 digits too, is a phone number), yymmdd, 3-digit sequence.
     (
         re.compile(
-            _NO_DIGIT_BEFORE + r"\d{6}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}" + _NO_DIGIT_AFTER
+            _NO_DIGIT_BEFORE + r"[1-8]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}" + _NO_DIGIT_AFTER
         ),
         ID_CARD,
     ),

@@ -110,6 +110,12 @@ def test_a_phone_number_however_written_is_redacted(phone: tuple[str, str], befo
     assert redacted.startswith(before.rstrip() if before.endswith(" ") else before)
 
 
+def test_0086_and_a_mobile_number_is_a_phone_number_not_an_old_id_number() -> None:
+    # 15 digits, like an old 身份证号, which never starts with 0 (found by the property test)
+    assert redact("008613000101000") == PHONE
+    assert redact("110105710923002") == "[身份证号]"
+
+
 @pytest.mark.parametrize(
     "text",
     ["第一条第二款", "一百二十万元", "第三十五条", "一二三四五", "二〇二六年一月一日", "补贴五十万，首单一百万", "九六一〇和九八一〇"],
