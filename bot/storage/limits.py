@@ -2,7 +2,8 @@
 
 A web chat rate limit or the login throttle kept in one process's memory lets a client get
 N times the limit from N replicas; these count in the shared database instead. Each decision
-(forget old events, count, maybe add one) is one write transaction: SERIALIZABLE on
+(count the window's events, maybe add one; now and then forget those older than a day) is one
+write transaction: SERIALIZABLE on
 PostgreSQL (``transact``: on a pooled connection in the caller's thread, not queued behind the
 log's writes), BEGIN IMMEDIATE on SQLite (the writer thread), so two replicas deciding for the
 same key at once cannot both take the last slot. Keys are hashed before they are stored.
@@ -44,10 +45,9 @@ class SharedWindow:
             if next(_calls) % 500 == 0:
                 handle.execute("DELETE FROM rate_events WHERE at < ?", [now - KEEP_SECONDS])
             for key, limit in hashed.items():
-                handle.execute("DELETE FROM rate_events WHERE scope = ? AND key = ? AND at <= ?",
-                               [self.scope, key, now - self.window])  # fmt: skip
-                count = handle.execute("SELECT count(*) FROM rate_events WHERE scope = ? AND key = ?",
-                                       [self.scope, key]).fetchone()[0]  # fmt: skip
+                # the window's events only (one round trip; events older than a day go above)
+                count = handle.execute("SELECT count(*) FROM rate_events WHERE scope = ? AND key = ? AND at > ?",
+                                       [self.scope, key, now - self.window]).fetchone()[0]  # fmt: skip
                 if count >= limit:
                     return None
             return [handle["rate_events"].insert({"scope": self.scope, "key": key, "at": now}).last_pk for key in hashed]
