@@ -219,3 +219,16 @@ def test_the_log_tables_have_the_columns_of_the_one_schema(tmp_path: Path) -> No
             assert found == schema.columns(table), table
     finally:
         db.close()
+
+
+def test_a_shared_decision_on_postgresql_is_serializable(pg_url: str) -> None:
+    # two replicas deciding for one key at once must not both take the last slot (bot/storage/limits.py)
+    from bot.storage.postgres import PostgresDatabase
+
+    db = PostgresDatabase(pg_url, pool_size=1)
+    try:
+        for _ in range(2):  # also the second time the pooled connection is used
+            level = db.transact(lambda handle: handle.execute("SHOW transaction_isolation").fetchone()[0])
+            assert level == "serializable"
+    finally:
+        db.close()

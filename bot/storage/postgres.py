@@ -169,9 +169,14 @@ class PostgresDatabase(QueuedWriter):
         delay = 0.02
         while True:
             try:
-                with self.pool.connection() as conn, conn.transaction():
-                    conn.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
-                    return fn(Handle(conn))
+                with self.pool.connection() as conn:
+                    # BEGIN ISOLATION LEVEL SERIALIZABLE in one statement (a SET after BEGIN is a round trip more)
+                    conn.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
+                    try:
+                        with conn.transaction():
+                            return fn(Handle(conn))
+                    finally:
+                        conn.isolation_level = None  # the pool's other users read in autocommit as before
             except RETRY:
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
