@@ -10,7 +10,6 @@ back-off: rows are delayed, never dropped. ``close()`` drains the queue before r
 from __future__ import annotations
 
 import logging
-import queue
 import sqlite3
 import threading
 import time
@@ -22,7 +21,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from bot.storage.migrations import MIGRATIONS, Migration, apply_migrations
-from bot.storage.writer import _SHUTDOWN, QueuedWriter, WriteTask
+from bot.storage.writer import QueuedWriter, WriteTask
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -88,29 +87,13 @@ class Database(QueuedWriter):
         return None if since is None else time.monotonic() - since
 
     # -- writes (group commit) ---------------------------------------------------------------
-    def _attempt(self, fn: Callable[[sqlite_utils.Database], T]) -> T:
-        """One write alone (QueuedWriter's contract); the writer thread itself batches (_run)."""
-        task: WriteTask[T] = WriteTask(fn)
-        self._transaction(self._handle, [task])
-        return task.future.result()
+    write_batch = WRITE_BATCH
 
-    def _run(self) -> None:
-        db = self._handle
-        stopping = False
-        while not stopping:
-            batch = [self._queue.get()]
-            # Everything queued meanwhile goes into the same transaction (group commit): one
-            # BEGIN/COMMIT and one wait for another process's lock for many writes.
-            while len(batch) < WRITE_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            if _SHUTDOWN in batch:
-                stopping = True
-                batch = batch[: batch.index(_SHUTDOWN)]
-            while batch:
-                del batch[: self._transaction(db, batch)]
+    def _write_batch(self, batch: list[WriteTask[Any]]) -> None:
+        # Everything queued together goes into one transaction (group commit): one BEGIN/COMMIT
+        # and one wait for another process's lock for many writes.
+        while batch:
+            del batch[: self._transaction(self._handle, batch)]
 
     def _transaction(self, db: sqlite_utils.Database, batch: list[WriteTask[Any]]) -> int:
         """Run the write functions of ``batch`` in one transaction, each inside a savepoint (one that

@@ -4,7 +4,8 @@ named ``WriteTask`` on a queue, run in order on the thread that owns the write c
 ``DatabaseClosedError``; ``close()`` says so when the writer does not stop.
 
 A backend subclasses ``QueuedWriter`` and supplies ``_attempt(fn)`` (one transaction, retried
-as the engine needs) and ``_close_connections()``."""
+as the engine needs) and ``_close_connections()``; one with group commit sets ``write_batch`` and
+supplies ``_write_batch(tasks)`` instead of ``_attempt``."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class QueuedWriter:
     """The queue, the writer thread and the lifecycle; the engine's part is ``_attempt``."""
 
     label: str
+    write_batch = 1  # writes at most taken off the queue together
 
     def _start_writer(self) -> None:
         self._queue: queue.Queue[WriteTask[Any] | object] = queue.Queue()
@@ -78,10 +80,24 @@ class QueuedWriter:
         return self._queue.qsize()
 
     def _run(self) -> None:
-        while True:
-            task = self._queue.get()
-            if task is _SHUTDOWN or not isinstance(task, WriteTask):
-                break
+        stopping = False
+        while not stopping:
+            batch = [self._queue.get()]
+            # what else is queued already goes along (a backend with group commit, write_batch > 1,
+            # runs it in one transaction)
+            while len(batch) < self.write_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if _SHUTDOWN in batch:
+                stopping = True
+                batch = batch[: batch.index(_SHUTDOWN)]
+            self._write_batch([task for task in batch if isinstance(task, WriteTask)])
+
+    def _write_batch(self, batch: list[WriteTask[Any]]) -> None:
+        """Each write in a transaction of its own (``_attempt``)."""
+        for task in batch:
             self._busy_since = time.monotonic()
             try:
                 result = self._attempt(task.fn)
