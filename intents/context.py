@@ -250,9 +250,10 @@ def _classify(
     # an English sentence says more than its Chinese remainder shows: without "and …" / "what
     # about …" it is read as a question of its own, not as another part or place of the topic
     english = not HAN.search(raw) and len(LATIN.findall(raw)) >= 3 and not ENGLISH_LEAD.search(raw)
-    certain = small_talk(match) and match.top.confidence >= CERTAIN_SMALL_TALK
+    talk = small_talk(match)
+    certain = talk and match.top.confidence >= CERTAIN_SMALL_TALK
     if (
-        small_talk(match)
+        talk
         and (certain or not (materials and len(rest) <= 2))
         and (certain or not ASPECT.search(text))
         and not has_amount

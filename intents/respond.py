@@ -356,18 +356,14 @@ class Responder:
         decision = policy(match, self.by_id, self.thresholds)
         if decision.action == ANSWER:
             intent = self.by_id[decision.top.intent]
-            suggestions = tuple(
-                Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in decision.runners_up
-            )
+            suggestions = suggestions_of(decision.runners_up)
             return replace(
                 self._answer(text, intent, decision.top.confidence, today), suggestions=suggestions
             )
         if decision.action == CLARIFY:
-            funding = self.funding_asked(text, match)
+            funding = self.funding_asked(match)
             if funding is not None:  # 大连高新区给不给钱: what that place funds, the readings under it
-                suggestions = tuple(
-                    Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in decision.options if c.intent != funding.id
-                )
+                suggestions = suggestions_of(c for c in decision.options if c.intent != funding.id)
                 return replace(self._answer(text, funding, decision.top.confidence, today), suggestions=suggestions)
             return self.clarify(decision.options)
         if decision.action == ASK_ITEM:
@@ -376,22 +372,21 @@ class Responder:
             return self.fallback(decision.reason)
         return self._excerpt_or_fallback(match, today)
 
-    def funding_asked(self, text: str, match: Match):
+    def funding_asked(self, match: Match):
         """The intent on what a place funds when the enquiry names that place and asks for money and
         nothing else (四川有补贴吗, 大连高新区给不给钱), None otherwise."""
-        from intents.session import FUNDING, MONEY, QUESTION_WORDS, counterparts, without_places
+        from intents.session import MONEY, QUESTION_WORDS, funding_intent, without_places
 
         said = match.text  # canonical: 给钱 reads 补贴
         if match.region is None or not MONEY.search(said):
             return None
         if residue(QUESTION_WORDS.sub("", MONEY.sub("", DOMAIN_WORDS.sub("", without_places(said))))).strip("给不"):
             return None
-        funding = dict(counterparts()).get(FUNDING, {}).get(match.region)
-        return self.by_id.get(funding)
+        return funding_intent(self, match.region)
 
     def clarify(self, options) -> Reply:
         """The question that tells the readings apart, with one button per reading (two or more)."""
-        suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in options)
+        suggestions = suggestions_of(options)
         titles = [f"「{s.title}」" for s in suggestions]
         question = f"您问的是{'、'.join(titles[:-1])}，还是{titles[-1]}？请点选，或换个说法。"
         first = self.by_id[suggestions[0].intent]
@@ -408,7 +403,7 @@ class Responder:
             if intent_id in self.by_id and all(c.intent != intent_id for c in offered):
                 intent = self.by_id[intent_id]
                 offered.append(Candidate(intent.id, intent.title, intent.kind, intent.jurisdiction, 0.0, 0.0))
-        suggestions = tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in offered)
+        suggestions = suggestions_of(offered)
         answer = "这笔金额是哪一项费用？请点选项目，或直接说明（例如「海外仓费用80万」），我来测算。"
         first = self.by_id[suggestions[0].intent] if suggestions else None
         return self._reply(
@@ -492,6 +487,11 @@ class Responder:
 
 
 # offered for an amount alone when the enquiry itself suggests no calculator: the items asked most
+def suggestions_of(candidates) -> tuple[Suggestion, ...]:
+    """Buttons for ranked candidates: what else the enquiry may mean, or the readings to choose."""
+    return tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in candidates)
+
+
 DEFAULT_ITEMS = ("gxq-overseas-warehouse-subsidy", "gxq-promotion-subsidy", "gxq-intl-logistics-subsidy")
 
 

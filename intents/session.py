@@ -275,9 +275,9 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
         return counterpart
     if not leads and MONEY.search(said):
         # 大连高新区给不给钱 after a subject that place has no intent on: what that place funds
-        funding = dict(counterparts()).get(FUNDING, {}).get(region)
-        if funding in responder.by_id and funding != intent.id:
-            return responder.by_id[funding]
+        funding = funding_intent(responder, region)
+        if funding is not None and funding.id != intent.id:
+            return funding
     scores = topic_scores(responder, intent)
     if context.text:
         scores = scores + USER_WEIGHT * dense(matcher, without_places(canonical(context.text)))
@@ -297,6 +297,11 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
         if best is not None:
             return best
     return None
+
+
+def funding_intent(responder, region: str | None):
+    """The intent on what ``region`` funds (the funding group of counterparts.yaml), or None."""
+    return responder.by_id.get(dict(counterparts()).get(FUNDING, {}).get(region))
 
 
 @cache
