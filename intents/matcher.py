@@ -25,6 +25,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from operator import mul
 from pathlib import Path
 from sys import intern
 
@@ -167,28 +168,46 @@ def bigrams(text: str) -> frozenset[str]:
     return frozenset(map(text.__getitem__, map(slice, range(len(text) - 1), range(2, len(text) + 1))))
 
 
+CALIBRATION_FEATURES = ("score", "margin", "fuzz", "bm25_q", "bm25_i", "bm25_c", "nb", "nb_oos", "oos_fuzz", "oos_lead", "key_miss", "known", "key", "info")
+
+
+def calibration_values(score: float, margin: float, parts: dict, has_key: bool, info: int) -> tuple[float, ...]:
+    """What the confidence is a logistic function of, in the order of ``CALIBRATION_FEATURES``:
+    the hybrid score, its lead over the next intent, the five score parts, the share of the
+    enquiry's key terms the intent lacks, the share of its terms the FAQ knows at all, whether
+    the enquiry names a key term at all, and how much it says (informative characters, up to 12)."""
+    return (
+        score,
+        margin,
+        parts["fuzz"],
+        parts["bm25_q"],
+        parts["bm25_i"],
+        parts["bm25_c"],
+        parts.get("nb", 0.0),
+        parts.get("nb_oos", 0.0),
+        parts.get("oos_fuzz", 0.0),
+        parts.get("oos_fuzz", 0.0) - parts["fuzz"],
+        parts["key_miss"],
+        parts.get("known", 1.0),
+        float(has_key),
+        min(info, 12) / 12,
+    )
+
+
 def calibration_features(score: float, margin: float, parts: dict, has_key: bool, info: int) -> dict[str, float]:
-    """What the confidence is a logistic function of: the hybrid score, its lead over the next
-    intent, the five score parts, the share of the enquiry's key terms the intent lacks, the
-    share of its terms the FAQ knows at all,
-    whether the enquiry names a key term at all, and how much it says (informative characters,
-    up to 12)."""
-    return {
-        "score": score,
-        "margin": margin,
-        "fuzz": parts["fuzz"],
-        "bm25_q": parts["bm25_q"],
-        "bm25_i": parts["bm25_i"],
-        "bm25_c": parts["bm25_c"],
-        "nb": parts.get("nb", 0.0),
-        "nb_oos": parts.get("nb_oos", 0.0),
-        "oos_fuzz": parts.get("oos_fuzz", 0.0),
-        "oos_lead": parts.get("oos_fuzz", 0.0) - parts["fuzz"],
-        "key_miss": parts["key_miss"],
-        "known": parts.get("known", 1.0),
-        "key": float(has_key),
-        "info": min(info, 12) / 12,
-    }
+    """``calibration_values`` by name (what the calibration is fitted on)."""
+    return dict(zip(CALIBRATION_FEATURES, calibration_values(score, margin, parts, has_key, info), strict=True))
+
+
+def coefficients(fit: dict) -> tuple[float, tuple[float, ...]]:
+    """A fitted logistic function as (bias, weights in the order of ``CALIBRATION_FEATURES``):
+    read once, so a candidate's confidence is one pass over two tuples."""
+    return fit.get("bias", 0.0), tuple(fit.get(name, 0.0) for name in CALIBRATION_FEATURES)
+
+
+def logistic(fit: tuple[float, tuple[float, ...]], values: tuple[float, ...]) -> float:
+    bias, weights = fit
+    return sigmoid(bias + sum(map(mul, weights, values)))
 
 
 def sigmoid(x: float) -> float:
@@ -212,6 +231,8 @@ class Matcher:
         self.w_nb = weights.get("nb", 0.0)
         self.region_cfg = self.model["region"]
         self.cal = self.model["calibration"]
+        self.confidence_fit = coefficients(self.cal)
+        self.scope_fit = coefficients(self.model["scope"]) if self.model.get("scope") else None
         self.unknown_weight = self.model.get("unknown_weight", 0.5)
         self.top_k = self.model.get("top_k", 15)
         self.fuzz_per_intent = self.model.get("fuzz_per_intent", 4)
@@ -370,7 +391,7 @@ class Matcher:
         tp = self.text_parts(text)
         if tp is None:
             return {}
-        i_dense, q_dense, c_dense, best_q, nb = tp.i_dense, tp.q_dense, tp.c_dense, tp.best_q, tp.nb
+        i_dense, c_dense, best_q, nb = tp.i_dense, tp.c_dense, tp.best_q, tp.nb
         # candidates: the best intents by the question and intent BM25 (sharing a term at least)
         pre = 0.5 * best_q + 0.5 * i_dense
         if adjustments is not None:
@@ -383,29 +404,12 @@ class Matcher:
         result = {}
         keys = tp.keys
         n_keys = len(keys)
-        lq, q_grams = len(text), tp.bigrams
-        texts, lengths, question_keys = self.question_texts, self.question_lengths, self.question_keys
-        fuzz_of, key_q = self._fuzz, self.key_q
-        per_intent = self.fuzz_per_intent
-        starts, counts = self.question_starts, self.question_counts
         fuzz_done = tp.fuzz
+        pending = [ii for ii in chosen if ii not in fuzz_done]
+        if pending:
+            self._fuzz_intents(text, tp, pending)
         for ii in chosen:
-            best_fuzz = fuzz_done.get(ii)
-            if best_fuzz is None:
-                best_fuzz = 0.0
-                first, count = int(starts[ii]), int(counts[ii])
-                if count > per_intent:  # fuzz on the questions BM25 likes best: it is the costly part
-                    own = (first + np.argsort(-q_dense[first : first + count], kind="stable")[:per_intent]).tolist()
-                else:
-                    own = range(first, first + count)
-                for qi in own:
-                    question = texts[qi]
-                    f = fuzz_of(text, lq, q_grams, question, lengths[qi])
-                    if n_keys and f > best_fuzz and not keys <= question_keys[qi]:
-                        f *= 1 - key_q * len(keys - question_keys[qi]) / n_keys
-                    if f > best_fuzz:
-                        best_fuzz = f
-                fuzz_done[ii] = best_fuzz
+            best_fuzz = fuzz_done[ii]
             i_score = float(i_dense[ii])
             result[ii] = {
                 "key_miss": len(keys - self.intent_keys[ii]) / n_keys if n_keys else 0.0,
@@ -420,6 +424,47 @@ class Matcher:
                 "known": tp.known,
             }
         return result
+
+    def _fuzz_intents(self, text: str, tp: TextParts, pending: list[int]) -> None:
+        """Best question fuzz of each intent in ``pending``, into ``tp.fuzz``: the ratios of all
+        their questions in one rapidfuzz call (a call per question cost more in Python than in C),
+        then the partial match and the key-term penalty per question."""
+        starts, counts, q_dense, per_intent = self.question_starts, self.question_counts, tp.q_dense, self.fuzz_per_intent
+        owns = []
+        for ii in pending:
+            first, count = int(starts[ii]), int(counts[ii])
+            if count > per_intent:  # fuzz on the questions BM25 likes best: it is the costly part
+                scores = q_dense[first : first + count].tolist()
+                # best first, ties in question order (sorted is stable, also in reverse)
+                owns.append([first + j for j in sorted(range(count), key=scores.__getitem__, reverse=True)[:per_intent]])
+            else:
+                owns.append(range(first, first + count))
+        texts, lengths, question_keys = self.question_texts, self.question_lengths, self.question_keys
+        flat = [qi for own in owns for qi in own]
+        ratios = process.cdist((text,), [texts[qi] for qi in flat], scorer=fuzz.ratio, dtype=np.float64)[0].tolist() if flat else []
+        keys, lq, q_grams, key_q = tp.keys, len(text), tp.bigrams, self.key_q
+        n_keys = len(keys)
+        at = 0
+        for ii, own in zip(pending, owns, strict=True):
+            best_fuzz = 0.0
+            for qi in own:
+                f = ratios[at] / 100.0
+                at += 1
+                lo = lengths[qi]
+                if lq > lo:
+                    longer, shorter = lq, lo
+                else:
+                    longer, shorter = lo, lq
+                if longer >= 1.5 * shorter and shorter >= 2:  # one text much longer: partial match (_fuzz)
+                    o_grams = question_bigrams(texts[qi])
+                    grams = q_grams if lq < lo else o_grams
+                    if grams:
+                        f = max(f, len(q_grams & o_grams) / len(grams) * (0.9 if longer < 3 * shorter else 0.7))
+                if n_keys and f > best_fuzz and not keys <= question_keys[qi]:
+                    f *= 1 - key_q * len(keys - question_keys[qi]) / n_keys
+                if f > best_fuzz:
+                    best_fuzz = f
+            tp.fuzz[ii] = best_fuzz
 
     def hybrid(self, parts: dict) -> float:
         score = self.w_fuzz * parts["fuzz"] + self.w_q * parts["bm25_q"] + self.w_i * parts["bm25_i"] + self.w_c * parts["bm25_c"] + self.w_nb * parts.get("nb", 0.0)
@@ -453,19 +498,15 @@ class Matcher:
         return cfg.get("multi_region", 0.0) if jurisdiction == "multi" else 0.0
 
     def confidence(self, score: float, margin: float, parts: dict, has_key: bool = True, info: int = 12) -> float:
-        """Calibrated probability that this intent is right (see ``calibration_features``)."""
-        x = calibration_features(score, margin, parts, has_key, info)
-        cal = self.cal
-        return sigmoid(cal.get("bias", 0.0) + sum(cal.get(name, 0.0) * value for name, value in x.items()))
+        """Calibrated probability that this intent is right (see ``calibration_values``)."""
+        return logistic(self.confidence_fit, calibration_values(score, margin, parts, has_key, info))
 
     def scope(self, score: float, margin: float, parts: dict, has_key: bool = True, info: int = 12) -> float | None:
         """Calibrated probability that the enquiry is in scope (some intent covers it), whether or
         not the top intent is the right one; None for a model without the ``scope`` fit."""
-        coefficients = self.model.get("scope")
-        if not coefficients:
+        if self.scope_fit is None:
             return None
-        x = calibration_features(score, margin, parts, has_key, info)
-        return sigmoid(coefficients.get("bias", 0.0) + sum(coefficients.get(name, 0.0) * value for name, value in x.items()))
+        return logistic(self.scope_fit, calibration_values(score, margin, parts, has_key, info))
 
     def rank(self, text: str, region: str | None = None, limit: int = 5, canonical_text: str | None = None) -> Match:
         key = (text, region, limit, canonical_text)
