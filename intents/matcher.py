@@ -593,7 +593,7 @@ AMOUNT_CUE = re.compile(r"补贴|多少|比例|上限|最高|标准|金额|能�
 
 # places named in an enquiry -> region (canonical text); first match wins, most specific first
 PLACES = (
-    ("dalian-gxq", re.compile(r"高新区|大连高新|大连")),
+    ("dalian-gxq", re.compile(r"高新区|大连高新|大连|七贤岭|黄泥川|凌水|龙王塘")),  # the zone's own streets name it too
     ("yingkou", re.compile(r"营口|鲅鱼圈|盖州|大石桥|老边区")),
     ("panjin", re.compile(r"盘锦|盘山县|大洼|双台子|兴隆台|辽东湾新区")),
     ("sichuan", re.compile(r"四川|成都|绵阳|宜宾|泸州|德阳|南充|乐山|自贡|攀枝花|广元|遂宁|内江|眉山|广安|达州|雅安|巴中|资阳|阿坝|甘孜|凉山|川内|川里|川企|在川|入川|川字号|蓉欧|天府|巴蜀")),

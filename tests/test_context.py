@@ -285,3 +285,36 @@ def test_a_place_and_money_alone_is_answered_with_what_the_place_funds(responder
     reply = responder.respond(text)
     assert (reply.kind, reply.intent) == ("answer", intent)
     assert reply.suggestions  # the other readings one tap away
+
+
+@pytest.mark.parametrize(
+    ("first", "message"),
+    [
+        ("营口跨境电商品牌建设有什么支持", "营口买房现在有补贴吗"),  # a place and 补贴, but a home of one's own
+        ("盘锦对海外仓有支持吗", "盘锦河蟹现在啥价"),  # a place and a price of the day
+        ("盘锦跨境电商金融服务有哪些", "卢布现在汇率多少"),
+        ("辽宁品牌建设有什么支持", "商标代理费一般收多少"),  # a provider's fee, not the plan's support
+        ("高新区几项补贴能同时报吗", "代账公司一个月收多少钱合理"),
+        ("小型微利企业所得税怎么算", "And how much personal income tax do I pay on my own salary?"),
+    ],
+)
+def test_a_price_a_salary_or_a_home_mid_dialogue_is_refused(responder: Responder, first: str, message: str) -> None:
+    chat = Session(responder)
+    assert chat.say(first).kind != "fallback"
+    assert chat.say(message).kind == "fallback"
+
+
+def test_the_zone_s_own_streets_name_it(responder: Responder) -> None:
+    reply = responder.respond("我们在七贤岭有家跨境公司，波兰租了个海外仓，这块政府给补吗")
+    assert (reply.kind, reply.intent) == ("answer", "gxq-overseas-warehouse-subsidy")
+
+
+def test_the_readme_example_with_the_city_named_is_answered(responder: Responder) -> None:
+    reply = responder.respond("大连高新区海外仓补贴怎么算")
+    assert (reply.kind, reply.intent) == ("answer", "gxq-overseas-warehouse-subsidy")
+
+
+def test_a_typo_in_materials_still_asks_for_the_checklist(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新区海外注册商标的费用能补吗")
+    assert chat.say("要啥才料").kind == "checklist"
