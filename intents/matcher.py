@@ -35,6 +35,7 @@ from rapidfuzz import fuzz, process
 
 from intents.bayes import NaiveBayes
 from intents.bm25 import BM25
+from intents.nearest import NearestText
 from intents.normalize import canonical, informative_length, key_terms, tokens
 from policy_faq.corpus import on_reload
 from policy_faq.faq import Faq
@@ -310,6 +311,7 @@ class Matcher:
         # the same enquiries for a nearest-neighbour check: how close is the enquiry to
         # something the assistant turns away, against how close to an FAQ question
         self.reject_texts = [canonical.__wrapped__(text) for text in load_reject_texts()] if bayes.get("reject_class", True) else []
+        self.nearest_reject = NearestText(self.reject_texts)
         self.nb = NaiveBayes([*i_docs, reject_doc] if reject_doc else i_docs, alpha=bayes.get("alpha", 0.05), temperature=bayes.get("temperature", 1.0))
         self.nb_candidates = bayes.get("candidates", 3)
         self.c_index = BM25(c_docs, common=common) if any(c_docs) else None
@@ -375,8 +377,7 @@ class Matcher:
             favourites = sorted(best.tolist(), key=lambda ii: -nb[ii])
         oos_fuzz = 0.0
         if self.reject_texts:
-            nearest = process.extractOne(text, self.reject_texts, scorer=fuzz.ratio)
-            oos_fuzz = nearest[1] / 100.0 if nearest else 0.0
+            oos_fuzz = self.nearest_reject.best_ratio(text) / 100.0
         # share of the enquiry's distinct terms that some FAQ question or title uses: 幼儿园, 落户 and
         # 购房 are not, which tells "大连高新区幼儿园怎么报名" from a policy enquiry naming the same place
         distinct = set(toks)
