@@ -5,7 +5,7 @@
 Messages: every turn of tests/data/dialogues.yaml, sent in order in its own session, as
 ``Responder.respond_in_context`` receives them from a channel (normalisation, the ranking alone,
 the follow-up reading, a second ranking for a place or a sibling, the reply and the context after
-it). The responder's reply cache, the ranking cache and the normalisation caches are cleared before each message, so
+it). The responder's reply cache, the ranking cache and the normalisation caches (canonical, tokens, the plain text, the amount) are cleared before each message, so
 every message is timed as a new one. Follow-up turns are reported on their own too: they are the
 ones that may rank twice.
 """
@@ -28,7 +28,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> None:
-    from intents import normalize
+    from intents import normalize, session
     from intents.dialogues import FOLLOW_UPS, START, load_dialogues
     from intents.respond import get_responder
 
@@ -48,6 +48,8 @@ def main() -> None:
                 responder.matcher.clear_cache()
                 normalize.canonical.cache_clear()
                 normalize.tokens.cache_clear()
+                normalize._basic.cache_clear()
+                session.first_amount.cache_clear()
                 started = time.perf_counter()
                 _, context = responder.respond_in_context(turn.q, context, region=dialogue.region, now=now)
                 elapsed = (time.perf_counter() - started) * 1000

@@ -78,6 +78,7 @@ def arabic_numerals(text: str) -> str:
     return NUMERAL_RUN.sub(replace, text)
 
 
+@lru_cache(maxsize=1024)  # a message is made plain two or three times (canonical, plain, the script): zhconv walks it in Python
 def _basic(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)  # full-width letters, digits and punctuation -> half-width
     text = zhconv.convert(text, "zh-cn")

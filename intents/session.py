@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from intents.context import (
@@ -135,6 +135,7 @@ def after_choice(
     return reply, next_context(responder, None, reply, clean or title, None, first_amount(clean), script, now)
 
 
+@lru_cache(maxsize=1024)  # asked of the same message by the reading, the reply and the next context
 def first_amount(text: str) -> str | None:
     """The first amount of the message in yuan ("1200000"), "" for a foreign currency (the
     calculator then asks for RMB), None when there is none."""
@@ -223,7 +224,14 @@ def next_policy_year(text: str, context: Context) -> str:
 def calc_target(responder, intent):
     """The intent that computes for ``intent``: itself, or the one with a calculator and the same
     checklist, the national rule before a summary (辽宁核定征收 -> 4%核定征收企业所得税; 高新区推广
-    申报材料 -> 海外推广支持)."""
+    申报材料 -> 海外推广支持). Kept with the responder: a reload builds a new one."""
+    targets = responder.__dict__.setdefault("_calc_targets", {})
+    if intent.id not in targets:
+        targets[intent.id] = _calc_target(responder, intent)
+    return targets[intent.id]
+
+
+def _calc_target(responder, intent):
     if calc_item(intent):
         return intent
     checklist = checklist_of(intent)
