@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 from rapidfuzz import fuzz
 
+HEAD = 8  # texts compared before the whole list is sorted
+
 
 class NearestText:
     def __init__(self, texts: Sequence[str]) -> None:
@@ -46,10 +48,14 @@ class NearestText:
         shared = np.bincount(np.concatenate(indexes), weights=np.concatenate(shares), minlength=len(self.texts))
         bound = 200.0 * shared / (len(text) + self.lengths)
         best = 0.0
-        for index in np.argsort(-bound, kind="stable").tolist():
-            if bound[index] <= best:
-                break  # no text further down can beat it
-            score = fuzz.ratio(text, self.texts[index], score_cutoff=best)
-            if score > best:
-                best = score
+        # the few highest bounds first (the search rarely goes past them), all of them if it does
+        head = min(HEAD, len(bound) - 1)
+        first = np.argpartition(-bound, head)[: head + 1] if head > 0 else np.arange(len(bound))
+        for order in (first[np.argsort(-bound[first])], np.argsort(-bound)):
+            for index in order.tolist():
+                if bound[index] <= best:
+                    return best  # no text further down can beat it
+                score = fuzz.ratio(text, self.texts[index], score_cutoff=best)
+                if score > best:
+                    best = score
         return best
