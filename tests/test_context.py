@@ -318,3 +318,18 @@ def test_a_typo_in_materials_still_asks_for_the_checklist(responder: Responder) 
     chat = Session(responder)
     chat.say("高新区海外注册商标的费用能补吗")
     assert chat.say("要啥才料").kind == "checklist"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("辽宁跨境电商海外仓不局支持", "ln-overseas-warehouse"), ("886", "chat-goodbye")],
+)
+def test_chat_slang_and_homophone_typos_are_read_as_meant(responder: Responder, text: str, intent: str) -> None:
+    reply = responder.respond(text)
+    assert reply.intent == intent and reply.kind != "clarify"
+
+
+def test_a_homophone_of_repeated_reads_as_repeated() -> None:
+    from intents.normalize import canonical
+
+    assert "重复" in canonical("高新区的跨境补贴能重附申报吗")
