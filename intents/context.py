@@ -22,7 +22,7 @@ Pure: no clock of its own (``now`` is given), no storage (the channel keeps ``as
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 from intents.matcher import LOCAL, PLACES, detect_region, out_of_scope_cue
 from intents.normalize import key_terms
@@ -153,17 +153,22 @@ class Context:
         return self.intent is not None and 0 <= now - self.at <= IDLE_SECONDS
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # every field is a str, None or a float: a copy of the fields is what asdict() makes, at a
+        # tenth of its cost (saved with every message)
+        return dict(self.__dict__)
 
     @classmethod
     def from_dict(cls, data: dict | None) -> Context | None:
         if not isinstance(data, dict):
             return None
-        known = {f.name for f in fields(cls)}
+        known = _CONTEXT_FIELDS
         try:
             return cls(**{name: value for name, value in data.items() if name in known})
         except TypeError:
             return None
+
+
+_CONTEXT_FIELDS = frozenset(f.name for f in fields(Context))
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ from bot.storage.writer import DatabaseClosedError
 log = logging.getLogger(__name__)
 DURABLE_WAIT = 10.0  # seconds a reply waits for its rows to be durable before it goes anyway
 CLOSE_WAIT = 10.0  # seconds close() waits for the database (a locked one) before leaving rows to the spool
+GATHER = 0.002  # seconds a busy flusher lets rows gather before it spools them (one fdatasync for more replies)
+BUSY_FLUSHER = 0.005  # a flusher that spooled this recently is busy
 RETRY_FIRST, RETRY_MAX = 0.2, 5.0  # back-off between attempts at a failed database write
 
 
@@ -140,11 +142,17 @@ class DurableQueue:
 
     # -- the flusher thread ------------------------------------------------------------------
     def _run(self) -> None:
+        ended = 0.0  # when the last batch was handed over
         while True:
             with self._cond:
                 while not self._pending and not self._stop and not self._due():
                     self._cond.wait(self._next_retry_in())
                 if self._stop:
+                    return
+            if time.monotonic() - ended < BUSY_FLUSHER:  # under load: a few more replies' rows, one fdatasync
+                time.sleep(GATHER)
+            with self._cond:
+                if self._stop:  # close() hands over what is pending
                     return
                 batch = self._take_locked()
                 retries = self._take_due_locked()
@@ -155,6 +163,7 @@ class DurableQueue:
                     self._attempt(batch)
             except Exception:  # noqa: BLE001 - the batches stay in the retry list
                 log.exception("log flusher failed")
+            ended = time.monotonic()
 
     def _take_locked(self) -> Batch | None:
         if not self._pending:

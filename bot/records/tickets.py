@@ -269,7 +269,6 @@ class Pending:
 def take_pending(db: Database, channel: str, chat_id: str | None = None, now: datetime | None = None) -> list[Pending]:
     """Staff replies not yet delivered to ``channel`` (one chat, or all), marked delivered in
     the same write: two pollers never both get one."""
-    stamp = utc_text(now)
     where = "m.author = 'staff' AND m.delivered_at IS NULL AND t.channel = ?"
     params: list[Any] = [channel]
     if chat_id is not None:
@@ -283,7 +282,7 @@ def take_pending(db: Database, channel: str, chat_id: str | None = None, now: da
         ))  # fmt: skip
         if rows:
             marks = ",".join("?" for _ in rows)
-            conn.execute(f"UPDATE ticket_messages SET delivered_at = ? WHERE id IN ({marks})", [stamp, *[r["id"] for r in rows]])
+            conn.execute(f"UPDATE ticket_messages SET delivered_at = ? WHERE id IN ({marks})", [utc_text(now), *[r["id"] for r in rows]])
         return [Pending(r["id"], r["ticket_id"], r["channel"], r["chat_id"], r["text"], r["name"]) for r in rows]
 
     if not has_pending(db, channel, chat_id):  # the common case: a read, no write queued

@@ -38,6 +38,7 @@ class WriteTask(Generic[T]):
         self.future: Future[T] = Future()
 
 
+BUSY_WRITER = 0.005  # a writer that wrote this recently is busy (see gather)
 _SHUTDOWN = object()  # put on the queue by close(): the writer stops once it gets there
 
 
@@ -46,6 +47,7 @@ class QueuedWriter:
 
     label: str
     write_batch = 1  # writes at most taken off the queue together
+    gather = 0.0  # seconds a busy writer waits for more writes before a group commit (write_batch > 1)
 
     def _start_writer(self) -> None:
         self._queue: queue.Queue[WriteTask[Any] | object] = queue.Queue()
@@ -81,8 +83,14 @@ class QueuedWriter:
 
     def _run(self) -> None:
         stopping = False
+        ended = 0.0  # when the last batch was written
         while not stopping:
             batch = [self._queue.get()]
+            if self.gather and time.monotonic() - ended < BUSY_WRITER:
+                # Under load, let a few more writes come: one transaction for several replies
+                # writes their shared pages to the WAL once (and invalidates the readers' page
+                # caches once). A quiet writer commits at once.
+                time.sleep(self.gather)
             # what else is queued already goes along (a backend with group commit, write_batch > 1,
             # runs it in one transaction)
             while len(batch) < self.write_batch:
@@ -94,6 +102,7 @@ class QueuedWriter:
                 stopping = True
                 batch = batch[: batch.index(_SHUTDOWN)]
             self._write_batch([task for task in batch if isinstance(task, WriteTask)])
+            ended = time.monotonic()
 
     def _write_batch(self, batch: list[WriteTask[Any]]) -> None:
         """Each write in a transaction of its own (``_attempt``)."""

@@ -186,6 +186,8 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # no OpenTelemetry here: FastAPI would otherwise ask for a configured provider on every request
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.include_router(chat_api.router)
     app.include_router(dashboard.router)

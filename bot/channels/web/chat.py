@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol
@@ -20,7 +22,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from bot.records.durable import DURABLE_WAIT, until_durable
+from bot.records.durable import DURABLE_WAIT
 from intents.personal import clean, has_lone_surrogate
 
 log = logging.getLogger(__name__)
@@ -152,16 +154,15 @@ async def _answered(web: Any, body: ChatRequest, client: str) -> Response:
     limited = limits.check(body.session, client) if limits.in_memory else None
     text = body.text.strip() if body.text else None
     if limited is None:
-        loop = asyncio.get_running_loop()
         limits_there = None if limits.in_memory else (limits, client)
-        answered = await loop.run_in_executor(web.chat_pool, _answer, web, body.session, text, body.button, limits_there)
+        # the enquiry is in the spool or the database, and the conversation state in the database
+        # (for the next message on any worker), before the reply goes
+        answered = await _Turn(web).answer(body.session, text, body.button, limits_there)
         limited = answered if isinstance(answered, str) else None
     if limited is not None:
         web.metrics.rate_limited.labels(scope=limited).inc()
         return _json_response([{"text": SLOW_DOWN, "buttons": []}], status_code=429)
-    messages, from_staff, logged, saved = answered
-    await until_durable(web.log, logged)  # the enquiry is in the spool or the database before the reply goes
-    await until_saved(saved)  # and the conversation state in the database, for the next message on any worker
+    messages, from_staff, _logged, _saved = answered
     replies = []
     for message in messages:
         target = getattr(message, "chat_id", None)
@@ -211,14 +212,91 @@ def _answer(web: Any, session: str, text: str | None, button: str | None,
     return messages, waiting, web.log.durable() if web.log is not None else None, saved
 
 
-async def until_saved(saved: list[Future]) -> None:
-    """Wait (at most DURABLE_WAIT seconds) for the state saves of a turn; usually committed already.
-    A save that failed does not hold the reply back (the store logged it), nor one later than that
-    (a database locked by another process: this process reads the queued state meanwhile)."""
-    for future in saved:
-        if not future.done():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), DURABLE_WAIT)
+class _Turn:
+    """One web message on the chat pool, woken on the event loop once: when its answer is ready,
+    its log rows durable and its state saves committed. (Awaiting the pool's future, then the
+    log's, then each save's took three wake-ups of the loop and three future chains a message,
+    a tenth of the loop's CPU.) Ready but not durable after DURABLE_WAIT seconds, the reply goes
+    anyway and the log counts it (late_reply); a save that failed or still waits does not hold it."""
+
+    __slots__ = ("web", "loop", "ready", "answered", "answered_at", "timer")
+
+    def __init__(self, web: Any) -> None:
+        self.web = web
+        self.loop = asyncio.get_running_loop()
+        self.ready: asyncio.Future = self.loop.create_future()
+        self.answered: Any = None
+        self.answered_at = 0.0
+        self.timer: asyncio.TimerHandle | None = None
+
+    async def answer(self, session: str, text: str | None, button: str | None, limits: tuple[ChatLimits, str] | None) -> Any:
+        self.web.chat_pool.submit(self._run, session, text, button, limits)
+        self.timer = self.loop.call_later(DURABLE_WAIT, self._overdue)
+        try:
+            return await self.ready
+        finally:
+            self.timer.cancel()
+
+    # -- on the answering thread -----------------------------------------------------------
+    def _run(self, session: str, text: str | None, button: str | None, limits: tuple[ChatLimits, str] | None) -> None:
+        try:
+            answered = _answer(self.web, session, text, button, limits)
+        except BaseException as error:  # noqa: BLE001 - raised again on the loop (a 500, as before)
+            self._wake(error)
+            return
+        self.answered_at = time.monotonic()
+        self.answered = answered
+        if isinstance(answered, str):
+            self._wake(answered)
+            return
+        _messages, _from_staff, logged, saved = answered
+        waiting = [future for future in (logged, *saved) if future is not None and not future.done()]
+        if not waiting:
+            self._wake(answered)
+            return
+        left, lock = [len(waiting)], threading.Lock()
+
+        def one_done(_: Future) -> None:  # on the log's flusher or the database writer
+            with lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last:
+                self._wake(answered)
+
+        for future in waiting:
+            future.add_done_callback(one_done)
+
+    def _wake(self, outcome: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            self.loop.call_soon_threadsafe(self._settle, outcome)
+
+    # -- on the event loop -----------------------------------------------------------------
+    def _settle(self, outcome: Any) -> None:
+        if self.ready.done():  # cancelled, or sent already as late
+            return
+        if isinstance(outcome, BaseException):
+            self.ready.set_exception(outcome)
+        else:
+            self.ready.set_result(outcome)
+
+    def _overdue(self) -> None:
+        answered = self.answered
+        if self.ready.done():
+            return
+        if answered is None:  # still being answered (e.g. a write waiting for a locked database)
+            self.timer = self.loop.call_later(0.5, self._overdue)
+            return
+        left = self.answered_at + DURABLE_WAIT - time.monotonic()
+        if left > 0:
+            self.timer = self.loop.call_later(left, self._overdue)
+            return
+        logged = answered[2] if isinstance(answered, tuple) else None
+        if logged is not None and not logged.done():
+            late = getattr(self.web.log, "late_reply", None)
+            if late is not None:
+                late()
+            log.error("a reply went out before its log rows were durable")
+        self.ready.set_result(answered)
 
 
 @router.post("/chat/poll", response_model=ChatResponse, summary="Fetch messages sent to this session since")
