@@ -149,3 +149,17 @@ def test_additions_go_to_the_staff_only_while_the_handoff_is_open(db_target) -> 
         assert chat.rows("SELECT count(*) AS n FROM handoffs") == [{"n": 1}]
     finally:
         chat.close()
+
+
+def test_staff_stats_count_today_in_china_after_midnight_there(db_target) -> None:
+    # 16:30 UTC is 00:30 the next day in China: the figures run to that day (an enquiry made then
+    # is stamped with it), not to the UTC date
+    from datetime import UTC, datetime
+
+    chat = Chat(db_target, staff_chat_id=STAFF_CHAT, staff_user_ids=str(STAFF_USER))
+    chat.conversation.services.now = lambda: datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
+    try:
+        chat.send(InboundEvent("telegram", str(STAFF_USER), str(STAFF_CHAT), text="/stats 7"))
+        assert "近7天（11-25—12-01）" in chat.last[0].text
+    finally:
+        chat.close()

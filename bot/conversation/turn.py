@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.conversation.messages import Button, InboundEvent, OutMessage
 from bot.conversation.state import StateStore, UserState
 from bot.conversation.vocabulary import Command, Prefix, button_value
+from bot.records.clock import CHINA
 from intents.context import Context
 from policy_faq.typography import fullwidth
 
@@ -32,7 +33,9 @@ class Services:
     now: Callable[[], datetime]  # aware UTC (the clock tests set)
 
     def today(self) -> date:
-        return self.now().date()
+        """Today where the users are (China, UTC+8): the staff figures' last day and the day a
+        policy's dates are read against (from 16:00 UTC the UTC date is already yesterday there)."""
+        return self.now().astimezone(CHINA).date()
 
     user_key: Callable[[str, str], str]
 

@@ -6,7 +6,9 @@ as text in SQL and read back with one parser."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+
+CHINA = timezone(timedelta(hours=8))  # where the users are: calendar days (figures, policy dates) are theirs
 
 
 def utc_text(moment: datetime | float | None = None) -> str:

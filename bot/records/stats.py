@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.records import clock
-from bot.records.clock import parse_utc
+from bot.records.clock import CHINA, parse_utc
 from bot.storage.sqlite import Database
 
-CHINA = timezone(timedelta(hours=8))
 LOW_CONFIDENCE = 0.5
 UNANSWERED_KINDS = ("fallback", "excerpt")  # no FAQ answer: nothing, or only a clause excerpt
 
