@@ -5,7 +5,7 @@
 Messages: every turn of tests/data/dialogues.yaml, sent in order in its own session, as
 ``Responder.respond_in_context`` receives them from a channel (normalisation, the ranking alone,
 the follow-up reading, a second ranking for a place or a sibling, the reply and the context after
-it). The responder's reply cache, the ranking cache and the normalisation caches (canonical, tokens, the plain text, the amount) are cleared before each message, so
+it). The responder's reply cache, the ranking cache and the normalisation caches (canonical, tokens, key terms, the plain text, the amount) are cleared before each message, so
 every message is timed as a new one. Follow-up turns are reported on their own too: they are the
 ones that may rank twice.
 """
@@ -51,6 +51,7 @@ def main() -> None:
                 normalize.canonical.cache_clear()
                 normalize.tokens.cache_clear()
                 normalize._basic.cache_clear()
+                normalize.key_terms.cache_clear()
                 session.first_amount.cache_clear()
                 started = time.perf_counter()
                 _, context = responder.respond_in_context(turn.q, context, region=dialogue.region, now=now)
