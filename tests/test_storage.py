@@ -378,3 +378,61 @@ def test_the_login_throttle_counted_in_the_database_keeps_its_rules(db_target) -
     finally:
         for db in replicas:
             db.close()
+
+
+def test_a_web_message_reads_its_state_and_what_waits_for_it_in_one_query(db_target, monkeypatch) -> None:
+    # one round trip to PostgreSQL instead of three (bot/channels/web/chat._read_ahead)
+    from bot.channels.web.app import create_app
+    from bot.records import tickets
+
+    monkeypatch.setenv("CBEC_SECRET", "read-ahead-test-secret")
+    with TestClient(create_app(load_settings(db=db_target))) as client:
+        web = client.app.state.web
+        reads: list[str] = []
+        query = web.db.query
+
+        def counted(sql: str, params=()):
+            if any(table in sql for table in ("conversation_state", "ticket_messages", "digests")):
+                reads.append(sql)
+            return query(sql, params)
+
+        monkeypatch.setattr(web.db, "query", counted)
+        session = "read-ahead-session-1"
+        for text in ("海外仓去年花了80万，高新区能补多少？", "那跨境电商产业园呢"):
+            assert client.post("/api/chat", json={"session": session, "text": text}).status_code == 200
+        assert len(reads) == 2 and all("conversation_state" in sql and "digests" in sql for sql in reads)
+        state = web.db.query("SELECT state FROM conversation_state")
+        assert len(state) == 1 and "产业园" in state[0]["state"]  # the second turn went on from the first's state
+
+        ticket = tickets.open_ticket(web.db, handoff_id="h-ahead", channel="web", chat_id=session, user_key="k",
+                                     region=None, intents=[], transcript=[])  # fmt: skip
+        tickets.reply(web.db, ticket.id, "您好，可补40万元。", "王老师", via="dashboard")
+        replies = client.post("/api/chat", json={"session": session, "text": "谢谢"}).json()["replies"]
+        assert replies[-1]["text"] == f"人工客服回复（工单#{ticket.id}）：\n您好，可补40万元。"
+        assert client.post("/api/chat/poll", json={"session": session}).json()["replies"] == []
+
+
+def test_a_state_read_ahead_is_not_used_once_the_user_was_saved_since(db_target) -> None:
+    from bot.conversation.state import SqliteStateStore, UserState
+
+    db = open_database(db_target)
+    try:
+        store = SqliteStateStore(db)
+        store.save("u1", UserState(region="高新区"))
+        with store.read_ahead("u1", {"none": ("SELECT 1 FROM digests WHERE user_key = ?", ("u1",))}) as found:
+            assert found == {"none": False}
+            db.query = None  # the state read ahead is used: no query
+            assert store.load("u1").region == "高新区"
+            del db.query
+        with store.read_ahead("u1", {}):
+            saver = threading.Thread(target=lambda: store.save("u1", UserState(region="金州区")))
+            saver.start()
+            saver.join()
+            assert store.load("u1").region == "金州区"  # another turn saved it meanwhile: read again
+        with store.deferred() as saved, store.read_ahead("u1", {}):
+            store.save("u1", UserState(region="甘井子区"))
+            for future in saved:
+                future.result(10)  # committed: no longer queued in the store
+            assert store.load("u1").region == "甘井子区"
+    finally:
+        db.close()
