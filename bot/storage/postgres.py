@@ -4,12 +4,12 @@ Same contract as SQLite's bot/storage/sqlite.py, so the code above it does not c
 functions queued to this process's writer thread, reads run on pooled connections. What is queued
 together is committed together (group commit, as on SQLite): one BEGIN/COMMIT for up to
 ``WRITE_BATCH`` writes. There is no savepoint per write (two round trips each): when a write
-raises, the batch is rolled back and run again one write per transaction, so only that one fails. Writer transactions are SERIALIZABLE, as a SQLite write transaction
-effectively is: two replicas that read-then-update the same rows (collecting a staff reply,
-claiming a Telegram update) cannot both succeed; the loser is retried with back-off, like a
-busy SQLite file. A lost connection is re-opened and the write retried: rows are delayed,
-never dropped. Migrations run under an advisory lock, so replicas starting together apply
-each one once.
+raises, the batch is rolled back and run again one write per transaction, so only that one
+fails. Writer transactions are SERIALIZABLE, as a SQLite write transaction effectively is: two
+replicas that read-then-update the same rows (collecting a staff reply, claiming a Telegram
+update) cannot both succeed; the loser is retried with back-off, like a busy SQLite file. A lost
+connection is re-opened and the write retried: rows are delayed, never dropped. Migrations run
+under an advisory lock, so replicas starting together apply each one once.
 """
 
 from __future__ import annotations
