@@ -13,6 +13,7 @@ forgotten, apart from the decisions. Keys are hashed before they are stored.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import time
@@ -27,8 +28,19 @@ KEEP_SECONDS = 86_400.0  # events older than any window in use
 _calls = itertools.count()
 
 
+@functools.lru_cache(maxsize=4096)
 def _hashed(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=8)
+def _take_sql(keys: int) -> str:
+    """The decision for ``keys`` keys: an event under each, only if every key is under its limit."""
+    under = " AND ".join("(SELECT count(*) FROM rate_events WHERE scope = ? AND key = ? AND at > ?) < ?" for _ in range(keys))
+    return (
+        "INSERT INTO rate_events (scope, key, at) SELECT ?, column1, CAST(? AS DOUBLE PRECISION) "
+        f"FROM (VALUES {', '.join('(?)' for _ in range(keys))}) AS taken WHERE {under} RETURNING id, key"
+    )
 
 
 class SharedWindow:
@@ -44,15 +56,10 @@ class SharedWindow:
         hashed = {_hashed(key): limit for key, limit in keys.items()}
         if next(_calls) % 500 == 0:
             self._prune(now - KEEP_SECONDS)
-        under = " AND ".join("(SELECT count(*) FROM rate_events WHERE scope = ? AND key = ? AND at > ?) < ?" for _ in hashed)
-        sql = (
-            "INSERT INTO rate_events (scope, key, at) SELECT ?, column1, CAST(? AS DOUBLE PRECISION) "
-            f"FROM (VALUES {', '.join('(?)' for _ in hashed)}) AS taken WHERE {under} RETURNING id, key"
-        )
         params: list[Any] = [self.scope, now, *hashed]
         for key, limit in hashed.items():
             params += [self.scope, key, now - self.window, limit]
-        rows = self._decide(sql, params)
+        rows = self._decide(_take_sql(len(hashed)), params)
         if not rows:
             return None
         ids = {key: id_ for id_, key in rows}
