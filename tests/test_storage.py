@@ -232,3 +232,207 @@ def test_a_shared_decision_on_postgresql_is_serializable(pg_url: str) -> None:
             assert level == "serializable"
     finally:
         db.close()
+
+
+def _held(db) -> threading.Event:
+    """Hold the writer thread in a write until the returned event is set: what is queued meanwhile
+    is taken off the queue together, as one batch."""
+    started, release = threading.Event(), threading.Event()
+
+    def hold(handle) -> None:
+        started.set()
+        release.wait(30)
+
+    db.execute_write_fn(hold)
+    assert started.wait(30)
+    return release
+
+
+def test_writes_queued_together_on_postgresql_are_one_transaction(pg_url: str) -> None:
+    # group commit (bot/storage/postgres.py): one BEGIN/COMMIT for what the writer found queued
+    db = open_database(pg_url)
+    try:
+        db.execute_write_fn(lambda h: h.execute("CREATE TABLE t (n INTEGER)")).result(10)
+        release = _held(db)
+        futures = [db.execute_write_fn(lambda h, n=n: h.execute("INSERT INTO t (n) VALUES (?) RETURNING txid_current()",
+                                                                [n]).fetchone()[0])
+                   for n in range(5)]  # fmt: skip
+        release.set()
+        transactions = {future.result(10) for future in futures}
+        assert len(transactions) == 1
+        assert db.query("SELECT count(*) AS n FROM t") == [{"n": 5}]  # committed when the futures resolved
+    finally:
+        db.close()
+
+
+def test_a_write_that_fails_in_a_batch_fails_alone(db_target) -> None:
+    db = open_database(db_target)
+    try:
+        db.execute_write_fn(lambda h: h.execute("CREATE TABLE t (n INTEGER)")).result(10)
+
+        def insert(n: int, then: str | None = None):
+            def write(handle) -> int:
+                handle.execute("INSERT INTO t (n) VALUES (?)", [n])
+                if then == "sql":  # a database error: on PostgreSQL the transaction is aborted from here on
+                    handle.execute("INSERT INTO no_such_table (n) VALUES (1)")
+                if then == "python":
+                    raise ValueError(f"write {n} refused")
+                return n
+
+            return write
+
+        release = _held(db)
+        futures = [db.execute_write_fn(insert(1)), db.execute_write_fn(insert(2, "sql")), db.execute_write_fn(insert(3)),
+                   db.execute_write_fn(insert(4, "python")), db.execute_write_fn(insert(5))]  # fmt: skip
+        release.set()
+        assert [futures[n].result(10) for n in (0, 2, 4)] == [1, 3, 5]
+        with pytest.raises(Exception, match="no_such_table"):
+            futures[1].result(10)
+        with pytest.raises(ValueError, match="write 4 refused"):
+            futures[3].result(10)
+        assert [row["n"] for row in db.query("SELECT n FROM t ORDER BY n")] == [1, 3, 5]
+    finally:
+        db.close()
+
+
+def test_a_batch_on_postgresql_runs_again_whole_after_a_conflict_or_a_lost_connection(pg_url: str) -> None:
+    from psycopg import errors
+
+    db = open_database(pg_url)
+    try:
+        db.execute_write_fn(lambda h: h.execute("CREATE TABLE t (n INTEGER)")).result(10)
+        runs = {"lost": 0, "conflict": 0}
+
+        def lose_connection(handle) -> None:
+            handle.execute("INSERT INTO t (n) VALUES (1)")
+            runs["lost"] += 1
+            if runs["lost"] == 1:
+                handle.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+        def conflict(handle) -> None:
+            handle.execute("INSERT INTO t (n) VALUES (2)")
+            runs["conflict"] += 1
+            if runs["conflict"] == 1:  # as when another replica's transaction wins
+                raise errors.SerializationFailure("could not serialize access")
+
+        release = _held(db)
+        futures = [db.execute_write_fn(lose_connection), db.execute_write_fn(conflict),
+                   db.execute_write_fn(lambda h: h.execute("INSERT INTO t (n) VALUES (3)"))]  # fmt: skip
+        release.set()
+        for future in futures:
+            future.result(30)
+        assert runs["lost"] >= 2 and runs["conflict"] >= 2
+        assert [row["n"] for row in db.query("SELECT n FROM t ORDER BY n")] == [1, 2, 3]  # each once, none lost
+    finally:
+        db.close()
+
+
+def test_a_shared_window_on_postgresql_decides_in_one_statement_across_replicas(pg_url: str) -> None:
+    # no BEGIN/SELECT/INSERT/COMMIT: one serializable INSERT … SELECT in autocommit, run again on a conflict
+    replicas = [open_database(pg_url) for _ in range(3)]
+    try:
+        for db in replicas:
+            db.transact = None  # a decision that still opened a transaction fails here
+            assert db.decide("SHOW transaction_isolation") == [("serializable",)]
+        windows = [SharedWindow(db, "test", 60.0) for db in replicas]
+        for round_, limit in enumerate((1, 5)):
+            start = threading.Barrier(24)
+            taken: list[list[int] | None] = []
+
+            def take(window: SharedWindow, key: str, limit: int, start: threading.Barrier, taken: list) -> None:
+                start.wait(10)
+                taken.append(window.take({key: limit}))
+
+            threads = [threading.Thread(target=take, args=(window, f"client:{round_}", limit, start, taken))
+                       for window in windows * 8]  # fmt: skip
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert len([ids for ids in taken if ids is not None]) == limit
+        released = _held(replicas[0])  # nor does a decision wait behind the log's writes
+        try:
+            assert windows[0].take({"client:2": 1}) is not None
+        finally:
+            released.set()
+    finally:
+        for db in replicas:
+            db.close()
+
+
+def test_the_login_throttle_counted_in_the_database_keeps_its_rules(db_target) -> None:
+    from bot.channels.web.auth import SharedLoginThrottle
+
+    replicas = [open_database(db_target) for _ in range(2)]
+    try:
+        throttles = [SharedLoginThrottle(db, limit=2, client_limit=3) for db in replicas]
+        assert throttles[0].attempt("alice", "10.0.0.1") is not None
+        assert throttles[1].attempt("alice", "10.0.0.1") is not None
+        assert throttles[0].attempt("alice", "10.0.0.1") is None  # the account's 2 attempts, on either replica
+        ok = throttles[1].attempt("bob", "10.0.0.1")  # the client's third
+        assert ok is not None and throttles[0].attempt("carol", "10.0.0.1") is None
+        throttles[0].succeeded(ok)  # bob logged in: his attempt gives the client's slot back
+        assert throttles[1].attempt("carol", "10.0.0.1") is not None
+        assert throttles[0].attempt("dave", "10.0.0.1") is None  # the client's 3 again
+        assert throttles[1].attempt("alice", "10.0.0.2") is not None  # another client counts apart
+    finally:
+        for db in replicas:
+            db.close()
+
+
+def test_a_web_message_reads_its_state_and_what_waits_for_it_in_one_query(db_target, monkeypatch) -> None:
+    # one round trip to PostgreSQL instead of three (bot/channels/web/chat._read_ahead)
+    from bot.channels.web.app import create_app
+    from bot.records import tickets
+
+    monkeypatch.setenv("CBEC_SECRET", "read-ahead-test-secret")
+    with TestClient(create_app(load_settings(db=db_target))) as client:
+        web = client.app.state.web
+        reads: list[str] = []
+        query = web.db.query
+
+        def counted(sql: str, params=()):
+            if any(table in sql for table in ("conversation_state", "ticket_messages", "digests")):
+                reads.append(sql)
+            return query(sql, params)
+
+        monkeypatch.setattr(web.db, "query", counted)
+        session = "read-ahead-session-1"
+        for text in ("海外仓去年花了80万，高新区能补多少？", "那跨境电商产业园呢"):
+            assert client.post("/api/chat", json={"session": session, "text": text}).status_code == 200
+        assert len(reads) == 2 and all("conversation_state" in sql and "digests" in sql for sql in reads)
+        state = web.db.query("SELECT state FROM conversation_state")
+        assert len(state) == 1 and "产业园" in state[0]["state"]  # the second turn went on from the first's state
+
+        ticket = tickets.open_ticket(web.db, handoff_id="h-ahead", channel="web", chat_id=session, user_key="k",
+                                     region=None, intents=[], transcript=[])  # fmt: skip
+        tickets.reply(web.db, ticket.id, "您好，可补40万元。", "王老师", via="dashboard")
+        replies = client.post("/api/chat", json={"session": session, "text": "谢谢"}).json()["replies"]
+        assert replies[-1]["text"] == f"人工客服回复（工单#{ticket.id}）：\n您好，可补40万元。"
+        assert client.post("/api/chat/poll", json={"session": session}).json()["replies"] == []
+
+
+def test_a_state_read_ahead_is_not_used_once_the_user_was_saved_since(db_target) -> None:
+    from bot.conversation.state import SqliteStateStore, UserState
+
+    db = open_database(db_target)
+    try:
+        store = SqliteStateStore(db)
+        store.save("u1", UserState(region="高新区"))
+        with store.read_ahead("u1", {"none": ("SELECT 1 FROM digests WHERE user_key = ?", ("u1",))}) as found:
+            assert found == {"none": False}
+            db.query = None  # the state read ahead is used: no query
+            assert store.load("u1").region == "高新区"
+            del db.query
+        with store.read_ahead("u1", {}):
+            saver = threading.Thread(target=lambda: store.save("u1", UserState(region="金州区")))
+            saver.start()
+            saver.join()
+            assert store.load("u1").region == "金州区"  # another turn saved it meanwhile: read again
+        with store.deferred() as saved, store.read_ahead("u1", {}):
+            store.save("u1", UserState(region="甘井子区"))
+            for future in saved:
+                future.result(10)  # committed: no longer queued in the store
+            assert store.load("u1").region == "甘井子区"
+    finally:
+        db.close()

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 RECENT = 5  # messages a hand-off shows the staff
 TRANSCRIPT = 16  # lines of the conversation (user and assistant) a ticket carries
+AHEAD_SLOTS = 4096  # read_ahead: saves counted by slot of the user key (a save elsewhere in the slot only costs a read)
 
 
 @dataclass
@@ -128,6 +129,38 @@ class SqliteStateStore:
         self._queued: dict[str, tuple[object, str]] = {}  # user key -> (token, state JSON) not yet committed
         self._queued_lock = threading.Lock()
         self._local = threading.local()
+        self._saves = [0] * AHEAD_SLOTS  # saves queued or committed here, by slot of the user key (read_ahead)
+
+    def _saving(self, user_key: str) -> None:
+        with self._queued_lock:
+            self._saves[hash(user_key) % AHEAD_SLOTS] += 1
+
+    @contextlib.contextmanager
+    def read_ahead(self, user_key: str, exists: dict[str, tuple[str, tuple]]) -> Iterator[dict[str, bool] | None]:
+        """One query instead of several (each a round trip to PostgreSQL): ``user_key``'s state, which
+        the next ``load`` of it in this thread (within the block) then uses, and for each of ``exists``
+        (name -> a query and its parameters) whether it finds a row. The state read ahead is not used
+        once a save of that user was queued or committed in this process since (another turn ran in
+        between). None when the query fails (the callers read as without it)."""
+        slot = hash(user_key) % AHEAD_SLOTS
+        with self._queued_lock:
+            mark = self._saves[slot]
+        parts = ["(SELECT state FROM conversation_state WHERE user_key = ?) AS state"]
+        params: list[Any] = [user_key]
+        for n, (sql, values) in enumerate(exists.values()):
+            parts.append(f"EXISTS ({sql}) AS found_{n}")
+            params.extend(values)
+        try:
+            row = self._db.query("SELECT " + ", ".join(parts), params)[0]
+        except Exception:  # noqa: BLE001 - the turn reads the state itself (and reports the error)
+            log.warning("reading ahead failed", exc_info=True)
+            yield None
+            return
+        self._local.ahead = (user_key, slot, mark, row["state"])
+        try:
+            yield {name: bool(row[f"found_{n}"]) for n, name in enumerate(exists)}
+        finally:
+            self._local.ahead = None
 
     def _write(self, sql: str, params: tuple) -> None:
         self._db.execute_write_fn(lambda db: db.execute(sql, params)).result(self._timeout)
@@ -147,6 +180,13 @@ class SqliteStateStore:
             queued = self._queued.get(user_key)
         if queued is not None:
             return UserState.from_json(queued[1])
+        ahead = getattr(self._local, "ahead", None)
+        if ahead is not None and ahead[0] == user_key:
+            self._local.ahead = None
+            with self._queued_lock:
+                unchanged = self._saves[ahead[1]] == ahead[2]
+            if unchanged:
+                return UserState.from_json(ahead[3])
         rows = self._db.query("SELECT state FROM conversation_state WHERE user_key = ?", (user_key,))
         return UserState.from_json(rows[0]["state"] if rows else None)
 
@@ -155,11 +195,14 @@ class SqliteStateStore:
         params = (user_key, raw if raw is not None else state.to_json(), utc_text())
         writes = getattr(self._local, "writes", None)
         if writes is None:
+            self._saving(user_key)
             self._write(SAVE_STATE, params)
+            self._saving(user_key)
             return
         token = object()
         with self._queued_lock:
             self._queued[user_key] = (token, params[1])
+            self._saves[hash(user_key) % AHEAD_SLOTS] += 1
         try:
             future = self._db.execute_write_fn(lambda db: db.execute(SAVE_STATE, params))
         except BaseException:
@@ -173,6 +216,7 @@ class SqliteStateStore:
         with self._queued_lock:
             if self._queued.get(user_key, (None,))[0] is token:
                 del self._queued[user_key]
+            self._saves[hash(user_key) % AHEAD_SLOTS] += 1
         if done is not None and done.exception() is not None:
             log.error("conversation state not saved", extra={"error": type(done.exception()).__name__})
 

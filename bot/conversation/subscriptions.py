@@ -206,11 +206,14 @@ class Subscriptions:
 
         return self.db.execute_write_fn(write).result(30)
 
+    @staticmethod
+    def web_query(user_key: str) -> tuple[str, tuple]:
+        """The query ``take_web`` asks first (a row when a digest waits), to ask with others at once."""
+        return "SELECT 1 FROM digests WHERE user_key = ? AND channel = 'web' AND sent_at IS NULL LIMIT 1", (user_key,)
+
     def take_web(self, user_key: str) -> list[Digest]:
         """The unsent digests of a web session, marked sent as they are handed over."""
-        if not self.db.query(  # the common case (asked with every web message): a read, no write queued
-            "SELECT 1 FROM digests WHERE user_key = ? AND channel = 'web' AND sent_at IS NULL LIMIT 1", (user_key,)
-        ):
+        if not self.db.query(*self.web_query(user_key)):  # the common case (asked with every web message): a read, no write queued
             return []
 
         def write(db) -> list[Digest]:

@@ -290,7 +290,8 @@ def take_pending(db: Database, channel: str, chat_id: str | None = None, now: da
     return _wait(db, write)
 
 
-def has_pending(db: Database, channel: str, chat_id: str | None = None) -> bool:
+def pending_query(channel: str, chat_id: str | None = None) -> tuple[str, tuple]:
+    """The query ``has_pending`` runs (a row when a staff reply waits), to ask with others at once."""
     sql = (
         "SELECT 1 FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id "
         "WHERE m.author = 'staff' AND m.delivered_at IS NULL AND t.channel = ?"
@@ -298,7 +299,11 @@ def has_pending(db: Database, channel: str, chat_id: str | None = None) -> bool:
     params: tuple = (channel,)
     if chat_id is not None:
         sql, params = sql + " AND t.chat_id = ?", (channel, str(chat_id))
-    return bool(db.query(sql + " LIMIT 1", params))
+    return sql + " LIMIT 1", params
+
+
+def has_pending(db: Database, channel: str, chat_id: str | None = None) -> bool:
+    return bool(db.query(*pending_query(channel, chat_id)))
 
 
 def take_unmirrored(db: Database, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -1,16 +1,19 @@
 """Sliding-window counters kept in the database, so that replicas count together.
 
 A web chat rate limit or the login throttle kept in one process's memory lets a client get
-N times the limit from N replicas; these count in the shared database instead. Each decision
-(count the window's events, maybe add one; now and then forget those older than a day) is one
-write transaction: SERIALIZABLE on
-PostgreSQL (``transact``: on a pooled connection in the caller's thread, not queued behind the
-log's writes), BEGIN IMMEDIATE on SQLite (the writer thread), so two replicas deciding for the
-same key at once cannot both take the last slot. Keys are hashed before they are stored.
+N times the limit from N replicas; these count in the database instead. Each decision is ONE
+statement: insert an event under every key only when the count of each key's events in the
+window is under its limit (``INSERT … SELECT … WHERE (SELECT count(*) …) < limit RETURNING``).
+On PostgreSQL it runs in autocommit as a SERIALIZABLE transaction of its own (``decide``: on a
+pooled connection in the caller's thread, not queued behind the log's writes; retried when it
+conflicts), on SQLite in the writer thread's BEGIN IMMEDIATE, so two replicas deciding for the
+same key at once cannot both take the last slot. Now and then events older than a day are
+forgotten, apart from the decisions. Keys are hashed before they are stored.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import time
@@ -18,15 +21,26 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.storage.base import Handle, Storage
+    from bot.storage.base import Storage
 
 TIMEOUT = 30.0
 KEEP_SECONDS = 86_400.0  # events older than any window in use
 _calls = itertools.count()
 
 
+@functools.lru_cache(maxsize=4096)
 def _hashed(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+@functools.lru_cache(maxsize=8)
+def _take_sql(keys: int) -> str:
+    """The decision for ``keys`` keys: an event under each, only if every key is under its limit."""
+    under = " AND ".join("(SELECT count(*) FROM rate_events WHERE scope = ? AND key = ? AND at > ?) < ?" for _ in range(keys))
+    return (
+        "INSERT INTO rate_events (scope, key, at) SELECT ?, column1, CAST(? AS DOUBLE PRECISION) "
+        f"FROM (VALUES {', '.join('(?)' for _ in range(keys))}) AS taken WHERE {under} RETURNING id, key"
+    )
 
 
 class SharedWindow:
@@ -37,35 +51,43 @@ class SharedWindow:
 
     def take(self, keys: dict[str, int]) -> list[int] | None:
         """Add one event under each key (key -> its limit) when every key is under its limit;
-        return the new events' ids (to give back with ``give_back``), or None."""
+        return the new events' ids in the order of ``keys`` (to give back with ``give_back``), or None."""
         now = self._clock()
         hashed = {_hashed(key): limit for key, limit in keys.items()}
+        if next(_calls) % 500 == 0:
+            self._prune(now - KEEP_SECONDS)
+        params: list[Any] = [self.scope, now, *hashed]
+        for key, limit in hashed.items():
+            params += [self.scope, key, now - self.window, limit]
+        rows = self._decide(_take_sql(len(hashed)), params)
+        if not rows:
+            return None
+        ids = {key: id_ for id_, key in rows}
+        return [ids[key] for key in hashed]
 
-        def decide(handle: Handle) -> list[int] | None:
-            if next(_calls) % 500 == 0:
-                handle.execute("DELETE FROM rate_events WHERE at < ?", [now - KEEP_SECONDS])
-            for key, limit in hashed.items():
-                # the window's events only (one round trip; events older than a day go above)
-                count = handle.execute("SELECT count(*) FROM rate_events WHERE scope = ? AND key = ? AND at > ?",
-                                       [self.scope, key, now - self.window]).fetchone()[0]  # fmt: skip
-                if count >= limit:
-                    return None
-            return [handle["rate_events"].insert({"scope": self.scope, "key": key, "at": now}).last_pk for key in hashed]
+    def _decide(self, sql: str, params: list[Any]) -> list[tuple]:
+        """One statement's rows: on PostgreSQL now, in the caller's thread (``decide``); on SQLite
+        through the writer thread."""
+        decide = getattr(self._db, "decide", None)
+        if decide is not None:
+            return decide(sql, params)
+        return self._db.execute_write_fn(lambda handle: [tuple(row) for row in handle.execute(sql, params)]).result(TIMEOUT)
 
-        return self._write(decide)
-
-    def _write(self, fn: Callable[[Any], Any]) -> Any:
-        """On PostgreSQL in the caller's thread (``transact``); on SQLite through the writer thread."""
-        transact = getattr(self._db, "transact", None)
-        return transact(fn) if transact is not None else self._db.execute_write_fn(fn).result(TIMEOUT)
+    def _prune(self, before: float) -> None:
+        """Forget the events older than ``before`` (outside every window: no decision depends on
+        them). Not waited for on SQLite; on PostgreSQL a plain autocommit statement, not a
+        serializable one that would conflict with every decision it scans past."""
+        sql, params = "DELETE FROM rate_events WHERE at < ?", [before]
+        if getattr(self._db, "decide", None) is not None:
+            self._db.read(lambda handle: handle.execute(sql, params))
+        else:
+            self._db.write(lambda handle: handle.execute(sql, params))
 
     def forget(self, key: str) -> None:
         """Drop every event of ``key``."""
-        self._write(lambda handle: handle.execute(
-            "DELETE FROM rate_events WHERE scope = ? AND key = ?", [self.scope, _hashed(key)]))  # fmt: skip
+        self._decide("DELETE FROM rate_events WHERE scope = ? AND key = ?", [self.scope, _hashed(key)])
 
     def give_back(self, ids: list[int]) -> None:
         """Drop the events ``take`` added (by their ids)."""
         if ids:
-            marks = ",".join("?" for _ in ids)
-            self._write(lambda handle: handle.execute(f"DELETE FROM rate_events WHERE id IN ({marks})", list(ids)))
+            self._decide(f"DELETE FROM rate_events WHERE id IN ({','.join('?' for _ in ids)})", list(ids))

@@ -1,19 +1,22 @@
 """The PostgreSQL backend: a psycopg 3 connection pool for reads, one writer thread per process.
 
 Same contract as SQLite's bot/storage/sqlite.py, so the code above it does not change: writes are
-functions queued to this process's writer thread and run in one transaction each, reads run
-on pooled connections. Writer transactions are SERIALIZABLE, as a SQLite write transaction
-effectively is: two replicas that read-then-update the same rows (collecting a staff reply,
-claiming a Telegram update) cannot both succeed; the loser is retried with back-off, like a
-busy SQLite file. A lost connection is re-opened and the write retried: rows are delayed,
-never dropped. Migrations run under an advisory lock, so replicas starting together apply
-each one once.
+functions queued to this process's writer thread, reads run on pooled connections. What is queued
+together is committed together (group commit, as on SQLite): one BEGIN/COMMIT for up to
+``WRITE_BATCH`` writes. There is no savepoint per write (two round trips each): when a write
+raises, the batch is rolled back and run again one write per transaction, so only that one
+fails. Writer transactions are SERIALIZABLE, as a SQLite write transaction effectively is: two
+replicas that read-then-update the same rows (collecting a staff reply, claiming a Telegram
+update) cannot both succeed; the loser is retried with back-off, like a busy SQLite file. A lost
+connection is re-opened and the write retried: rows are delayed, never dropped. Migrations run
+under an advisory lock, so replicas starting together apply each one once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +24,7 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -28,13 +32,20 @@ from bot.storage import pg_sql
 from bot.storage.base import StorageUnavailable
 from bot.storage.migrations import MIGRATIONS, Migration, apply_migrations
 from bot.storage.url import PostgresUrl
-from bot.storage.writer import QueuedWriter
+from bot.storage.writer import QueuedWriter, WriteTask
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 MIGRATION_LOCK = 0x63626563  # "cbec": the advisory lock replicas take to migrate one at a time
 RETRY = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
 DEFAULT_SPOOL = Path("var/postgres.spool")
+WRITE_BATCH = 64  # write functions at most in one transaction (a conflict with another replica runs them all again)
+DECIDE_FIRST, DECIDE_MAX = 0.002, 0.5  # seconds between tries of a decision another replica's conflicted with
+
+
+class _Aborted(Exception):
+    """The batch's transaction is in error although no write raised (a write caught a database
+    error itself): committing would roll every write back, so the batch runs one write at a time."""
 
 
 def _translate(sql: str, parameters: Any) -> tuple[str, Any]:
@@ -127,6 +138,13 @@ class PostgresDatabase(QueuedWriter):
         self.pool = ConnectionPool(
             str(self.url), min_size=1, max_size=pool_size, kwargs={"autocommit": True}, open=True, name="cbec-read",
         )  # fmt: skip
+        # decisions shared by replicas (rate limits, update claims): every statement and transaction
+        # on these connections is SERIALIZABLE by default, so a decision is one statement in
+        # autocommit (no BEGIN/COMMIT round trips) or a plain BEGIN … COMMIT (``transact``)
+        self.decisions = ConnectionPool(
+            str(self.url), min_size=0, max_size=pool_size, open=True, name="cbec-decide",
+            kwargs={"autocommit": True, "options": "-c default_transaction_isolation=serializable"},
+        )  # fmt: skip
         self._start_writer()
 
     def _connect(self) -> psycopg.Connection:
@@ -162,24 +180,65 @@ class PostgresDatabase(QueuedWriter):
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
 
+    write_batch = WRITE_BATCH
+
+    def _write_batch(self, batch: list[WriteTask[Any]]) -> None:
+        """Everything queued together in one transaction (group commit), retried whole on a
+        conflict with another replica or a lost connection (``_attempt``); the futures resolve once
+        it is committed. A write that raises rolls the batch back, and the batch runs again one
+        write per transaction: only the one that raises fails, no row of the others is lost."""
+        if len(batch) == 1:
+            super()._write_batch(batch)
+            return
+
+        def together(handle: Handle) -> list[Any]:
+            results = [task.fn(handle) for task in batch]
+            if handle.raw.info.transaction_status == TransactionStatus.INERROR:
+                raise _Aborted
+            return results
+
+        self._busy_since = time.monotonic()
+        try:
+            results = self._attempt(together)
+        except BaseException as error:  # noqa: BLE001 - rolled back; each write alone finds the one that fails
+            self._busy_since = None
+            log.info("a write of a batch failed; running the batch one write at a time",
+                     extra={"error": type(error).__name__, "writes": len(batch)})  # fmt: skip
+            super()._write_batch(batch)
+            return
+        self._busy_since = None
+        for task, result in zip(batch, results, strict=True):
+            task.future.set_result(result)
+
     def transact(self, fn: Callable[[Handle], T]) -> T:
         """Run ``fn(handle)`` now, in this thread, in a SERIALIZABLE transaction of its own on a
         pooled connection (retried as the writer's are). For short decisions that need no order
-        with the other writes, such as a rate-limit count, so they do not queue behind the log."""
-        delay = 0.02
+        with the other writes, such as claiming a Telegram update, so they do not queue behind the log."""
+        return self._decided(lambda conn: _in_transaction(conn, fn))
+
+    def decide(self, sql: str, params: Any = ()) -> list[tuple]:
+        """Run one statement now, in this thread, as a SERIALIZABLE transaction of its own (autocommit
+        on a connection whose default isolation is serializable: no BEGIN/COMMIT round trips), retried
+        when it conflicts with another's; its rows. Two replicas deciding at once (e.g. taking the
+        last slot of a rate limit, bot/storage/limits.py) cannot both act on what the other has not
+        seen: one is run again on what the other wrote."""
+        text, values = _translate(sql, params)
+
+        def run(conn: psycopg.Connection) -> list[tuple]:
+            cursor = conn.execute(text, values)
+            return cursor.fetchall() if cursor.description is not None else []
+
+        return self._decided(run)
+
+    def _decided(self, fn: Callable[[psycopg.Connection], T]) -> T:
+        delay = DECIDE_FIRST
         while True:
             try:
-                with self.pool.connection() as conn:
-                    # BEGIN ISOLATION LEVEL SERIALIZABLE in one statement (a SET after BEGIN is a round trip more)
-                    conn.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
-                    try:
-                        with conn.transaction():
-                            return fn(Handle(conn))
-                    finally:
-                        conn.isolation_level = None  # the pool's other users read in autocommit as before
+                with self.decisions.connection() as conn:
+                    return fn(conn)
             except RETRY:
-                time.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                time.sleep(delay * (0.5 + random.random()))  # apart, not again in step with the other
+                delay = min(delay * 2, DECIDE_MAX)
 
     # -- reads ----------------------------------------------------------------------------
     def read(self, fn: Callable[[Handle], T]) -> T:
@@ -192,3 +251,9 @@ class PostgresDatabase(QueuedWriter):
     def _close_connections(self) -> None:
         self._write_conn.close()
         self.pool.close()
+        self.decisions.close()
+
+
+def _in_transaction(conn: psycopg.Connection, fn: Callable[[Handle], T]) -> T:
+    with conn.transaction():  # BEGIN: serializable, the connection's default
+        return fn(Handle(conn))

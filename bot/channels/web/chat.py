@@ -202,13 +202,14 @@ def _answer(web: Any, session: str, text: str | None, button: str | None,
         limited = limits[0].check(session, limits[1])
         if limited is not None:
             return limited
-    deferred = getattr(web.chat, "deferred", None)
-    if deferred is None:
-        messages, saved = web.chat(session, text, button), []
-    else:
-        with deferred() as saved:
-            messages = web.chat(session, text, button)
-    waiting = staff_replies(web.db, session) + digests_for(web, session)
+    with _read_ahead(web, session) as waits:
+        deferred = getattr(web.chat, "deferred", None)
+        if deferred is None:
+            messages, saved = web.chat(session, text, button), []
+        else:
+            with deferred() as saved:
+                messages = web.chat(session, text, button)
+    waiting = _waiting(web, session, waits)
     return messages, waiting, web.log.durable() if web.log is not None else None, saved
 
 
@@ -299,6 +300,22 @@ class _Turn:
         self.ready.set_result(answered)
 
 
+def _read_ahead(web: Any, session: str) -> contextlib.AbstractContextManager[dict[str, bool] | None]:
+    """The session's state (for the turn) and whether staff replies or digests wait (collected after
+    the turn), in one query (``SqliteStateStore.read_ahead``): one round trip to PostgreSQL, not three."""
+    read_ahead = getattr(web.chat, "read_ahead", None)
+    if read_ahead is None:
+        return contextlib.nullcontext(None)
+    from bot.records import tickets
+    from bot.records.pseudonym import pseudonymise
+
+    user_key = pseudonymise(web.settings.secret.get_secret_value(), "web", session)
+    checks = {"staff": tickets.pending_query("web", session)}
+    if getattr(web, "subscriptions", None) is not None:
+        checks["digests"] = web.subscriptions.web_query(user_key)
+    return read_ahead(user_key, checks)
+
+
 @router.post("/chat/poll", response_model=ChatResponse, summary="Fetch messages sent to this session since")
 async def poll(body: PollRequest, request: Request) -> Response:
     """Messages that reached this web session outside a reply, such as a staff member answering
@@ -309,8 +326,10 @@ async def poll(body: PollRequest, request: Request) -> Response:
     return _json_response(replies)
 
 
-def _waiting(web: Any, session: str) -> list[dict[str, Any]]:
-    return staff_replies(web.db, session) + digests_for(web, session)
+def _waiting(web: Any, session: str, waits: dict[str, bool] | None = None) -> list[dict[str, Any]]:
+    """Staff replies and digests for the session (only those ``waits``, read ahead, says are there)."""
+    staff = staff_replies(web.db, session) if waits is None or waits["staff"] else []
+    return staff + (digests_for(web, session) if waits is None or waits.get("digests") else [])
 
 
 def digests_for(web: Any, session: str) -> list[dict[str, Any]]:

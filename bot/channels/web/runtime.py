@@ -30,6 +30,7 @@ def build_chat(settings: Settings, db: Database, recorder: Recorder) -> ChatHand
         return core.handle(event)
 
     handle.deferred = core.services.store.deferred  # type: ignore[attr-defined]  # see chat._answer
+    handle.read_ahead = core.services.store.read_ahead  # type: ignore[attr-defined]  # see chat._read_ahead
     return handle
 
 
