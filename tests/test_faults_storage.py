@@ -70,7 +70,8 @@ def test_a_database_locked_for_10_s_loses_no_answered_enquiry(tmp_path: Path) ->
         during = health(server.url)  # answers although every chat request waits for the lock
         assert locker.wait(30) == 0
         locker.stdout.close()
-        assert time.monotonic() - locked_at >= 10
+        # the lock held its 10 s (the line "locked" reaches us a moment after it began, so a little less here)
+        assert time.monotonic() - locked_at >= 9.5
         after = len(load.results.answered)
         load.wait_for_replies(after + 100)  # the chat goes on after the lock
     finally:
