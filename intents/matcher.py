@@ -317,27 +317,20 @@ class Matcher:
         self.c_index = BM25(c_docs, common=common) if any(c_docs) else None
 
     # --- scoring ------------------------------------------------------------------------------
-    def fuzz_score(self, query: str, question: str) -> float:
-        """rapidfuzz ratio; when one text is much longer, the share of the shorter one's character
-        bigrams found in the longer (a cheap partial match), scaled down by the length gap."""
-        return self._fuzz(query, len(query), bigrams(query), question, len(question), bigrams(question))
-
     @staticmethod
-    def _fuzz(query: str, lq: int, q_grams: frozenset, question: str, lo: int, o_grams: frozenset | None = None) -> float:
-        """``o_grams`` (the question's bigrams) is computed here when None: only texts of very
-        different lengths need it, and keeping every question's set costs memory at scale."""
-        if not lq or not lo:
-            return 0.0
-        score = fuzz.ratio(query, question) / 100.0
+    def with_partial_match(ratio: float, lq: int, q_grams: frozenset, question: str, lo: int) -> float:
+        """The fuzz of an enquiry and a question from their rapidfuzz ratio (0..1): when one text is
+        much longer, the share of the shorter one's character bigrams found in the longer (a cheap
+        partial match), scaled down by the length gap, if that is more. The question's bigrams come
+        from a bounded cache: only texts of very different lengths need them, and keeping every
+        question's set costs memory at scale."""
         longer, shorter = (lq, lo) if lq > lo else (lo, lq)
         if longer >= 1.5 * shorter and shorter >= 2:
-            if o_grams is None:
-                o_grams = question_bigrams(question)
+            o_grams = question_bigrams(question)
             grams = q_grams if lq < lo else o_grams
             if grams:
-                contained = len(q_grams & o_grams) / len(grams)
-                score = max(score, contained * (0.9 if longer < 3 * shorter else 0.7))
-        return score
+                return max(ratio, len(q_grams & o_grams) / len(grams) * (0.9 if longer < 3 * shorter else 0.7))
+        return ratio
 
     def text_parts(self, text: str) -> TextParts | None:
         """What the ranking knows of ``text`` whatever the place: its terms, the BM25 scores, naive
@@ -443,24 +436,14 @@ class Matcher:
         texts, lengths, question_keys = self.question_texts, self.question_lengths, self.question_keys
         flat = [qi for own in owns for qi in own]
         ratios = process.cdist((text,), [texts[qi] for qi in flat], scorer=fuzz.ratio, dtype=np.float64)[0].tolist() if flat else []
-        keys, lq, q_grams, key_q = tp.keys, len(text), tp.bigrams, self.key_q
+        keys, lq, q_grams, key_q, partial = tp.keys, len(text), tp.bigrams, self.key_q, self.with_partial_match
         n_keys = len(keys)
         at = 0
         for ii, own in zip(pending, owns, strict=True):
             best_fuzz = 0.0
             for qi in own:
-                f = ratios[at] / 100.0
+                f = partial(ratios[at] / 100.0, lq, q_grams, texts[qi], lengths[qi])
                 at += 1
-                lo = lengths[qi]
-                if lq > lo:
-                    longer, shorter = lq, lo
-                else:
-                    longer, shorter = lo, lq
-                if longer >= 1.5 * shorter and shorter >= 2:  # one text much longer: partial match (_fuzz)
-                    o_grams = question_bigrams(texts[qi])
-                    grams = q_grams if lq < lo else o_grams
-                    if grams:
-                        f = max(f, len(q_grams & o_grams) / len(grams) * (0.9 if longer < 3 * shorter else 0.7))
                 if n_keys and f > best_fuzz and not keys <= question_keys[qi]:
                     f *= 1 - key_q * len(keys - question_keys[qi]) / n_keys
                 if f > best_fuzz:
@@ -587,6 +570,8 @@ class TextParts:
     keys: frozenset[str]
     bigrams: frozenset[str]
     fuzz: dict[int, float] = field(default_factory=dict)  # best question fuzz per intent, filled as ranked
+
+
 EXACT = 0.98  # fuzz at which an enquiry is, after normalisation, one of the FAQ's questions
 EXACT_CONFIDENCE = 0.95
 

@@ -486,12 +486,12 @@ class Responder:
         )
 
 
-# offered for an amount alone when the enquiry itself suggests no calculator: the items asked most
 def suggestions_of(candidates) -> tuple[Suggestion, ...]:
     """Buttons for ranked candidates: what else the enquiry may mean, or the readings to choose."""
     return tuple(Suggestion(c.intent, c.title, round(c.confidence, 4)) for c in candidates)
 
 
+# offered for an amount alone when the enquiry itself suggests no calculator: the items asked most
 DEFAULT_ITEMS = ("gxq-overseas-warehouse-subsidy", "gxq-promotion-subsidy", "gxq-intl-logistics-subsidy")
 
 
