@@ -307,9 +307,8 @@ def _read_ahead(web: Any, session: str) -> contextlib.AbstractContextManager[dic
     if read_ahead is None:
         return contextlib.nullcontext(None)
     from bot.records import tickets
-    from bot.records.pseudonym import pseudonymise
 
-    user_key = pseudonymise(web.settings.secret.get_secret_value(), "web", session)
+    user_key = _user_key(web, session)
     checks = {"staff": tickets.pending_query("web", session)}
     if getattr(web, "subscriptions", None) is not None:
         checks["digests"] = web.subscriptions.web_query(user_key)
@@ -336,10 +335,14 @@ def digests_for(web: Any, session: str) -> list[dict[str, Any]]:
     """Policy-update digests made for this browser's session since its last visit (bot/conversation/subscriptions.py)."""
     if getattr(web, "subscriptions", None) is None:
         return []
+    return [to_reply(digest) for digest in web.subscriptions.take_web(_user_key(web, session))]
+
+
+def _user_key(web: Any, session: str) -> str:
+    """The pseudonymous key of this browser's session, as the conversation stores it."""
     from bot.records.pseudonym import pseudonymise
 
-    user_key = pseudonymise(web.settings.secret.get_secret_value(), "web", session)
-    return [to_reply(digest) for digest in web.subscriptions.take_web(user_key)]
+    return pseudonymise(web.settings.secret.get_secret_value(), "web", session)
 
 
 def staff_replies(db: Any, session: str) -> list[dict[str, Any]]:
