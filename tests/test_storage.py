@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from test_web import TestClient
+from writer_hold import hold_writer
 
 from bot.channels.telegram.webhook import UpdateLedger
 from bot.channels.web.passwords import hash_password
@@ -234,26 +235,12 @@ def test_a_shared_decision_on_postgresql_is_serializable(pg_url: str) -> None:
         db.close()
 
 
-def _held(db) -> threading.Event:
-    """Hold the writer thread in a write until the returned event is set: what is queued meanwhile
-    is taken off the queue together, as one batch."""
-    started, release = threading.Event(), threading.Event()
-
-    def hold(handle) -> None:
-        started.set()
-        release.wait(30)
-
-    db.execute_write_fn(hold)
-    assert started.wait(30)
-    return release
-
-
 def test_writes_queued_together_on_postgresql_are_one_transaction(pg_url: str) -> None:
     # group commit (bot/storage/postgres.py): one BEGIN/COMMIT for what the writer found queued
     db = open_database(pg_url)
     try:
         db.execute_write_fn(lambda h: h.execute("CREATE TABLE t (n INTEGER)")).result(10)
-        release = _held(db)
+        release = hold_writer(db)
         futures = [db.execute_write_fn(lambda h, n=n: h.execute("INSERT INTO t (n) VALUES (?) RETURNING txid_current()",
                                                                 [n]).fetchone()[0])
                    for n in range(5)]  # fmt: skip
@@ -281,7 +268,7 @@ def test_a_write_that_fails_in_a_batch_fails_alone(db_target) -> None:
 
             return write
 
-        release = _held(db)
+        release = hold_writer(db)
         futures = [db.execute_write_fn(insert(1)), db.execute_write_fn(insert(2, "sql")), db.execute_write_fn(insert(3)),
                    db.execute_write_fn(insert(4, "python")), db.execute_write_fn(insert(5))]  # fmt: skip
         release.set()
@@ -315,7 +302,7 @@ def test_a_batch_on_postgresql_runs_again_whole_after_a_conflict_or_a_lost_conne
             if runs["conflict"] == 1:  # as when another replica's transaction wins
                 raise errors.SerializationFailure("could not serialize access")
 
-        release = _held(db)
+        release = hold_writer(db)
         futures = [db.execute_write_fn(lose_connection), db.execute_write_fn(conflict),
                    db.execute_write_fn(lambda h: h.execute("INSERT INTO t (n) VALUES (3)"))]  # fmt: skip
         release.set()
@@ -350,7 +337,7 @@ def test_a_shared_window_on_postgresql_decides_in_one_statement_across_replicas(
             for thread in threads:
                 thread.join()
             assert len([ids for ids in taken if ids is not None]) == limit
-        released = _held(replicas[0])  # nor does a decision wait behind the log's writes
+        released = hold_writer(replicas[0])  # nor does a decision wait behind the log's writes
         try:
             assert windows[0].take({"client:2": 1}) is not None
         finally:

@@ -5,27 +5,14 @@ chat requests take a fast path past FastAPI, and several workers even out their 
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 from test_web import env  # noqa: F401 - the fixture
+from writer_hold import hold_writer
 
 from bot.conversation.calc.dialogue import CalcDialogue
 from bot.conversation.state import SqliteStateStore, UserState
 from bot.storage.sqlite import Database
-
-
-def _hold(db: Database) -> threading.Event:
-    """Keep the writer busy until the event is set: what is queued meanwhile forms one batch."""
-    started, release = threading.Event(), threading.Event()
-
-    def wait(_db) -> None:
-        started.set()
-        release.wait(10)
-
-    db.execute_write_fn(wait)
-    assert started.wait(10)
-    return release
 
 
 def _audit(action: str):
@@ -41,7 +28,7 @@ def _actions(db: Database) -> list[str]:
 def test_a_write_that_fails_in_a_batch_is_undone_alone(tmp_path: Path) -> None:
     db = Database(tmp_path / "w.db")
     try:
-        release = _hold(db)
+        release = hold_writer(db, timeout=10)
 
         def half_then_fail(d) -> None:
             d.execute("INSERT INTO faq_audit (time, user, action, outcome) VALUES ('t', 'olga', 'half', 'applied')")
@@ -92,7 +79,7 @@ def test_a_queued_state_save_is_read_here_at_once_and_elsewhere_once_committed(t
     here, elsewhere = SqliteStateStore(db), SqliteStateStore(db)  # elsewhere: another worker's view (the database)
     try:
         here.save("user-1", UserState(region="dalian-gxq"))
-        release = _hold(db)
+        release = hold_writer(db, timeout=10)
         with here.deferred() as saved:
             state = here.load("user-1")
             state.region = "sichuan"
