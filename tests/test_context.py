@@ -296,6 +296,10 @@ def test_a_place_and_money_alone_is_answered_with_what_the_place_funds(responder
         ("辽宁品牌建设有什么支持", "商标代理费一般收多少"),  # a provider's fee, not the plan's support
         ("高新区几项补贴能同时报吗", "代账公司一个月收多少钱合理"),
         ("小型微利企业所得税怎么算", "And how much personal income tax do I pay on my own salary?"),
+        ("盘锦跨境电商有什么扶持", "盘锦大米多少钱一斤"),  # a price of goods
+        ("高新区首单滞销补偿怎么算", "顺便问下亚马逊库存积压咋清"),  # clearing stock, not the compensation
+        ("9810出口退税怎么办", "亚马逊回款怎么做账确认收入"),  # bookkeeping
+        ("辽宁招引跨境电商企业落户有什么政策", "沈阳落户需要啥条件"),  # a person's 户口, not a firm's
     ],
 )
 def test_a_price_a_salary_or_a_home_mid_dialogue_is_refused(responder: Responder, first: str, message: str) -> None:
@@ -333,3 +337,28 @@ def test_a_homophone_of_repeated_reads_as_repeated() -> None:
     from intents.normalize import canonical
 
     assert "重复" in canonical("高新区的跨境补贴能重附申报吗")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("个体户能申请高新区补贴吗", "gxq-eligibility"),  # the eligibility rule says so, not the exclusions
+        ("四川有钱拿吗", "sc-policy-funding"),
+        ("您好，想咨询一下跨境电商政策方面的事", "chat-help"),  # no topic yet: what the assistant does
+    ],
+)
+def test_who_may_apply_money_slang_and_a_bare_greeting_are_read_as_meant(responder: Responder, text: str, intent: str) -> None:
+    reply = responder.respond(text)
+    assert reply.intent == intent and reply.kind in ("answer", "smalltalk")
+
+
+def test_a_deduction_asked_after_the_overlap_rule_stays_on_it(responder: Responder) -> None:
+    chat = Session(responder)
+    assert chat.say("拿了市里的资金，区里的还能报吗").intent == "gxq-city-funding-overlap"
+    reply = chat.say("会扣减吗")
+    assert (reply.kind, reply.intent) == ("answer", "gxq-city-funding-overlap")
+
+
+@pytest.mark.parametrize("message", ["8月份大连热不热", "杭州综试区的跨境电商园区有房租减免吗", "出口退税率13%的商品有哪些"])
+def test_weather_another_city_s_rent_relief_and_a_goods_tax_rate_table_are_refused(responder: Responder, message: str) -> None:
+    assert responder.respond(message).kind == "fallback"
