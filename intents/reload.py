@@ -73,7 +73,7 @@ def reload_faq(
         if faq.version == old:
             return ReloadOutcome(True, "FAQ没有变化,无需重新加载。", old, old, intents=len(faq.intents),
                                  seconds=time.perf_counter() - started)  # fmt: skip
-        candidate = Responder(faq)
+        candidate = Responder(faq).warm()  # its first users wait for nothing that loads lazily
         before = dev_set_top1(current, dev_set) if force_eval else None
         after = dev_set_top1(candidate, dev_set) if force_eval else None
         if before is not None and after is not None and after < before - MAX_TOP1_DROP:

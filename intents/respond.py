@@ -39,6 +39,14 @@ from policy_faq.typography import fullwidth
 
 MAX_CHARS = 2000
 CACHE_SIZE = 4096
+WARM_UP = (  # Responder.warm: one enquiry of each kind
+    "高新区海外仓补贴怎么算",
+    "高新区海外仓去年花了80万",
+    "4%核定征收 收入800万交多少税",
+    "海外仓补贴要什么材料",
+    "高新區海外倉補貼怎麼算",
+    "What is the overseas warehouse subsidy in Dalian?",
+)
 # words every enquiry here could carry: they name the domain, not a subject (营口跨境电商综试区有扶持资金吗)
 DOMAIN_WORDS = re.compile(r"跨境电商|跨境|电商|综合试验区|综试区|专项|方面")
 COVERAGE = (
@@ -232,6 +240,16 @@ class Responder:
         # ms). Reference counting still frees an old index after a reload; only cycles would stay.
         gc.collect()
         gc.freeze()
+
+    def warm(self) -> Responder:
+        """Answer one enquiry of each kind now (plain, a calculation of each calculator, a
+        checklist, traditional script, English): their modules and tables load on first use, 5-25
+        ms that the first user after a start or a FAQ reload would otherwise wait. The replies are
+        not kept."""
+        for text in WARM_UP:
+            self.respond(text)
+        self._cache.clear()
+        return self
 
     def _reply(
         self, kind: str, answer: str, intent: Intent | None = None, confidence: float = 0.0, **extra
@@ -535,7 +553,7 @@ def get_responder() -> Responder:
                     "FAQ has problems, loading the valid files only: %s", error
                 )
                 faq = load_faq(faq_dir(), strict=False)
-            _current = Responder(faq)
+            _current = Responder(faq).warm()
         return _current
 
 

@@ -46,6 +46,9 @@ def telegram(settings: Settings, runtime: str | None, mode: str | None) -> None:
         f"{settings.telegram_api_url} · database {settings.db_label}",
         err=True,
     )
+    from intents.respond import get_responder
+
+    get_responder()  # the FAQ index and what loads lazily, before the first update is read
     try:
         asyncio.run(run(settings))
     except StartFailed as error:

@@ -130,14 +130,6 @@ class WeChatChannel:
         self.flood = FloodControl(self.settings.flood_limit)
         self.secret = self.settings.secret.get_secret_value()
 
-    @staticmethod
-    def warm() -> None:
-        """Build the FAQ index and load the word lists now, at start-up: the first question
-        after a restart must be answered within WeChat's 5 seconds too."""
-        from intents.respond import get_responder
-
-        get_responder().respond("海外仓补贴怎么申请")
-
     # -- the request ---------------------------------------------------------------------------
     def signed(self, query: Mapping[str, str]) -> bool:
         try:
