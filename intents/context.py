@@ -332,7 +332,8 @@ def _classify(
     ):
         return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
     if NOUN_ELLIPSIS.search(text) and not asks and not variant and 1 <= len(rest) <= 6:
-        return FollowUp(SIBLING, query=rest)  # 那评估呢, 主体培育呢: another part of the same topic
+        # (the words as typed: 那分公司呢 is 分公司, not the 分 left when 公司 goes as a word of no topic)
+        return FollowUp(SIBLING, query=topic_words(text) or rest)  # 那评估呢, 主体培育呢: another part of the same topic
     if (
         (asks or elliptical or variant)
         and len(rest) <= 10

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from intents.context import residue
 from intents.matcher import LOCAL, Candidate, Match
@@ -65,6 +67,22 @@ def substance(intent) -> tuple[str, str]:
     return place, item if item and place == "dalian-gxq" else intent.topic
 
 
+@cache
+def national_of() -> dict[str, str]:
+    """Each place's restatement of a national rule and that rule (intents/counterparts.yaml:
+    ln-tax-9810-refund -> reg-9810-refund)."""
+    import yaml
+
+    groups = yaml.safe_load(Path(__file__).with_name("counterparts.yaml").read_text(encoding="utf-8"))
+    return {
+        local: group["national"]
+        for group in groups.values()
+        if "national" in group
+        for place, local in group.items()
+        if place in LOCAL
+    }
+
+
 def differ(a, b) -> bool:
     return substance(a) != substance(b)
 
@@ -104,6 +122,13 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
             return Decision(CLARIFY, top, options=(top, *distinct))
     if top.confidence < thresholds.get("sure", 1.0):
         tie, ratio = thresholds.get("tie", 0.0), thresholds.get("tie_ratio", 1.01)
+        national = national_of().get(top.intent) if match.region is None else None
+        rule = next((c for c in policy[1:RUNNERS_UP] if c.intent == national and c.confidence >= ratio * top.confidence), None)
+        if rule is not None:
+            # no place known and a place's restatement of a national rule leads the rule itself by
+            # little (9810出口海外仓的货 退税怎么弄): the rule answers for every place, the
+            # restatement is one tap away
+            return Decision(ANSWER, rule, runners_up=tuple(c for c in runners if c is not rule)[:RUNNERS_UP])
         tied = [
             c for c in policy[1:RUNNERS_UP]
             if (top.score - c.score <= tie or c.confidence >= ratio * top.confidence) and differ(by_id[c.intent], by_id[top.intent])

@@ -359,6 +359,34 @@ def test_a_deduction_asked_after_the_overlap_rule_stays_on_it(responder: Respond
     assert (reply.kind, reply.intent) == ("answer", "gxq-city-funding-overlap")
 
 
-@pytest.mark.parametrize("message", ["8月份大连热不热", "杭州综试区的跨境电商园区有房租减免吗", "出口退税率13%的商品有哪些"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "8月份大连热不热",
+        "杭州综试区的跨境电商园区有房租减免吗",
+        "出口退税率13%的商品有哪些",
+        "我们一票货被海关查验了 能帮我查下啥时候放行吗",  # one shipment's case: customs' to answer
+        "HS编码查不到我们这个产品 该归哪个",
+        "我们小规模纳税人 季度销售额多少以内免增值税",
+    ],
+)
 def test_weather_another_city_s_rent_relief_and_a_goods_tax_rate_table_are_refused(responder: Responder, message: str) -> None:
     assert responder.respond(message).kind == "fallback"
+
+
+def test_a_branch_asked_after_who_may_apply_is_the_branch_rule(responder: Responder) -> None:
+    chat = Session(responder)
+    assert chat.say("高新区跨境电商政策哪些企业能申报").intent == "gxq-eligibility"
+    assert chat.say("那分公司呢").intent == "gxq-branch-or-outside"  # 公司 is no word of no topic here
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("我们公司自己去参加法兰克福展 展位费加机票十几万 高新区能给补吗", "gxq-exhibition-subsidy"),  # 机票 of a fair
+        ("Does the independent website subsidy in Dalian High-tech Zone cover salaries of our own developers?", "gxq-independent-site-subsidy"),
+    ],
+)
+def test_a_fair_s_air_fares_and_a_site_s_developers_pay_are_costs_of_the_item(responder: Responder, text: str, intent: str) -> None:
+    reply = responder.respond(text)
+    assert reply.kind != "fallback" and intent in (reply.intent, *(s.intent for s in reply.suggestions))

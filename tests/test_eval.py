@@ -86,6 +86,15 @@ def test_score_definitions() -> None:
     assert {"gold": "y", "got": "x", "count": 1} in figures["confusions"]
 
 
+def test_an_answer_is_scored_by_the_intent_the_user_reads_not_the_first_ranked() -> None:
+    # 退税 alone ranks the 9810 rule first, and is answered with the summary across places
+    items = [Item("a", ("summary",), None, "s", None), Item("b", ("rule",), None, "s", None)]
+    outcomes = [Outcome(("rule", "summary"), "answer", 0.6, "summary"), Outcome(("rule", "summary"), "answer", 0.6, "summary")]
+    figures = score(items, outcomes)
+    assert figures["answered_correct"] == 0.5 and figures["answered_wrong"] == 0.5
+    assert figures["ranking_top1"] == 0.5  # the ranking itself is still scored by its first
+
+
 def test_baselines_rank(faq) -> None:
     assert FuzzBaseline(faq).rank("海外仓补贴多少")[0][0] == "warehouse"
     assert BM25Baseline(faq).rank("独立站补贴多少")[0][0] == "site"
