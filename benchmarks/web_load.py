@@ -326,8 +326,13 @@ class Background:
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU seconds of every live process in process group ``pgid`` (the server and
     its uvicorn workers: it runs in a session of its own), from /proc."""
+    return sum(group_cpu_split(pgid))
+
+
+def group_cpu_split(pgid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of every live process in process group ``pgid``, from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    user = system = 0.0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -337,8 +342,9 @@ def group_cpu_seconds(pgid: int) -> float:
         except OSError:
             continue
         if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (11), stime (12)
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+            user += int(fields[11]) / tick
+            system += int(fields[12]) / tick
+    return user, system
 
 
 # -- what reached the log --------------------------------------------------------------------
@@ -437,9 +443,14 @@ def main() -> int:
         try:
             if args.warmup > 0:
                 run_load(url, args.sessions, args.warmup, args.max_requests, seed=99)
-            cpu_before = group_cpu_seconds(server.process.pid) if server is not None else 0.0
+            cpu_before = group_cpu_split(server.process.pid) if server is not None else (0.0, 0.0)
+            own_before = os.times()
             results = run_load(url, args.sessions, duration, args.max_requests)
-            cpu = group_cpu_seconds(server.process.pid) - cpu_before if server is not None else None
+            own = os.times()
+            if server is not None:
+                user, system = (after - before for after, before in zip(group_cpu_split(server.process.pid), cpu_before, strict=True))
+                cpu = user + system
+            own_cpu = own.user - own_before.user + own.system - own_before.system
         finally:
             if server is not None:
                 code = server.stop()
@@ -454,7 +465,10 @@ def main() -> int:
         print(report(results, lost))
         if cpu is not None and results.latencies:
             print(f"server CPU: {cpu:.1f} s, {cpu * 1000 / len(results.latencies):.2f} ms a reply "
-                  f"(all its processes; load average {os.getloadavg()[0]:.2f})")  # fmt: skip
+                  f"(all its processes, {system * 1000 / len(results.latencies):.2f} ms of it in the kernel; "
+                  f"load average {os.getloadavg()[0]:.2f})")  # fmt: skip
+        if results.latencies:
+            print(f"load generator CPU: {own_cpu:.1f} s, {own_cpu * 1000 / len(results.latencies):.2f} ms a reply")
         if server is not None:
             size = server.log.stat().st_size if server.log.exists() else 0
             print(f"server log: {size} bytes, {phones_in(server.log, results.phones)} of the {len(results.phones)} "

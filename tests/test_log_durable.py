@@ -136,3 +136,18 @@ def test_a_short_spool_write_leaves_no_broken_line(tmp_path: Path) -> None:
     spool.append_many([{"n": 3}], sync=True)
     assert spool.path.read_text().splitlines() == ['{"n":1}', '{"n":3}']
     spool.close()
+
+
+def test_the_spool_is_emptied_soon_after_the_database_caught_up_even_when_nothing_follows(log: EnquiryLog) -> None:
+    """Emptied at once at most every TIDY_EVERY seconds (an ftruncate per commit held up the writer
+    under load); a file left with rows the database has is emptied by the flusher within that time."""
+    from bot.records.spool import TIDY_EVERY
+
+    record(log, 1)
+    log.flush()
+    wait_for(lambda: log.spool.path.stat().st_size == 0)  # the first time: at once
+    record(log, 2, start=1)
+    log.flush()  # a moment after the last emptying: left to the flusher
+    assert count(log) == 3
+    wait_for(lambda: log.spool.path.stat().st_size == 0, timeout=TIDY_EVERY + 5)
+    assert log.spool.pending == 0 and log.health()["problems"] == []

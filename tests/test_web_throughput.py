@@ -141,3 +141,81 @@ def test_a_crowded_worker_asks_more_clients_to_reconnect_than_a_quiet_one() -> N
         return sum(response.headers.get("connection") == "close" for response in responses)
 
     assert closed(40) == 96 and closed(25) == 37 and closed(10) == 6 and closed(1) == 0
+
+
+def test_an_answered_web_message_is_freed_without_the_cyclic_collector(tmp_path: Path) -> None:
+    """The turn, its answer and the futures it waited for (a state save committed by the writer
+    thread, the log's durable()) are freed by reference counting once the reply went. They formed
+    a cycle (the futures keep their callbacks, which kept the turn, which kept the answer): about
+    55 objects a message for the cyclic collector, whose collections stalled a worker for tens of ms."""
+    import asyncio
+    import contextlib
+    import gc
+    import weakref
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from bot.channels.web.chat import _Turn
+    from bot.conversation.messages import OutMessage
+
+    db = Database(tmp_path / "c.db")
+    pool = ThreadPoolExecutor(1)
+    sent: list[weakref.ref] = []
+
+    @contextlib.contextmanager
+    def deferred():
+        saves: list = []
+        yield saves
+
+    def chat(session: str, text: str | None, button: str | None) -> list[OutMessage]:
+        reply = OutMessage(text=f"答：{text}")
+        sent.append(weakref.ref(reply))
+        store.save(session, UserState(region="panjin"), raw=None)  # queued: the reply waits for its commit
+        return [reply]
+
+    store = SqliteStateStore(db)
+    chat.deferred = store.deferred  # type: ignore[attr-defined]
+
+    async def talk() -> list[str]:
+        web = SimpleNamespace(chat=chat, log=SimpleNamespace(durable=lambda: db.execute_write_fn(lambda _: None)),
+                              db=db, chat_pool=pool, subscriptions=None)  # fmt: skip
+        texts = []
+        for n in range(3):
+            messages, *_ = await _Turn(web).answer("k3J9x2mQ7pLw", f"问{n}", None, None)
+            texts.append(messages[0].text)
+        return texts
+
+    gc.collect()
+    gc.disable()
+    try:
+        assert asyncio.run(talk()) == ["答：问0", "答：问1", "答：问2"]
+        pool.shutdown()  # the answering thread and the writer are done with the last turn too
+        db.flush()
+        assert len(sent) == 3 and [ref() for ref in sent] == [None, None, None]  # gone without a collection
+    finally:
+        gc.enable()
+        pool.shutdown()
+        db.close()
+
+
+def test_what_a_web_user_adds_to_an_open_ticket_is_queued_with_the_turn_and_committed(tmp_path: Path) -> None:
+    """Inside a web turn (``deferred``) the ticket's new message is queued like the state save (the
+    reply waits for both, the answering thread for neither); elsewhere it is written at once."""
+    from bot.records import tickets
+
+    db = Database(tmp_path / "t.db")
+    store = SqliteStateStore(db)
+    try:
+        ticket = tickets.open_ticket(db, handoff_id="h1", channel="web", chat_id="k3J9x2mQ7pLw", user_key="u",
+                                     region=None, intents=[], transcript=[])  # fmt: skip
+        release = hold_writer(db, timeout=10)
+        with store.deferred() as queued:
+            tickets.add_user_message(db, ticket.id, "我的电话13912345678，还有问题", write=store.write)
+        assert len(queued) == 1 and not queued[0].done()  # the writer is busy: queued, not waited for
+        release.set()
+        queued[0].result(10)
+        tickets.add_user_message(db, ticket.id, "再补充一句", write=store.write)  # outside a turn: written at once
+        rows = db.query("SELECT author, text FROM ticket_messages WHERE ticket_id = ? ORDER BY id", (ticket.id,))
+        assert [(row["author"], row["text"]) for row in rows] == [("user", "我的电话[手机号]，还有问题"), ("user", "再补充一句")]
+    finally:
+        db.close()

@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -83,6 +83,11 @@ class UserState:
             return json.dumps(vars(self), ensure_ascii=False, default=_as_dict)
 
 
+def _report_failure(done: Future) -> None:
+    if done.exception() is not None:
+        log.error("a write of the conversation failed", extra={"error": type(done.exception()).__name__})
+
+
 def _as_dict(dialogue: CalcDialogue) -> dict:
     return dialogue.as_dict()
 
@@ -99,6 +104,8 @@ class StateStore(Protocol):
     def load(self, user_key: str) -> UserState: ...
 
     def save(self, user_key: str, state: UserState, raw: str | None = None) -> None: ...
+
+    def write(self, fn: Callable[[Any], Any]) -> None: ...
 
     def open_handoff(self, handoff: Handoff) -> None: ...
 
@@ -174,6 +181,18 @@ class SqliteStateStore:
             yield writes
         finally:
             self._local.writes = None
+
+    def write(self, fn: Callable[[Any], Any]) -> None:
+        """Another write of this turn (what the user adds to an open ticket): inside ``deferred()``
+        queued like the state save, its future in the same list (the reply waits for it, this
+        thread does not); elsewhere waited for. A queued write that fails is logged."""
+        writes = getattr(self._local, "writes", None)
+        if writes is None:
+            self._db.execute_write_fn(fn).result(self._timeout)
+            return
+        future = self._db.execute_write_fn(fn)
+        future.add_done_callback(_report_failure)
+        writes.append(future)
 
     def load(self, user_key: str) -> UserState:
         with self._queued_lock:

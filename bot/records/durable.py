@@ -33,7 +33,7 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.records.spool import Spool
+from bot.records.spool import TIDY_EVERY, Spool
 from bot.storage.sqlite import Database
 from bot.storage.writer import DatabaseClosedError
 
@@ -89,6 +89,7 @@ class DurableQueue:
         self._database_failing = False
         self._stop = False
         self._flushing = 0  # threads waiting in flush(): told when a batch is written
+        self._tidy_at: float | None = None  # when the flusher empties the spool of rows the database has
         self._thread = threading.Thread(target=self._run, name="cbec-log-flusher", daemon=True)
         self._thread.start()
 
@@ -145,10 +146,16 @@ class DurableQueue:
         ended = 0.0  # when the last batch was handed over
         while True:
             with self._cond:
-                while not self._pending and not self._stop and not self._due():
-                    self._cond.wait(self._next_retry_in())
+                while not self._pending and not self._stop and not self._due() and not self._tidy_due():
+                    self._cond.wait(self._next_wake_in())
                 if self._stop:
                     return
+                tidy = self._tidy_due()
+                if tidy:
+                    self._tidy_at = None
+            if tidy:
+                self.spool.tidy()
+                continue
             if time.monotonic() - ended < BUSY_FLUSHER:  # under load: a few more replies' rows, one fdatasync
                 time.sleep(GATHER)
             with self._cond:
@@ -178,10 +185,15 @@ class DurableQueue:
         now = time.monotonic()
         return any(batch.retry_at <= now for batch in self._retry)
 
-    def _next_retry_in(self) -> float | None:
-        if not self._retry:
-            return None
-        return max(0.0, min(batch.retry_at for batch in self._retry) - time.monotonic())
+    def _tidy_due(self) -> bool:
+        return self._tidy_at is not None and self._tidy_at <= time.monotonic()
+
+    def _next_wake_in(self) -> float | None:
+        """Seconds until a retry or the spool's tidying is due (None: neither is)."""
+        times = [batch.retry_at for batch in self._retry]
+        if self._tidy_at is not None:
+            times.append(self._tidy_at)
+        return max(0.0, min(times) - time.monotonic()) if times else None
 
     def _take_due_locked(self) -> list[Batch]:
         now = time.monotonic()
@@ -225,8 +237,11 @@ class DurableQueue:
             self._settle_locked()
             if self._flushing:
                 self._cond.notify_all()
-        if batch.spooled:
-            self.spool.written(len(batch.records))
+        if batch.spooled and self.spool.written(len(batch.records)):  # emptied a moment ago: the flusher does it later
+            with self._cond:
+                if self._tidy_at is None:
+                    self._tidy_at = time.monotonic() + TIDY_EVERY
+                    self._cond.notify_all()
 
     def _failed(self, batch: Batch, target: str, error: str, retry: bool) -> None:
         with self._cond:

@@ -2,7 +2,9 @@
 
 The enquiry log appends the records it hands to the database writer here (one JSON line each,
 appended and synced to the disk before a reply that depends on them is sent, see
-bot/records/durable.py), and empties the file whenever the writer has caught up. If the process dies
+bot/records/durable.py), and empties the file once the writer has caught up: at once, or, when it
+did so less than ``TIDY_EVERY`` ago, at most that much later (``tidy``; under load an ftruncate
+after every commit held up the writer thread, and so the replies waiting for it). If the process dies
 with rows still in the queue (killed, power cut), the next process
 finds the file and writes them; the writes are idempotent (``INSERT OR IGNORE`` on uuid keys),
 so replaying a row that did reach the database is harmless.
@@ -21,6 +23,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +31,7 @@ from typing import IO, Any
 import orjson
 
 log = logging.getLogger(__name__)
+TIDY_EVERY = 1.0  # seconds: the file is emptied at most this often, and rows written stay in it at most this long
 
 
 def _line(record: Any) -> bytes:
@@ -49,6 +53,7 @@ class Spool:
         self._pending = 0
         self._size = 0  # bytes of whole lines in the file
         self._clean = True  # False once a write failed: keep the file for the next start
+        self._tidied = 0.0  # when the file was last emptied (time.monotonic)
         self._held: dict[Path, IO[str]] = {}
 
     # -- this process's rows --------------------------------------------------------------
@@ -76,14 +81,34 @@ class Spool:
             self._size += len(data)
             self._pending += len(records)
 
-    def written(self, count: int = 1, ok: bool = True) -> None:
-        """``count`` appended records reached the database (or failed for good when ``ok`` is False)."""
+    def written(self, count: int = 1, ok: bool = True) -> bool:
+        """``count`` appended records reached the database (or failed for good when ``ok`` is False).
+        True when the file now holds only rows the database has and was emptied too recently to
+        empty it again now: ``tidy()`` is then due within ``TIDY_EVERY`` seconds."""
         with self._lock:
             self._pending -= count
             self._clean = self._clean and ok
-            if self._pending == 0 and self._clean and self._fd is not None:
-                os.ftruncate(self._fd, 0)
-                self._size = 0
+            if not self._stale_locked():
+                return False
+            if time.monotonic() - self._tidied >= TIDY_EVERY:
+                self._empty_locked()
+                return False
+            return True
+
+    def tidy(self) -> None:
+        """Empty the file if it holds only rows the database has (replaying them would be harmless,
+        but a row kept long could bring back what retention erased since)."""
+        with self._lock:
+            if self._stale_locked():
+                self._empty_locked()
+
+    def _stale_locked(self) -> bool:
+        return self._pending == 0 and self._clean and self._fd is not None and self._size > 0
+
+    def _empty_locked(self) -> None:
+        os.ftruncate(self._fd, 0)
+        self._size = 0
+        self._tidied = time.monotonic()
 
     @property
     def pending(self) -> int:

@@ -15,6 +15,7 @@ or a log line), shown to staff only, and erased 30 days after the ticket closes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -90,16 +91,25 @@ def open_ticket(
     return get(db, ticket_id)
 
 
-def add_user_message(db: Database, ticket_id: int, text: str, now: datetime | None = None) -> None:
+def add_user_message(db: Database, ticket_id: int, text: str, now: datetime | None = None,
+                     write: Callable[[Callable[[Any], Any]], Any] | None = None) -> None:  # fmt: skip
+    """What the user wrote while the ticket is open. ``write`` runs the write function (a turn's
+    ``store.write``: queued with the turn's state save, the reply waits for both); without it the
+    write is waited for here."""
     stamp = utc_text(now)
+    params = [ticket_id, stamp, redact(text), stamp]
 
-    def write(conn) -> None:
-        conn["ticket_messages"].insert(
-            {"ticket_id": ticket_id, "time": stamp, "author": "user", "text": redact(text), "delivered_at": stamp}
-        )
+    def add(conn) -> None:
+        conn.execute(ADD_USER_MESSAGE, params)
         conn.execute("UPDATE tickets SET updated_at = ? WHERE id = ?", [stamp, ticket_id])
 
-    _wait(db, write)
+    if write is None:
+        _wait(db, add)
+    else:
+        write(add)
+
+
+ADD_USER_MESSAGE = "INSERT INTO ticket_messages (ticket_id, time, author, text, delivered_at) VALUES (?, ?, 'user', ?, ?)"
 
 
 def set_callback(db: Database, ticket_id: int, phone: str, now: datetime | None = None) -> None:

@@ -136,7 +136,8 @@ def addition(turn: Turn) -> list[OutMessage]:
     ticket = tickets.by_handoff(turn.services.db, handoff_id)
     if ticket is None or ticket.state == "closed":
         return []
-    tickets.add_user_message(turn.services.db, ticket.id, turn.state.recent[-1], now=turn.services.now())
+    tickets.add_user_message(turn.services.db, ticket.id, turn.state.recent[-1], now=turn.services.now(),
+                             write=turn.services.store.write)  # fmt: skip
     if not staff_reachable(turn.services.settings):
         return []
     text = f"【补充】工单#{ticket.id}(编号 {handoff_id[:8]}, {CHANNEL_NAMES.get(channel, channel)})\n{turn.state.recent[-1]}"
