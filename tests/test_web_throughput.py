@@ -219,3 +219,21 @@ def test_what_a_web_user_adds_to_an_open_ticket_is_queued_with_the_turn_and_comm
         assert [(row["author"], row["text"]) for row in rows] == [("user", "我的电话[手机号]，还有问题"), ("user", "再补充一句")]
     finally:
         db.close()
+
+
+def test_a_web_worker_runs_full_garbage_collections_ten_times_rarer(monkeypatch) -> None:
+    """Each uvicorn worker (app_from_environment) sets the collector for serving: a full collection
+    walks the matcher's cached objects for 30-40 ms with the GIL held (bot/ops/collector.py)."""
+    import gc
+
+    from bot.channels.web.app import app_from_environment
+    from bot.ops.collector import FULL_EVERY
+
+    monkeypatch.setattr("bot.ops.jsonlog.configure_logging", lambda *args, **kwargs: None)  # pytest keeps its log capture
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)  # CPython's default
+        app_from_environment()  # what a worker builds (its lifespan, which opens the database, does not run here)
+        assert gc.get_threshold() == (700, 10, FULL_EVERY) and FULL_EVERY >= 10 * 10
+    finally:
+        gc.set_threshold(*before)

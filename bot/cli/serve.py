@@ -49,6 +49,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     from bot.channels.web.app import create_app
     from bot.channels.web.passwords import parse_staff_users
     from bot.cli.commands import BadSetting
+    from bot.ops.collector import tune_for_serving
     from bot.ops.jsonlog import configure_logging
 
     try:
@@ -67,6 +68,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     # uvicorn drains requests and runs the lifespan shutdown (log queue written) on SIGTERM, then
     # raises the signal again; ending with status 0 then tells systemd/docker the stop was clean.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    tune_for_serving()  # full garbage collections rarer (bot/ops/collector.py); each worker does the same
     app: object = create_app(settings)
     if settings.workers > 1:
         if settings.telegram_token is not None:

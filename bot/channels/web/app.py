@@ -242,11 +242,13 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
 
 def app_from_environment() -> FastAPI:
     """The app of one worker process when `cbec-bot serve` runs several (CBEC_WORKERS)."""
+    from bot.ops.collector import tune_for_serving
     from bot.ops.jsonlog import configure_logging
     from bot.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings.log_level)
+    tune_for_serving()
     return create_app(settings)
 
 
