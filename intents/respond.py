@@ -161,7 +161,14 @@ def run_calculation(action: str, text: str, today: date | None) -> tuple[str, di
         result = _calculate(item, found, text, today)
     except (ValueError, KeyError):  # e.g. a negative amount: answer without a figure
         return None
-    return result.text(), result.as_dict()
+    rendered = result.text()
+    rough = amounts.approximate_phrase(text)
+    if rough is not None and len(found) == 1:
+        # 十几万 is read as 10万 (what was surely spent): say so, so the figure is not taken as exact
+        head, _, rest = rendered.partition("\n")
+        note = f"• 您说的「{rough}」按{amounts.format_yuan(found[0])}估算；告诉我准确金额，可以重新测算。"
+        rendered = f"{head}\n{note}\n{rest}" if rest else f"{head}\n{note}"
+    return rendered, result.as_dict()
 
 
 def _calculate(item: str, found: list, text: str, today: date | None):
