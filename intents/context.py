@@ -271,7 +271,7 @@ def _classify(
         if region is None or has_amount:
             return None  # another province, or a figure with a place: a question of its own
         if region == context.region:
-            if not rest and not english:
+            if not (rest and residue(LEAD.sub("", text))) and not english:  # (什么大连高新区: What about in Dalian?)
                 return FollowUp(SAME)  # 高新区呢 while on a 高新区 topic
             if len(rest) <= 4 and not english and not answered_there(match, region):
                 return FollowUp(SIBLING, query=rest)  # 营口的目标: another part, same place

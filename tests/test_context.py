@@ -370,6 +370,9 @@ def test_a_deduction_asked_after_the_overlap_rule_stays_on_it(responder: Respond
         "我们小规模纳税人 季度销售额多少以内免增值税",
         "Our container is being held for inspection at Dalian port. What should we do?",
         "Shopify独立站用哪个主题转化率高？",  # a shop's conversion, not the site subsidy
+        "增值税小规模3%减按1%到什么时候",
+        "现在TikTok上选啥品好卖",
+        "海关查验我们一票货 已经扣了一周了 啥时候放行 急",
     ],
 )
 def test_weather_another_city_s_rent_relief_and_a_goods_tax_rate_table_are_refused(responder: Responder, message: str) -> None:
@@ -418,3 +421,20 @@ def test_a_latin_synonym_inside_an_english_word_is_left_alone() -> None:
     assert "社交媒体" not in canonical("held for inspection")  # ins (Instagram) inside inspection
     assert "增值税" not in canonical("aim to cultivate")  # vat inside cultivate
     assert canonical("用ins做推广") == canonical("用instagram做推广")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("高新区跨境电商补贴都有哪几项", "gxq-policy-overview"),  # not how to apply for them
+        ("Is there a warehouse subsidy in Dalian Hi-tech Zone?", "gxq-overseas-warehouse-subsidy"),
+        ("头乘运费补贴连续几年", "gxq-intl-logistics-subsidy"),  # 头乘: 头程 mistyped
+        ("鲅鱼圈港跨境电商物流有啥规划", "yk-logistics"),  # where one asks from is no topic
+        ("Is Sichuan's cross-border e-commerce action plan official yet?", "sc-draft-status"),
+    ],
+)
+def test_the_zone_s_list_a_warehouse_in_english_a_typo_a_district_and_a_draft_are_read_as_meant(
+    responder: Responder, text: str, intent: str
+) -> None:
+    reply = responder.respond(text)
+    assert (reply.kind, reply.intent) == ("answer", intent)
