@@ -373,6 +373,13 @@ def test_a_deduction_asked_after_the_overlap_rule_stays_on_it(responder: Respond
         "增值税小规模3%减按1%到什么时候",
         "现在TikTok上选啥品好卖",
         "海关查验我们一票货 已经扣了一周了 啥时候放行 急",
+        "我们一票9610的货在大连被海关查验了，一般多久能放行？",  # one shipment, whatever its mode
+        "義烏市場採購貿易1039怎麼報關？",
+        "Can foreign tourists get their VAT back when they leave China after shopping?",
+        "How do I appeal an Amazon account suspension?",
+        "在高新区注册一家公司要多久，需要带什么材料？",
+        "季度增值税申报表里，免税销售额应该填在哪一栏？",
+        "你觉得今年美国市场还能做吗",
     ],
 )
 def test_weather_another_city_s_rent_relief_and_a_goods_tax_rate_table_are_refused(responder: Responder, message: str) -> None:
@@ -427,6 +434,8 @@ def test_a_latin_synonym_inside_an_english_word_is_left_alone() -> None:
     ("text", "intent"),
     [
         ("高新区跨境电商补贴都有哪几项", "gxq-policy-overview"),  # not how to apply for them
+        ("啥样的公司才能报高新区这个政策啊", "gxq-eligibility"),  # not branches and outsiders
+        ("高新区补贴清单 来一份", "gxq-policy-overview"),  # the list of subsidies, not a checklist
         ("Is there a warehouse subsidy in Dalian Hi-tech Zone?", "gxq-overseas-warehouse-subsidy"),
         ("头乘运费补贴连续几年", "gxq-intl-logistics-subsidy"),  # 头乘: 头程 mistyped
         ("鲅鱼圈港跨境电商物流有啥规划", "yk-logistics"),  # where one asks from is no topic
