@@ -379,6 +379,13 @@ class Responder:
 
     def decide(self, text: str, match: Match, today: date | None = None, policy=decide_policy) -> Reply:
         decision = policy(match, self.by_id, self.thresholds)
+        if decision.action in (ANSWER, CLARIFY) and decision.top.confidence < self.thresholds.get("sure", 1.0):
+            funding = self.funding_asked(match)
+            if funding is not None:  # 大连高新区给不给钱: what that place funds, the readings under it
+                readings = {c.intent: c for c in (decision.top, *decision.runners_up, *decision.options)}
+                readings.pop(funding.id, None)
+                suggestions = suggestions_of(list(readings.values())[:3])
+                return replace(self._answer(text, funding, decision.top.confidence, today), suggestions=suggestions)
         if decision.action == ANSWER:
             intent = self.by_id[decision.top.intent]
             suggestions = suggestions_of(decision.runners_up)
@@ -386,10 +393,6 @@ class Responder:
                 self._answer(text, intent, decision.top.confidence, today), suggestions=suggestions
             )
         if decision.action == CLARIFY:
-            funding = self.funding_asked(match)
-            if funding is not None:  # 大连高新区给不给钱: what that place funds, the readings under it
-                suggestions = suggestions_of(c for c in decision.options if c.intent != funding.id)
-                return replace(self._answer(text, funding, decision.top.confidence, today), suggestions=suggestions)
             return self.clarify(decision.options)
         if decision.action == ASK_ITEM:
             return self.ask_item(match)
