@@ -101,11 +101,12 @@ class Reply:
 
 
 SENTENCE = re.compile(r"[^。；;!?！？\n]+[。；;!?！？]?")
+CLAUSE_LEAD = re.compile(r"^\s*\d+\s*[.．、]\s*")  # 「16.用好用活…」: the number is in 摘自…第16条 already
 
 
 def excerpt_text(clause_text: str, query: str, limit: int = 180) -> str:
     """The sentences of a clause that share most with the enquiry, in order, within ``limit`` chars."""
-    flat = clause_text.replace("\n", "")
+    flat = CLAUSE_LEAD.sub("", clause_text.replace("\n", ""))
     if len(flat) <= limit:
         return flat
     sentences = SENTENCE.findall(flat)
