@@ -112,6 +112,16 @@ def _english(text: str) -> str:
 APPROXIMATE = re.compile(r"(?<=[\d零〇一二两三四五六七八九十百千])\s*(?:多|来|余|几|个)\s*(?=[万亿千wW])")
 
 
+# the same words as the user wrote them (两个亿 is exact: 个 is no approximation)
+APPROXIMATE_PHRASE = re.compile(r"[\d零〇一二两三四五六七八九十百千.]+\s*(?:多|来|余|几)\s*[万亿千wW]")
+
+
+def approximate_phrase(text: str) -> str | None:
+    """「十几万」 in 展位费加机票十几万: an amount given roughly, read as its round figure, or None."""
+    found = APPROXIMATE_PHRASE.search(unicodedata.normalize("NFKC", text).translate(TRADITIONAL))
+    return found[0] if found else None
+
+
 def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).translate(TRADITIONAL).replace("，", ",")
     return APPROXIMATE.sub("", _english(folded)).strip()

@@ -74,7 +74,7 @@ ASPECT = re.compile(
 )
 MATERIALS_CUE = re.compile(
     r"材料|资料|清单|哪些文件|什么文件|文件清单|凭证|证明|证件|发票|准备|带啥|带什么|带哪些|提交|报送|交什么|交啥|交哪些|要交|上交|"
-    r"怎么申报|如何申报|咋申报|怎么报|咋报|怎么申请|如何申请|咋申请|申报流程|申请流程|流程|手续|步骤|"
+    r"怎么申报|如何申报|咋申报|怎么报|咋报|怎么申请|如何申请|咋申请|申报流程|申请流程|流程|手续(?!费)|步骤|"
     r"去哪报|去哪申请|在哪申请|在哪报|去哪办|在哪办|哪里办|去哪里办|哪个窗口|窗口|网上办|线上办|"
     r"办理|怎么办|咋办|怎么弄|咋弄|materials?|(?:what|which) documents|documents? (?:needed|required)|paperwork|how to apply|how do i apply|steps?|process|procedure|prepare|checklist",
     re.IGNORECASE,
@@ -271,7 +271,7 @@ def _classify(
         if region is None or has_amount:
             return None  # another province, or a figure with a place: a question of its own
         if region == context.region:
-            if not rest and not english:
+            if not (rest and residue(LEAD.sub("", text))) and not english:  # (什么大连高新区: What about in Dalian?)
                 return FollowUp(SAME)  # 高新区呢 while on a 高新区 topic
             if len(rest) <= 4 and not english and not answered_there(match, region):
                 return FollowUp(SIBLING, query=rest)  # 营口的目标: another part, same place

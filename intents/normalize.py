@@ -234,6 +234,18 @@ def _key_words() -> tuple[str, ...]:
     return tuple(w.lower() for w in words if w)
 
 
+def _replacement(match: re.Match[str], replacement: dict[str, str]) -> str:
+    """The canonical term of a variant, unless a Latin variant is only part of a word (ins, the
+    Instagram of 社交媒体, inside inspection; tk inside ticket)."""
+    found, text = match.group(0), match.string
+    start, end = match.start(), match.end()
+    if (found[0].isascii() and found[0].isalpha() and start and text[start - 1].isascii() and text[start - 1].isalpha()) or (
+        found[-1].isascii() and found[-1].isalpha() and end < len(text) and text[end].isascii() and text[end].isalpha()
+    ):
+        return found
+    return replacement[found]
+
+
 def _apply(text: str, synonyms: SynonymTable) -> str:
     text = _strip_fillers(_basic(text))
     if re.search(r"[a-z]", text):
@@ -242,7 +254,7 @@ def _apply(text: str, synonyms: SynonymTable) -> str:
     # Latin words keep one space between them; everything else loses punctuation and spaces.
     text = PUNCTUATION.sub(lambda m: " " if _latin_both_sides(m) else "", text).strip()
     if synonyms.chinese is not None:
-        text = synonyms.chinese.sub(lambda m: synonyms.replacement[m.group(0)], text)
+        text = synonyms.chinese.sub(lambda m: _replacement(m, synonyms.replacement), text)
     for pattern, replacement in synonyms.patterns:
         text = pattern.sub(replacement, text)
     if " " in text:  # a space only stays between two Latin words or numbers

@@ -58,7 +58,7 @@ COVERAGE = (
 )
 HANDOFF_OFFER = "如需人工帮助，请回复「转人工」，我们会登记工单，由服务中心工作人员回复您。"
 MATERIALS_CUE = re.compile(
-    r"材料|清单|准备什么|要准备|需要准备|提交什么|需要提交|要交|交什么|带什么|哪些文件|什么文件|什么资料|流程|手续|怎么申报|如何申报|申报步骤|checklist"
+    r"材料|清单|准备什么|要准备|需要准备|提交什么|需要提交|要交|交什么|带什么|哪些文件|什么文件|什么资料|流程|手续(?!费)|怎么申报|如何申报|申报步骤|checklist"
 )
 
 
@@ -101,11 +101,12 @@ class Reply:
 
 
 SENTENCE = re.compile(r"[^。；;!?！？\n]+[。；;!?！？]?")
+CLAUSE_LEAD = re.compile(r"^\s*\d+\s*[.．、]\s*")  # 「16.用好用活…」: the number is in 摘自…第16条 already
 
 
 def excerpt_text(clause_text: str, query: str, limit: int = 180) -> str:
     """The sentences of a clause that share most with the enquiry, in order, within ``limit`` chars."""
-    flat = clause_text.replace("\n", "")
+    flat = CLAUSE_LEAD.sub("", clause_text.replace("\n", ""))
     if len(flat) <= limit:
         return flat
     sentences = SENTENCE.findall(flat)
@@ -161,7 +162,14 @@ def run_calculation(action: str, text: str, today: date | None) -> tuple[str, di
         result = _calculate(item, found, text, today)
     except (ValueError, KeyError):  # e.g. a negative amount: answer without a figure
         return None
-    return result.text(), result.as_dict()
+    rendered = result.text()
+    rough = amounts.approximate_phrase(text)
+    if rough is not None and len(found) == 1:
+        # 十几万 is read as 10万 (what was surely spent): say so, so the figure is not taken as exact
+        head, _, rest = rendered.partition("\n")
+        note = f"• 您说的「{rough}」按{amounts.format_yuan(found[0])}估算；告诉我准确金额，可以重新测算。"
+        rendered = f"{head}\n{note}\n{rest}" if rest else f"{head}\n{note}"
+    return rendered, result.as_dict()
 
 
 def _calculate(item: str, found: list, text: str, today: date | None):
@@ -372,6 +380,13 @@ class Responder:
 
     def decide(self, text: str, match: Match, today: date | None = None, policy=decide_policy) -> Reply:
         decision = policy(match, self.by_id, self.thresholds)
+        if decision.action in (ANSWER, CLARIFY) and decision.top.confidence < self.thresholds.get("sure", 1.0):
+            funding = self.funding_asked(match)
+            if funding is not None:  # 大连高新区给不给钱: what that place funds, the readings under it
+                readings = {c.intent: c for c in (decision.top, *decision.runners_up, *decision.options)}
+                readings.pop(funding.id, None)
+                suggestions = suggestions_of(list(readings.values())[:3])
+                return replace(self._answer(text, funding, decision.top.confidence, today), suggestions=suggestions)
         if decision.action == ANSWER:
             intent = self.by_id[decision.top.intent]
             suggestions = suggestions_of(decision.runners_up)
@@ -379,10 +394,6 @@ class Responder:
                 self._answer(text, intent, decision.top.confidence, today), suggestions=suggestions
             )
         if decision.action == CLARIFY:
-            funding = self.funding_asked(match)
-            if funding is not None:  # 大连高新区给不给钱: what that place funds, the readings under it
-                suggestions = suggestions_of(c for c in decision.options if c.intent != funding.id)
-                return replace(self._answer(text, funding, decision.top.confidence, today), suggestions=suggestions)
             return self.clarify(decision.options)
         if decision.action == ASK_ITEM:
             return self.ask_item(match)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from calculators.amounts import (
     ForeignCurrencyError,
+    approximate_phrase,
     find_amounts,
     format_plain,
     format_yuan,
@@ -183,3 +184,21 @@ def test_wan_amounts(count: int) -> None:
 )
 def test_amounts_as_chat_users_write_them(text: str, expected: list) -> None:
     assert find_amounts(text) == expected
+
+
+@pytest.mark.parametrize(("text", "phrase"), [("展位费加机票十几万", "十几万"), ("去年仓租七十多万", "七十多万"), ("八十来万吧", "八十来万")])
+def test_an_amount_given_roughly_is_found_as_written(text: str, phrase: str) -> None:
+    assert approximate_phrase(text) == phrase
+
+
+@pytest.mark.parametrize("text", ["两个亿", "80万", "花了120万元"])
+def test_an_exact_amount_is_no_rough_one(text: str) -> None:
+    assert approximate_phrase(text) is None
+
+
+def test_a_rough_amount_is_named_in_the_estimate() -> None:
+    from intents.respond import get_responder
+
+    reply = get_responder().respond("我们公司去参加法兰克福展 展位费加机票十几万 高新区能给补吗")
+    assert reply.kind == "calculation"
+    assert reply.answer.splitlines()[1] == "• 您说的「十几万」按10万元估算；告诉我准确金额，可以重新测算。"

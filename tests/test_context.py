@@ -368,6 +368,18 @@ def test_a_deduction_asked_after_the_overlap_rule_stays_on_it(responder: Respond
         "我们一票货被海关查验了 能帮我查下啥时候放行吗",  # one shipment's case: customs' to answer
         "HS编码查不到我们这个产品 该归哪个",
         "我们小规模纳税人 季度销售额多少以内免增值税",
+        "Our container is being held for inspection at Dalian port. What should we do?",
+        "Shopify独立站用哪个主题转化率高？",  # a shop's conversion, not the site subsidy
+        "增值税小规模3%减按1%到什么时候",
+        "现在TikTok上选啥品好卖",
+        "海关查验我们一票货 已经扣了一周了 啥时候放行 急",
+        "我们一票9610的货在大连被海关查验了，一般多久能放行？",  # one shipment, whatever its mode
+        "義烏市場採購貿易1039怎麼報關？",
+        "Can foreign tourists get their VAT back when they leave China after shopping?",
+        "How do I appeal an Amazon account suspension?",
+        "在高新区注册一家公司要多久，需要带什么材料？",
+        "季度增值税申报表里，免税销售额应该填在哪一栏？",
+        "你觉得今年美国市场还能做吗",
     ],
 )
 def test_weather_another_city_s_rent_relief_and_a_goods_tax_rate_table_are_refused(responder: Responder, message: str) -> None:
@@ -390,3 +402,48 @@ def test_a_branch_asked_after_who_may_apply_is_the_branch_rule(responder: Respon
 def test_a_fair_s_air_fares_and_a_site_s_developers_pay_are_costs_of_the_item(responder: Responder, text: str, intent: str) -> None:
     reply = responder.respond(text)
     assert reply.kind != "fallback" and intent in (reply.intent, *(s.intent for s in reply.suggestions))
+
+
+def test_a_fee_is_no_paperwork_mid_dialogue(responder: Responder) -> None:
+    chat = Session(responder)
+    assert chat.say("四川跨境电商外汇结算有什么便利").kind == "answer"
+    assert chat.say("PayPal提现手续费多少").kind == "fallback"  # 手续费 is a provider's price, not 手续
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("高新区补贴咋申报", "gxq-how-to-apply"),
+        ("四川《关于推动跨境电商高质量发展助力外贸稳规模优结构行动方案（2024-2027年）》正式印发了吗？", "sc-draft-status"),
+    ],
+)
+def test_how_to_apply_and_whether_a_plan_was_issued_are_read_as_asked(responder: Responder, text: str, intent: str) -> None:
+    reply = responder.respond(text)
+    assert (reply.kind, reply.intent) == ("answer", intent)
+
+
+def test_a_latin_synonym_inside_an_english_word_is_left_alone() -> None:
+    from intents.normalize import canonical
+
+    assert "社交媒体" not in canonical("held for inspection")  # ins (Instagram) inside inspection
+    assert "增值税" not in canonical("aim to cultivate")  # vat inside cultivate
+    assert canonical("用ins做推广") == canonical("用instagram做推广")
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("高新区跨境电商补贴都有哪几项", "gxq-policy-overview"),  # not how to apply for them
+        ("啥样的公司才能报高新区这个政策啊", "gxq-eligibility"),  # not branches and outsiders
+        ("高新区补贴清单 来一份", "gxq-policy-overview"),  # the list of subsidies, not a checklist
+        ("Is there a warehouse subsidy in Dalian Hi-tech Zone?", "gxq-overseas-warehouse-subsidy"),
+        ("头乘运费补贴连续几年", "gxq-intl-logistics-subsidy"),  # 头乘: 头程 mistyped
+        ("鲅鱼圈港跨境电商物流有啥规划", "yk-logistics"),  # where one asks from is no topic
+        ("Is Sichuan's cross-border e-commerce action plan official yet?", "sc-draft-status"),
+    ],
+)
+def test_the_zone_s_list_a_warehouse_in_english_a_typo_a_district_and_a_draft_are_read_as_meant(
+    responder: Responder, text: str, intent: str
+) -> None:
+    reply = responder.respond(text)
+    assert (reply.kind, reply.intent) == ("answer", intent)
