@@ -97,8 +97,16 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         ID_CARD,
     ),
-    # Bank cards: 16-19 digits in one run, or in groups of four separated by spaces or dashes.
-    (re.compile(_NO_DIGIT_BEFORE + r"(?:\d{16,19}|\d{4}(?:[ \-]\d{4}){3}(?:[ \-]?\d{1,3})?)" + _NO_DIGIT_AFTER), BANK_CARD),
+    # Bank cards: 16-19 digits in one run, or in groups of four separated by spaces or dashes; four
+    # customs modes in a row (9610 9710 9810 1210 怎么选) are no card.
+    (
+        re.compile(
+            _NO_DIGIT_BEFORE
+            + r"(?:\d{16,19}|(?!(?:(?:9610|9710|9810|1210|1039|0110)[ \-]?){4}(?!\d))\d{4}(?:[ \-]\d{4}){3}(?:[ \-]?\d{1,3})?)"
+            + _NO_DIGIT_AFTER
+        ),
+        BANK_CARD,
+    ),
     # Mobile numbers, optionally with +86 / 0086 / 86 and a space, dash or dot between any digits:
     # 138 1234 5678, 138-1234-5678, 1 3 8 1 2 3 4 5 6 7 8, (+86)138…
     (

@@ -49,10 +49,19 @@ def test_personal_data_is_replaced(text: str, expected: str) -> None:
         "dalian-gxq-2026:5 第五条",
         "1.5亿的出口额",
         "20260101到20261231",
+        "9610 9710 9810 1210 怎么选",  # four customs modes, in the shape of a bank card
+        "9610-9710-9810-1210有啥区别",
     ],
 )
 def test_policy_questions_are_untouched(text: str) -> None:
     assert redact(text) == text
+
+
+def test_four_customs_modes_in_a_row_are_matched_not_redacted() -> None:
+    from intents.respond import get_responder
+
+    reply = get_responder().respond("9610 9710 9810 1210 怎么选")
+    assert (reply.kind, reply.intent) == ("answer", "reg-customs-modes")
 
 
 def test_nested_values_are_redacted() -> None:
