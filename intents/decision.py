@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from intents.context import residue
 from intents.matcher import LOCAL, Candidate, Match
@@ -71,12 +70,11 @@ def substance(intent) -> tuple[str, str]:
 def national_of() -> dict[str, str]:
     """Each place's restatement of a national rule and that rule (intents/counterparts.yaml:
     ln-tax-9810-refund -> reg-9810-refund)."""
-    import yaml
+    from intents.session import counterparts  # (imported here: session imports respond, which imports this)
 
-    groups = yaml.safe_load(Path(__file__).with_name("counterparts.yaml").read_text(encoding="utf-8"))
     return {
         local: group["national"]
-        for group in groups.values()
+        for _, group in counterparts()
         if "national" in group
         for place, local in group.items()
         if place in LOCAL
