@@ -118,12 +118,17 @@ APPROXIMATE_PHRASE = re.compile(r"[\d零〇一二两三四五六七八九十百�
 
 def approximate_phrase(text: str) -> str | None:
     """「十几万」 in 展位费加机票十几万: an amount given roughly, read as its round figure, or None."""
-    found = APPROXIMATE_PHRASE.search(unicodedata.normalize("NFKC", text).translate(TRADITIONAL))
+    found = APPROXIMATE_PHRASE.search(_plain_digits(text))
     return found[0] if found else None
 
 
+def _plain_digits(text: str) -> str:
+    """Half-width digits and simplified numerals (一百二十萬 -> 一百二十万)."""
+    return unicodedata.normalize("NFKC", text).translate(TRADITIONAL)
+
+
 def _fold(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).translate(TRADITIONAL).replace("，", ",")
+    folded = _plain_digits(text).replace("，", ",")
     return APPROXIMATE.sub("", _english(folded)).strip()
 
 
