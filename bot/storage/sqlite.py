@@ -133,10 +133,9 @@ class Database(QueuedWriter):
         # Everything queued together goes into one transaction (group commit): one BEGIN/COMMIT
         # and one wait for another process's lock for many writes.
         while batch:
-            del batch[: self._transaction(self._handle, batch)]
-
-    def _write_turn(self) -> contextlib.AbstractContextManager[None]:
-        return self._turn.held()
+            with self._turn.held():
+                done = self._transaction(self._handle, batch)
+            del batch[:done]
 
     def _transaction(self, db: sqlite_utils.Database, batch: list[WriteTask[Any]]) -> int:
         """Run the write functions of ``batch`` in one transaction, each inside a savepoint (one that

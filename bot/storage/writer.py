@@ -9,7 +9,6 @@ supplies ``_write_batch(tasks)`` instead of ``_attempt``."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
@@ -65,11 +64,6 @@ class QueuedWriter:
     def _close_connections(self) -> None:
         raise NotImplementedError
 
-    def _write_turn(self) -> contextlib.AbstractContextManager[Any]:
-        """Held while a batch is taken off the queue and written (SQLite: the writers' turn among
-        processes, sqlite.WriteTurn); none here."""
-        return contextlib.nullcontext()
-
     # -- writes -----------------------------------------------------------------------------
     def execute_write_fn(self, fn: Callable[[Any], T]) -> Future[T]:
         """Queue ``fn(handle)`` for the writer thread; the future resolves with its result."""
@@ -97,18 +91,17 @@ class QueuedWriter:
                 # writes their shared pages to the WAL once (and invalidates the readers' page
                 # caches once). A quiet writer commits at once.
                 time.sleep(self.gather)
-            with self._write_turn():
-                # what else is queued already goes along (a backend with group commit, write_batch
-                # > 1, runs it in one transaction), also what came while waiting for the turn
-                while len(batch) < self.write_batch:
-                    try:
-                        batch.append(self._queue.get_nowait())
-                    except queue.Empty:
-                        break
-                if _SHUTDOWN in batch:
-                    stopping = True
-                    batch = batch[: batch.index(_SHUTDOWN)]
-                self._write_batch([task for task in batch if isinstance(task, WriteTask)])
+            # what else is queued already goes along (a backend with group commit, write_batch > 1,
+            # runs it in one transaction)
+            while len(batch) < self.write_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if _SHUTDOWN in batch:
+                stopping = True
+                batch = batch[: batch.index(_SHUTDOWN)]
+            self._write_batch([task for task in batch if isinstance(task, WriteTask)])
             ended = time.monotonic()
 
     def _write_batch(self, batch: list[WriteTask[Any]]) -> None:
