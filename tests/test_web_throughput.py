@@ -5,7 +5,6 @@ chat requests take a fast path past FastAPI, and several workers even out their 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from test_web import env  # noqa: F401 - the fixture
@@ -73,29 +72,6 @@ def test_a_batch_waits_for_another_process_holding_the_lock_and_loses_nothing(tm
         assert _actions(db) == [f"row{n}" for n in range(50)]
     finally:
         db.close()
-
-
-def test_the_workers_writers_take_turns_and_a_waiting_one_writes_once_let_in(tmp_path: Path) -> None:
-    """Each worker's writer takes the database's write turn (an flock on ``<db>-writer.lock``)
-    before its transaction: while another holds it, a write waits in the kernel, not in a loop of
-    sleeps on SQLite's lock, and goes in the moment the turn is let go."""
-    import fcntl
-    import os
-
-    one, other = Database(tmp_path / "w.db"), Database(tmp_path / "w.db")  # two workers' writers
-    turn = os.open(tmp_path / "w.db-writer.lock", os.O_RDWR)
-    try:
-        fcntl.flock(turn, fcntl.LOCK_EX)  # a third writer's turn
-        waiting = [one.execute_write_fn(_audit("one")), other.execute_write_fn(_audit("other"))]
-        time.sleep(0.3)
-        assert not any(future.done() for future in waiting)  # SQLite's own lock is free: the turn holds them
-        fcntl.flock(turn, fcntl.LOCK_UN)
-        assert sorted(future.result(10) for future in waiting) == [1, 2]
-        assert sorted(_actions(one)) == ["one", "other"]
-    finally:
-        os.close(turn)
-        one.close()
-        other.close()
 
 
 def test_a_queued_state_save_is_read_here_at_once_and_elsewhere_once_committed(tmp_path: Path) -> None:

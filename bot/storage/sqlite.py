@@ -9,14 +9,11 @@ back-off: rows are delayed, never dropped. ``close()`` drains the queue before r
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
-import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,40 +39,6 @@ class _Destroyed(Exception):
 
     def __init__(self, index: int, error: BaseException) -> None:
         self.index, self.error = index, error
-
-
-class WriteTurn:
-    """Whose turn it is to write, among the processes writing this database file (the web
-    server's workers): an exclusive ``flock`` on ``<db>-writer.lock``, taken before ``BEGIN
-    IMMEDIATE`` and let go after the commit. A writer that finds the lock taken sleeps in the
-    kernel and gets it the moment the holder lets go. Without it each worker's writer polled
-    SQLite's lock with back-off (0.5 ms doubling to 20 ms) and, while the other worker committed
-    every few ms, often missed every gap: a fifth of the transactions waited, some 100-400 ms, and
-    the replies waiting for their state saves were the 2-worker p99 (issue 15). Advisory only:
-    a process that does not take it (a ``sqlite3`` shell, a backup) still meets SQLite's own lock,
-    which the writer waits for as before. No lock file (a read-only folder): no turns, as before."""
-
-    def __init__(self, db_path: Path) -> None:
-        try:
-            self._fd: int | None = os.open(f"{db_path}-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        except OSError:
-            self._fd = None
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        if self._fd is None:
-            yield
-            return
-        fcntl.flock(self._fd, fcntl.LOCK_EX)  # (the GIL is let go while it waits)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -107,7 +70,6 @@ class Database(QueuedWriter):
         # sleeps 1, 2, 5 … 25, 50, 100 ms between tries, while another worker holds the lock for about
         # a millisecond per commit; those sleeps were the 2-worker latency's long tail.
         self._write_conn.execute("PRAGMA busy_timeout=0")
-        self._turn = WriteTurn(self.path)
         self._start_writer()
 
     @property
@@ -133,9 +95,7 @@ class Database(QueuedWriter):
         # Everything queued together goes into one transaction (group commit): one BEGIN/COMMIT
         # and one wait for another process's lock for many writes.
         while batch:
-            with self._turn.held():
-                done = self._transaction(self._handle, batch)
-            del batch[:done]
+            del batch[: self._transaction(self._handle, batch)]
 
     def _transaction(self, db: sqlite_utils.Database, batch: list[WriteTask[Any]]) -> int:
         """Run the write functions of ``batch`` in one transaction, each inside a savepoint (one that
@@ -221,7 +181,6 @@ class Database(QueuedWriter):
 
     def _close_connections(self) -> None:
         self._write_conn.close()
-        self._turn.close()
         with self._readers_lock:
             readers, self._readers = self._readers, set()
         for conn in readers:
