@@ -118,12 +118,15 @@ def load_reject_texts(path: Path = REJECT_FILE) -> tuple[str, ...]:
 def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> tuple[dict, ...]:
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     cues = []
+    # ASCII word boundaries: with Unicode ones a Chinese character counts as a letter, so \bfda\b
+    # would never fire in 「FDA要注册吗」 (canonical text is lower case and NFKC-folded digits)
+    flags = re.ASCII
     for cue in data.get("cues", []):
         compiled = dict(cue)
-        compiled["_all"] = [re.compile(p) for p in cue.get("all", [])]
+        compiled["_all"] = [re.compile(p, flags) for p in cue.get("all", [])]
         # `any` and `none` as one alternation each: one regex search instead of dozens
-        compiled["_any"] = [re.compile("|".join(f"(?:{p})" for p in cue["any"]))] if cue.get("any") else []
-        compiled["_none"] = [re.compile("|".join(f"(?:{p})" for p in cue["none"]))] if cue.get("none") else []
+        compiled["_any"] = [re.compile("|".join(f"(?:{p})" for p in cue["any"]), flags)] if cue.get("any") else []
+        compiled["_none"] = [re.compile("|".join(f"(?:{p})" for p in cue["none"]), flags)] if cue.get("none") else []
         cues.append(compiled)
     return tuple(cues)
 
