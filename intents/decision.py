@@ -81,6 +81,11 @@ def national_of() -> dict[str, str]:
     }
 
 
+# no place known and a place's restatement of a national rule ranked first by at most this much of
+# the score ahead of the rule (AEO咋弄: 辽宁's line 0.60, the rule 0.58): the rule answers
+NATIONAL_GAP = 0.05
+
+
 def differ(a, b) -> bool:
     return substance(a) != substance(b)
 
@@ -133,12 +138,15 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
     if top.confidence < thresholds.get("sure", 1.0):
         tie, ratio = thresholds.get("tie", 0.0), thresholds.get("tie_ratio", 1.01)
         national = national_of().get(top.intent) if match.region is None else None
-        rule = next((c for c in policy[1:RUNNERS_UP] if c.intent == national and c.confidence >= ratio * top.confidence), None)
+        rule = next(
+            (c for c in policy[1:RUNNERS_UP] if c.intent == national and (c.confidence >= ratio * top.confidence or top.score - c.score <= NATIONAL_GAP)),
+            None,
+        )
         if rule is not None:
             # no place known and a place's restatement of a national rule leads the rule itself by
             # little (9810出口海外仓的货 退税怎么弄): the rule answers for every place, the
             # restatement is one tap away
-            return Decision(ANSWER, rule, runners_up=tuple(c for c in runners if c is not rule)[:RUNNERS_UP])
+            return Decision(ANSWER, rule, runners_up=(top, *(c for c in runners if c is not rule))[:RUNNERS_UP])
         tied = [
             c for c in policy[1:RUNNERS_UP]
             if (top.score - c.score <= tie or c.confidence >= ratio * top.confidence) and differ(by_id[c.intent], by_id[top.intent])
