@@ -332,6 +332,8 @@ def _classify(
         and match.scope < SCOPE_FLOOR
     ):
         return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
+    if NOUN_ELLIPSIS.search(text) and APPLICANT.fullmatch(rest):
+        return FollowUp(SAME)  # 个人呢 after the training subsidy: who may apply for the same item
     if NOUN_ELLIPSIS.search(text) and not asks and not variant and 1 <= len(rest) <= 6:
         # (the words as typed: 那分公司呢 is 分公司, not the 分 left when 公司 goes as a word of no topic)
         return FollowUp(SIBLING, query=topic_words(text) or rest)  # 那评估呢, 主体培育呢: another part of the same topic
@@ -384,6 +386,10 @@ def answered_alone_here(match, context: Context) -> bool:
 # discussed, however sure the message alone is of another intent (客户一年收入600万 after the 4%
 # deemed-profit tax is its revenue, not 外汇名录登记's 20万美元)
 CALCULATOR_INPUT = {"eit": re.compile(r"收入|营收|销售额|营业额|流水|卖了|revenue|turnover|sales")}
+
+
+# a kind of applicant named alone: asks whether it may apply for the item just discussed
+APPLICANT = re.compile(r"(?:那)?(?:个人|个体户|个体工商户|自然人|外资企业|外企|国企|民企|小微企业主|初创企业|新企业|新注册的?企业)")
 
 
 def names_input(text: str, context: Context) -> bool:

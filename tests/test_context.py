@@ -97,6 +97,15 @@ def test_revenue_named_after_the_deemed_profit_tax_is_its_figure_and_a_new_quest
     assert (question.kind, question.intent) == ("answer", "reg-forex-registration")
 
 
+@pytest.mark.parametrize("applicant", ["个人呢", "那个体户呢"])
+def test_a_kind_of_applicant_alone_asks_about_the_same_item(responder: Responder, applicant: str) -> None:
+    chat = Session(responder)
+    chat.say("高新区的跨境电商人才培训，企业自己组织的能补吗")
+    reply = chat.say(applicant)  # once read as another item: the overseas-warehouse subsidy
+    assert (reply.kind, reply.intent) == ("answer", "gxq-training-subsidy")
+    assert "个人" in reply.answer  # 申报主体：产业园或出海产业发展中心，不是参训个人
+
+
 def test_a_region_follow_up_to_the_national_level_and_a_clause_number(responder: Responder) -> None:
     chat = Session(responder)
     chat.say("辽宁海外仓布局有什么支持")
