@@ -332,7 +332,7 @@ def _classify(
         and match.scope < SCOPE_FLOOR
     ):
         return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
-    if NOUN_ELLIPSIS.search(text) and APPLICANT.fullmatch(rest):
+    if APPLICANT.fullmatch(text):
         return FollowUp(SAME)  # 个人呢 after the training subsidy: who may apply for the same item
     if NOUN_ELLIPSIS.search(text) and not asks and not variant and 1 <= len(rest) <= 6:
         # (the words as typed: 那分公司呢 is 分公司, not the 分 left when 公司 goes as a word of no topic)
@@ -389,7 +389,9 @@ CALCULATOR_INPUT = {"eit": re.compile(r"收入|营收|销售额|营业额|流水
 
 
 # a kind of applicant named alone: asks whether it may apply for the item just discussed
-APPLICANT = re.compile(r"(?:那)?(?:个人|个体户|个体工商户|自然人|外资企业|外企|国企|民企|小微企业主|初创企业|新企业|新注册的?企业)")
+APPLICANT = re.compile(
+    r"(?:那|那么|那如果是)?(?:个人|个体户|个体工商户|自然人|外资企业|外企|国企|民企|初创企业|新企业|新注册的?企业)(?:呢|可以吗|行吗|能报吗|能申请吗|也行吗)"
+)
 
 
 def names_input(text: str, context: Context) -> bool:
