@@ -164,3 +164,13 @@ def test_greetings_thanks_and_self_introductions_are_dropped(text: str, expected
 def test_a_self_introduction_with_a_place_or_key_term_is_kept(text: str) -> None:
     result = canonical(text)
     assert ("沈阳" in result) or ("9710" in result)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("what's in Liaoning's new e-commerce export plan", "什么辽宁电商出口方案"),
+     ("Does Sichuan plan to cultivate local cross-border e-commerce platforms?", "四川方案培育本土跨境电商平台"),
+     ("exporters based in Shenyang", "出口沈阳")],
+)
+def test_english_possessives_and_filler_words_leave_nothing_behind(text: str, expected: str) -> None:
+    assert canonical(text) == expected
