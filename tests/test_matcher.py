@@ -143,7 +143,9 @@ def test_out_of_scope_cues(responder: Responder, text: str) -> None:
      "做了欧盟CE认证，费用高新区能补吗", "退运回来的货要交进口关税吗", "跨境电商高层次人才个税有优惠吗", "没有进项票出口能免税吗",
      "在日本注册商标的费用能申请补贴吗", "辽宁对出口信用保险有什么支持", "盘锦 商标 境外注册 品牌",
      # who asks is not what is asked: an accountant's client, a licence registered elsewhere
-     "我是代理记账公司的会计，客户在高新区海外仓花了120万，能补多少", "营业执照注册在金州，办公在高新区，算不算高新区的企业"],
+     "我是代理记账公司的会计，客户在高新区海外仓花了120万，能补多少", "营业执照注册在金州，办公在高新区，算不算高新区的企业",
+     "头程运费能补吗 我们在高新区 一年海运空运加起来四十来万", "首单滞销补偿必须进指定海外仓吗，指定名单在哪看", "出口的货退回来要补税不",
+     "失信名单上的企业能申报吗"],
 )
 def test_out_of_scope_cues_do_not_catch_policy(text: str) -> None:
     assert out_of_scope_cue(canonical(text)) is None
@@ -389,6 +391,11 @@ def test_out_of_scope_cues_turn_away_kinds_of_question(responder: Responder) -> 
         ("深圳做海外仓能补多少", "other-region-local-support"),
         ("代理记账公司怎么做账", "invoice-admin"),
         ("高新区营业执照怎么办", "company-admin"),
+        ("今年拿到补贴的企业名单在哪看", "public-lists"),
+        ("单一窗口9610申报在哪个菜单", "system-operation"),
+        ("信保拒赔了怎么办", "credit-insurance-claim"),
+        ("杭州跨境电商企业认定名单", "other-region-local-support"),
+        ("收汇逾期了还能退税吗", "trade-formalities"),
     ]:
         assert out_of_scope_cue(canonical(text))["id"] == cue, text
         assert responder.respond(text).kind == "fallback", text
