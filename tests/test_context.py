@@ -106,6 +106,14 @@ def test_a_kind_of_applicant_alone_asks_about_the_same_item(responder: Responder
     assert "个人" in reply.answer  # 申报主体：产业园或出海产业发展中心，不是参训个人
 
 
+def test_a_place_after_a_summary_goes_to_the_place_s_items_not_its_materials_checklist(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("品牌出海各地都有什么支持")
+    reply = chat.say("高新区呢")  # once 高新区 brand materials, a checklist nobody asked for
+    assert reply.kind == "answer" and reply.intent != "gxq-materials-brand"
+    assert responder.by_id[reply.intent].jurisdiction == "dalian-gxq"
+
+
 def test_a_region_follow_up_to_the_national_level_and_a_clause_number(responder: Responder) -> None:
     chat = Session(responder)
     chat.say("辽宁海外仓布局有什么支持")
