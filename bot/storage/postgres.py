@@ -72,6 +72,8 @@ class Table:
 class Handle:
     """What write (and read) functions get: the part of sqlite_utils.Database the code uses."""
 
+    backend = "postgresql"  # (sqlite_utils' Database has none: a migration for one engine asks this)
+
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = _Conn(conn)
         self.raw = conn
