@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors
-from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -41,11 +40,6 @@ RETRY = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAva
 DEFAULT_SPOOL = Path("var/postgres.spool")
 WRITE_BATCH = 64  # write functions at most in one transaction (a conflict with another replica runs them all again)
 DECIDE_FIRST, DECIDE_MAX = 0.002, 0.5  # seconds between tries of a decision another replica's conflicted with
-
-
-class _Aborted(Exception):
-    """The batch's transaction is in error although no write raised (a write caught a database
-    error itself): committing would roll every write back, so the batch runs one write at a time."""
 
 
 def _translate(sql: str, parameters: Any) -> tuple[str, Any]:
@@ -215,15 +209,19 @@ class PostgresDatabase(QueuedWriter):
                 if self._write_conn.closed or self._write_conn.broken:
                     self._write_conn = self._connect()
                 conn = self._write_conn
-                with conn.transaction():
-                    if not pipelined:
+                if not pipelined:
+                    with conn.transaction():
                         return fn(Handle(conn))
-                    with conn.pipeline() as pipeline:
-                        handle = Handle(conn, pipeline)
-                        result = fn(handle)
-                        handle.sync()  # every statement's result (and error) before COMMIT is sent
-                        handle.pipeline = None  # what reads the cursors later finds them fetched
-                    return result
+                # BEGIN, the statements and COMMIT all in the pipeline: an error of any statement
+                # is raised when the block ends, and the transaction is rolled back
+                with conn.pipeline() as pipeline:
+                    handle = Handle(conn, pipeline)
+                    try:
+                        with conn.transaction():
+                            result = fn(handle)
+                    finally:
+                        handle.pipeline = None  # (the pipeline's end fetches every result: cursors read later have theirs)
+                return result
             except RETRY:
                 pass  # another replica's transaction won: run ours again on what it wrote
             except psycopg.OperationalError as error:
@@ -247,11 +245,9 @@ class PostgresDatabase(QueuedWriter):
             return
 
         def together(handle: Handle) -> list[Any]:
-            results = [task.fn(handle) for task in batch]
-            handle.sync()
-            if handle.raw.info.transaction_status == TransactionStatus.INERROR:
-                raise _Aborted
-            return results
+            # (pipelined, a write cannot catch a statement's error itself and go on: any error
+            # ends the pipeline and rolls the batch back)
+            return [task.fn(handle) for task in batch]
 
         self._busy_since = time.monotonic()
         try:
