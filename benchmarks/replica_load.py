@@ -10,6 +10,15 @@ one as soon as the reply arrives (closed loop); with two replicas each message g
 replica in turn, as a load balancer without sticky sessions would, so every session's context
 alternates between them. Prints req/s, p50 and p99 latency, errors, and the enquiries logged
 against the replies with HTTP 200, one line per setup and one table.
+
+Where the CPU goes, per request and setup: each replica's processes, the PostgreSQL server's
+(every backend, with those that ended), the load generator (this process), and apart what other
+processes on the machine used meanwhile (a shared machine: compare runs made in the same
+minutes); the server's transactions, rows and WAL per request (``pg_stat_database``,
+``pg_stat_wal``), with ``--statements`` each statement's calls and execution time per request
+(``pg_stat_statements``). From the CPU per request, the req/s the cores would allow ("ceiling")
+and so the most two replicas could reach against one. ``--durable`` runs PostgreSQL with fsync
+and synchronous_commit on (the throwaway cluster has them off); ``--setups pg1,pg2`` runs some.
 """
 
 from __future__ import annotations
