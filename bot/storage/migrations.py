@@ -360,7 +360,8 @@ def _audit_change_summary(db: sqlite_utils.Database) -> None:
 # chat message; lz4 (where the server is built with it, as Debian's is) and a row kept in line up to
 # a full page make it ~0.06 ms. rate_events are counts for the next minute, not records: UNLOGGED
 # writes no WAL for them (a decision's commit does not wait for a WAL flush), and a server crash
-# only forgets the last minute's counts (the table is emptied at restart).
+# only forgets the last minute's counts (the table is emptied at restart). rate_windows: a
+# one-key window's event times in one row (bot/storage/limits.py), UNLOGGED for the same reason.
 @migration("replicas-0002-postgres-hot-rows")
 def _postgres_hot_rows(db: sqlite_utils.Database) -> None:
     if getattr(db, "backend", None) != "postgresql":
@@ -372,3 +373,12 @@ def _postgres_hot_rows(db: sqlite_utils.Database) -> None:
     if lz4:
         db.execute("ALTER TABLE conversation_state ALTER COLUMN state SET COMPRESSION lz4")
     db.execute("ALTER TABLE rate_events SET UNLOGGED")
+    db.execute(
+        """CREATE UNLOGGED TABLE rate_windows (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            times DOUBLE PRECISION[] NOT NULL,
+            last_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (scope, key)
+        )"""
+    )
