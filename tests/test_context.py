@@ -87,6 +87,16 @@ def test_the_small_low_profit_variant_reuses_the_revenue(responder: Responder) -
     assert variant.calculation["tax"] == 10000.0  # 20万 × 25% × 20%
 
 
+def test_revenue_named_after_the_deemed_profit_tax_is_its_figure_and_a_new_question_is_not(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("跨境电商核定征收怎么算")
+    figure = chat.say("客户一年收入600万")  # alone, 外汇名录登记 (20万美元) ranks first
+    assert figure.kind == "calculation" and figure.calculation["tax"] == 60000.0  # 600万 × 4% × 25%
+    assert "6万元" in figure.answer
+    question = chat.say("年收入超过20万美元要做外汇名录登记吗")
+    assert (question.kind, question.intent) == ("answer", "reg-forex-registration")
+
+
 def test_a_region_follow_up_to_the_national_level_and_a_clause_number(responder: Responder) -> None:
     chat = Session(responder)
     chat.say("辽宁海外仓布局有什么支持")

@@ -43,6 +43,9 @@ def test_chinese_to_int(run: str, value: int | None) -> None:
         ("十四五规划", "十四五规划"),
         ("一带一路", "一带一路"),
         ("一站式服务", "一站式服务"),
+        ("九七一零咋报关", "9710咋报关"),  # a customs code read out digit by digit (voice input)
+        ("一二一〇保税", "1210保税"),
+        ("一一一九", "一一一九"),  # no other run of bare digits
     ],
 )
 def test_arabic_numerals(text: str, expected: str) -> None:
@@ -66,6 +69,8 @@ def test_arabic_numerals(text: str, expected: str) -> None:
         ("跨境贸易电子商务", "9610"),
         ("跨境电子商务综合试验区", "综试区"),
         ("第一单卖不出去", "首单"),
+        ("在波兰弄个仓库给厂家代发货", "海外仓"),  # a warehouse abroad, however it was got
+        ("在墨西哥自己建了个小仓库", "海外仓"),
     ],
 )
 def test_synonyms(text: str, term: str) -> None:
