@@ -10,6 +10,15 @@ one as soon as the reply arrives (closed loop); with two replicas each message g
 replica in turn, as a load balancer without sticky sessions would, so every session's context
 alternates between them. Prints req/s, p50 and p99 latency, errors, and the enquiries logged
 against the replies with HTTP 200, one line per setup and one table.
+
+Where the CPU goes, per request and setup: each replica's processes, the PostgreSQL server's
+(every backend, with those that ended), the load generator (this process), and apart what other
+processes on the machine used meanwhile (a shared machine: compare runs made in the same
+minutes); the server's transactions, rows and WAL per request (``pg_stat_database``,
+``pg_stat_wal``), with ``--statements`` each statement's calls and execution time per request
+(``pg_stat_statements``). From the CPU per request, the req/s the cores would allow ("ceiling")
+and so the most two replicas could reach against one. ``--durable`` runs PostgreSQL with fsync
+and synchronous_commit on (the throwaway cluster has them off); ``--setups pg1,pg2`` runs some.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -74,35 +84,88 @@ def start(db: str, folder: Path, name: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"cbec-bot serve did not start: {(workdir / 'serve.log').read_text()[-2000:]}")
 
 
+class Client:
+    """One keep-alive HTTP/1.1 connection, spoken by hand: a request is one pre-built byte string
+    and the reply is read by its Content-Length. (aiohttp's client cost the load generator about a
+    replica's worth of CPU per request, taken from the replicas on a small machine.)"""
+
+    def __init__(self, url: str) -> None:
+        self.host, port = url.removeprefix("http://").split(":")
+        self.port = int(port)
+        self.head = f"POST /api/chat HTTP/1.1\r\nhost: {self.host}:{self.port}\r\ncontent-type: application/json\r\ncontent-length: ".encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            self.writer.write(b"%s%d\r\n\r\n%s" % (self.head, len(body), body))
+            status = int((await self.reader.readline()).split(b" ", 2)[1])
+            length, close = 0, False
+            while (line := await self.reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                name = name.lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"connection":
+                    close = value.strip().lower() == b"close"
+            payload = await self.reader.readexactly(length)
+        except BaseException:
+            self.close()
+            raise
+        if close:  # the server asked us to connect again (bot/channels/web/chat.py: _rebalance)
+            self.close()
+        return status, payload
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def load(urls: list[str], sessions: int, seconds: float, texts: list[str], tag: str) -> Results:
-    import aiohttp
+    import orjson
 
     results = Results()
     deadline = time.monotonic() + seconds
+    encoded = [orjson.dumps(text) for text in texts]  # the JSON of each text, built once
 
-    async def session(client: aiohttp.ClientSession, n: int) -> None:
+    async def session(n: int) -> None:
+        clients = [Client(url) for url in urls]  # one connection to each replica
+        prefix = b'{"session":"%s-%04d","text":' % (tag.encode(), n)
         sent = 0
         while time.monotonic() < deadline:
-            url = urls[(n + sent) % len(urls)]
-            text = texts[(n * 37 + sent) % len(texts)]
+            client = clients[(n + sent) % len(urls)]  # the next message goes to the next replica
+            body = prefix + encoded[(n * 37 + sent) % len(texts)] + b"}"
             sent += 1
             started = time.perf_counter()
             try:
-                async with client.post(f"{url}/api/chat", json={"session": f"{tag}-{n:04d}", "text": text}) as response:
-                    ok = response.status == 200 and (await response.json()).get("replies")
-            except (TimeoutError, aiohttp.ClientError, ValueError):
+                status, payload = await asyncio.wait_for(client.post(body), 60)
+                ok = status == 200 and bool(orjson.loads(payload).get("replies"))
+            except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
                 ok = False
             if ok:
                 results.latencies.append(time.perf_counter() - started)
             else:
                 results.errors += 1
+        for client in clients:
+            client.close()
 
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60),
-                                     connector=aiohttp.TCPConnector(limit=sessions + 4)) as client:  # fmt: skip
-        started = time.monotonic()
-        await asyncio.gather(*(session(client, n) for n in range(sessions)))
-        results.seconds = time.monotonic() - started
+    started = time.monotonic()
+    await asyncio.gather(*(session(n) for n in range(sessions)))
+    results.seconds = time.monotonic() - started
     return results
+
+
+def run(main: Any) -> Any:
+    """``asyncio.run`` on uvloop (as the replicas' uvicorn runs) where it is installed: the load
+    generator takes less of the CPU the replicas need."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
 
 
 def is_enquiry(text: str) -> bool:
@@ -125,19 +188,136 @@ def logged(db: str) -> int:
         database.close()
 
 
-def measure(label: str, backend: str, replicas: int, args: argparse.Namespace, texts: list[str]) -> tuple[str, Results, int]:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def tree(root: int) -> list[int]:
+    """``root`` and every process under it (a replica's, or the PostgreSQL server's)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, ()))
+    return found
+
+
+def cpu(root: int) -> float:
+    """CPU seconds used so far by ``root``'s processes, with the children they have reaped (a
+    PostgreSQL backend that ended is counted in the postmaster's)."""
+    total = 0
+    for pid in tree(root):
+        if fields := _stat(pid):
+            total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    return total / TICK
+
+
+def machine() -> tuple[float, float, float, float]:
+    """The whole machine's CPU seconds so far: (in processes, in interrupts, stolen by the host, all).
+    What processes used beyond ours is other people's work."""
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(v) / TICK for v in Path("/proc/stat").read_text().split()[1:9])
+    return user + nice + system, irq + softirq, steal, user + nice + system + idle + iowait + irq + softirq + steal
+
+
+@dataclass
+class Split:
+    """CPU seconds per request, by who spent them, and the database's work per request."""
+
+    replicas: list[float]
+    postgres: float
+    generator: float
+    other: float  # used by other processes on the machine
+    interrupts: float
+    stolen: float  # taken by the virtual machine's host
+    busy: float  # share of the machine's CPU in use during the run (with interrupts and steal)
+    database: dict[str, float] = field(default_factory=dict)
+    statements: list[tuple[float, float, str]] = field(default_factory=list)  # calls and ms executing, per request
+
+    @property
+    def total(self) -> float:
+        return sum(self.replicas) + self.postgres + self.generator
+
+    def line(self) -> str:
+        each = " + ".join(f"{ms * 1000:.2f}" for ms in self.replicas)
+        text = (f"  CPU ms/request: replicas {each}, postgres {self.postgres * 1000:.2f}, load generator "
+                f"{self.generator * 1000:.2f}, total {self.total * 1000:.2f} (other processes {self.other * 1000:.2f}, "
+                f"interrupts {self.interrupts * 1000:.2f}, stolen by the host {self.stolen * 1000:.2f}; machine {self.busy:.0%} busy)")  # fmt: skip
+        if self.database:
+            text += "\n  per request: " + ", ".join(f"{name} {value:.2f}" for name, value in self.database.items())
+        for calls, ms, query in self.statements:
+            text += f"\n    {calls:5.2f} {ms:6.3f} ms  {query}"
+        return text
+
+
+DATABASE_COUNTS = ("xact_commit", "xact_rollback", "tup_returned", "tup_fetched", "tup_inserted", "tup_updated", "tup_deleted")
+WAL_COUNTS = ("wal_records", "wal_bytes", "wal_write", "wal_sync")
+
+
+def database_counts(url: str) -> dict[str, float]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(f"SELECT {', '.join(DATABASE_COUNTS)} FROM pg_stat_database WHERE datname = current_database()").fetchone()
+        counts = dict(zip(DATABASE_COUNTS, row, strict=True))
+        counts.update(zip(WAL_COUNTS, conn.execute(f"SELECT {', '.join(WAL_COUNTS)} FROM pg_stat_wal").fetchone(), strict=True))
+    return {name: float(value) for name, value in counts.items()}
+
+
+def statements(url: str, reset: bool = False) -> list[tuple[int, float, str]]:
+    """pg_stat_statements' calls by statement (``--statements``)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        if reset:
+            conn.execute("SELECT pg_stat_statements_reset()")
+            return []
+        rows = conn.execute("SELECT calls, total_exec_time, query FROM pg_stat_statements WHERE dbid = "
+                            "(SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY calls DESC").fetchall()  # fmt: skip
+    return [(calls, ms, " ".join(query.split())[:140]) for calls, ms, query in rows]
+
+
+def measure(label: str, backend: str, replicas: int, args: argparse.Namespace, texts: list[str]) -> tuple[str, Results, int, Split]:
     import pg_cluster
 
-    cluster = pg_cluster.start() if backend == "postgresql" else None
+    options = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track_utility": "on"} if args.statements else {}
+    if args.durable:  # as a production server runs: each commit waits for its WAL to reach the disk
+        options.update(fsync="on", synchronous_commit="on", full_page_writes="on")
+    cluster = pg_cluster.start(options=options) if backend == "postgresql" else None
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="replica-load-") as folder:
         db = cluster.create_database("load") if cluster else str(Path(folder) / "load.db")
+        if cluster and args.statements:
+            import psycopg
+
+            with psycopg.connect(db, autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION pg_stat_statements")
         try:
             started = [start(db, Path(folder), f"replica-{n}") for n in range(replicas)]
             processes = [process for process, _ in started]
             urls = [url for _, url in started]
-            warm = asyncio.run(load(urls, args.sessions, args.warmup, texts, "warm"))
-            results = asyncio.run(load(urls, args.sessions, args.duration, texts, "load"))
+            warm = run(load(urls, args.sessions, args.warmup, texts, "warm"))
+            time.sleep(0.5)  # the warm-up's last writes
+            if cluster and args.statements:
+                statements(db, reset=True)
+            before_db = database_counts(db) if cluster else {}
+            before = ([cpu(process.pid) for process in processes], cpu(cluster.process.pid) if cluster else 0.0,
+                      os.times(), machine())  # fmt: skip
+            results = run(load(urls, args.sessions, args.duration, texts, "load"))
+            after = ([cpu(process.pid) for process in processes], cpu(cluster.process.pid) if cluster else 0.0,
+                     os.times(), machine())  # fmt: skip
+            after_db = database_counts(db) if cluster else {}
+            found = statements(db) if cluster and args.statements else []
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
@@ -146,9 +326,19 @@ def measure(label: str, backend: str, replicas: int, args: argparse.Namespace, t
         lost = len(warm.latencies) + len(results.latencies) - logged(db)  # every answered enquiry has its row
         if cluster:
             cluster.stop()
+    n = max(1, len(results.latencies) + results.errors)
+    mine = (after[2].user + after[2].system - before[2].user - before[2].system) / n
+    spent = [(b - a) / n for a, b in zip(before[0], after[0], strict=True)]
+    postgres = (after[1] - before[1]) / n
+    used, interrupts, stolen, whole = (b - a for a, b in zip(before[3], after[3], strict=True))
+    split = Split(spent, postgres, mine, used / n - sum(spent) - postgres - mine, interrupts / n, stolen / n,
+                  (used + interrupts + stolen) / whole if whole else 0.0,
+                  {name: (after_db[name] - before_db[name]) / n for name in after_db},
+                  [(calls / n, ms / n, query) for calls, ms, query in found if calls / n >= 0.01])  # fmt: skip
     print(f"{label}: {results.rate():.0f} req/s, p50 {results.ms(0.5):.0f} ms, p99 {results.ms(0.99):.0f} ms, "
           f"errors {results.errors}, {len(results.latencies)} replies, log rows missing {lost}", flush=True)  # fmt: skip
-    return label, results, lost
+    print(split.line(), flush=True)
+    return label, results, lost, split
 
 
 def main() -> int:
@@ -156,22 +346,35 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=24, help="concurrent sessions [24]")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per setup (at most 300) [20]")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring [3]")
+    parser.add_argument("--setups", default="sqlite,pg1,pg2", help="which setups, of sqlite, pg1, pg2 [all three]")
+    parser.add_argument("--statements", action="store_true", help="count the statements per request (pg_stat_statements)")
+    parser.add_argument("--durable", action="store_true",
+                        help="PostgreSQL with fsync and synchronous_commit on, as in production (the throwaway cluster has them off)")
     args = parser.parse_args()
     args.duration = min(args.duration, 300.0)
     singles = yaml.safe_load((ROOT / "tests" / "data" / "dev_set.yaml").read_text(encoding="utf-8"))
     texts = [item["q"] for item in singles if is_enquiry(item["q"])]
     random.Random(7).shuffle(texts)
-    rows = [measure("SQLite, 1 replica", "sqlite", 1, args, texts),
-            measure("PostgreSQL, 1 replica", "postgresql", 1, args, texts),
-            measure("PostgreSQL, 2 replicas", "postgresql", 2, args, texts)]  # fmt: skip
-    base = rows[1][1].rate()
+    setups = {"sqlite": ("SQLite, 1 replica", "sqlite", 1), "pg1": ("PostgreSQL, 1 replica", "postgresql", 1),
+              "pg2": ("PostgreSQL, 2 replicas", "postgresql", 2)}  # fmt: skip
+    rows = [measure(*setups[name], args, texts) for name in args.setups.split(",")]
+    base = next((results.rate() for label, results, _, _ in rows if label.startswith("PostgreSQL, 1")), 0.0)
     print(f"\n{args.sessions} sessions, {args.duration:.0f} s per setup, {os.cpu_count()} cores")
-    print("| setup | req/s | p50 ms | p99 ms | errors | log rows missing | vs PostgreSQL ×1 |")
-    print("|---|---|---|---|---|---|---|")
-    for label, results, lost in rows:
+    print("| setup | req/s | p50 ms | p99 ms | errors | log rows missing | vs PostgreSQL ×1 | CPU ms/request (replicas + postgres + load) | ceiling req/s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    cores = os.cpu_count() or 1
+    for label, results, lost, split in rows:
         ratio = f"{results.rate() / base:.2f}×" if "PostgreSQL" in label and base else ""
-        print(f"| {label} | {results.rate():.0f} | {results.ms(0.5):.0f} | {results.ms(0.99):.0f} | {results.errors} | {lost} | {ratio} |")
-    return 1 if any(results.errors or lost for _, results, lost in rows) else 0
+        spent = f"{sum(split.replicas) * 1000:.2f} + {split.postgres * 1000:.2f} + {split.generator * 1000:.2f}"
+        print(f"| {label} | {results.rate():.0f} | {results.ms(0.5):.0f} | {results.ms(0.99):.0f} | {results.errors} | {lost} "
+              f"| {ratio} | {spent} | {cores / split.total:.0f} |")  # fmt: skip
+    print(f"\nceiling req/s: what {cores} cores allow at that CPU per request (everything on this machine busy, nobody else)")
+    if base:
+        for label, _, _, split in rows:
+            if label.startswith("PostgreSQL, 2"):
+                print(f"PostgreSQL ×2 ceiling: {cores / split.total:.0f} req/s = {cores / split.total / base:.2f}× PostgreSQL ×1; "
+                      f"without the load generator's CPU {cores / (split.total - split.generator) / base:.2f}×")  # fmt: skip
+    return 1 if any(results.errors or lost for _, results, lost, _ in rows) else 0
 
 
 if __name__ == "__main__":

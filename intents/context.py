@@ -316,8 +316,9 @@ def _classify(
         if len(stripped) <= (4 if elliptical else 5 if asks else 2) and not english:
             return FollowUp(SIBLING, query=topic_words(text) or text)  # 那国际物流呢, 9810又是干嘛的
         return None
-    if has_amount and (not rest or not confident_elsewhere(match, context)):
-        # 去年仓租加尾程派送一共七十多万 / 货值三十万 (nothing but a figure): the calculator reads it
+    if has_amount and (not rest or not confident_elsewhere(match, context) or names_input(text, context)):
+        # 去年仓租加尾程派送一共七十多万 / 货值三十万 (nothing but a figure) / 客户一年收入600万 after
+        # the 4% tax (no other topic named): the calculator reads it
         return FollowUp(AMOUNT, query=rest)
     if materials:
         return FollowUp(MATERIALS) if len(rest) <= 10 else None
@@ -331,6 +332,8 @@ def _classify(
         and match.scope < SCOPE_FLOOR
     ):
         return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
+    if APPLICANT.fullmatch(text):
+        return FollowUp(SAME)  # 个人呢 after the training subsidy: who may apply for the same item
     if NOUN_ELLIPSIS.search(text) and not asks and not variant and 1 <= len(rest) <= 6:
         # (the words as typed: 那分公司呢 is 分公司, not the 分 left when 公司 goes as a word of no topic)
         return FollowUp(SIBLING, query=topic_words(text) or rest)  # 那评估呢, 主体培育呢: another part of the same topic
@@ -377,6 +380,24 @@ def answered_alone_here(match, context: Context) -> bool:
     restatement of the rule stays with 四川 (the national rule ranks first alone)."""
     top = match.top if match is not None else None
     return answered_alone(match, context) and top.jurisdiction == context.region
+
+
+# what a calculator's figure is called: an amount named so is the input of the calculator just
+# discussed, however sure the message alone is of another intent (客户一年收入600万 after the 4%
+# deemed-profit tax is its revenue, not 外汇名录登记's 20万美元)
+CALCULATOR_INPUT = {"eit": re.compile(r"收入|营收|销售额|营业额|流水|卖了|revenue|turnover|sales")}
+
+
+# a kind of applicant named alone: asks whether it may apply for the item just discussed
+APPLICANT = re.compile(
+    r"(?:那|那么|那如果是)?(?:个人|个体户|个体工商户|自然人|外资企业|外企|国企|民企|初创企业|新企业|新注册的?企业)(?:呢|可以吗|行吗|能报吗|能申请吗|也行吗)"
+)
+
+
+def names_input(text: str, context: Context) -> bool:
+    """The message calls its amount what the calculator just discussed takes (一年收入600万)."""
+    pattern = CALCULATOR_INPUT.get(context.item or "")
+    return pattern is not None and bool(pattern.search(text))
 
 
 def confident_elsewhere(match, context: Context) -> bool:

@@ -81,8 +81,25 @@ def national_of() -> dict[str, str]:
     }
 
 
+# no place known and a place's restatement of a national rule ranked first by at most this much of
+# the score ahead of the rule (AEO咋弄: 辽宁's line 0.60, the rule 0.58): the rule answers
+NATIONAL_GAP = 0.05
+
+
 def differ(a, b) -> bool:
     return substance(a) != substance(b)
+
+
+# the places whose own texts apply to an enquiry from a region: a city of 辽宁 has 辽宁's plan too
+APPLIES_IN = {"dalian-gxq": {"dalian-gxq", "liaoning"}, "yingkou": {"yingkou", "liaoning"}, "panjin": {"panjin", "liaoning"}}
+
+
+def restatement(a, b, region: str | None) -> bool:
+    """One is a national rule and the other the restatement of it by a place that applies in the
+    enquiry's region (大连的企业9810退税怎么弄: the rule and 辽宁's line on it say the same)."""
+    national = national_of()
+    local = a if national.get(a.intent) == b.intent else b if national.get(b.intent) == a.intent else None
+    return local is not None and region is not None and local.jurisdiction in APPLIES_IN.get(region, {region})
 
 
 def in_scope(match: Match, thresholds: dict) -> bool:
@@ -121,16 +138,25 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
     if top.confidence < thresholds.get("sure", 1.0):
         tie, ratio = thresholds.get("tie", 0.0), thresholds.get("tie_ratio", 1.01)
         national = national_of().get(top.intent) if match.region is None else None
-        rule = next((c for c in policy[1:RUNNERS_UP] if c.intent == national and c.confidence >= ratio * top.confidence), None)
+        rule = next(
+            (c for c in policy[1:RUNNERS_UP] if c.intent == national and (c.confidence >= ratio * top.confidence or top.score - c.score <= NATIONAL_GAP)),
+            None,
+        )
         if rule is not None:
             # no place known and a place's restatement of a national rule leads the rule itself by
             # little (9810出口海外仓的货 退税怎么弄): the rule answers for every place, the
             # restatement is one tap away
-            return Decision(ANSWER, rule, runners_up=tuple(c for c in runners if c is not rule)[:RUNNERS_UP])
+            return Decision(ANSWER, rule, runners_up=(top, *(c for c in runners if c is not rule))[:RUNNERS_UP])
         tied = [
             c for c in policy[1:RUNNERS_UP]
             if (top.score - c.score <= tie or c.confidence >= ratio * top.confidence) and differ(by_id[c.intent], by_id[top.intent])
         ]  # fmt: skip
+        local = next((c for c in tied if restatement(c, top, match.region)), None)
+        if local is not None and top.jurisdiction in GENERAL:
+            # the place is known and its restatement of the leading national rule is tied with it:
+            # the place's own text answers (it names the rule), the rule is one tap away
+            return Decision(ANSWER, local, runners_up=tuple(c for c in policy if c is not local)[:RUNNERS_UP])
+        tied = [c for c in tied if not restatement(c, top, match.region)]
         if match.region is None and top.jurisdiction in GENERAL:
             # no place known: the national rule (or the summary across places) answers for every
             # place, and a place's own restatement of it is one of the runners-up, not a reading to

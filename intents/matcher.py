@@ -118,12 +118,15 @@ def load_reject_texts(path: Path = REJECT_FILE) -> tuple[str, ...]:
 def load_out_of_scope(path: Path = OUT_OF_SCOPE_FILE) -> tuple[dict, ...]:
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
     cues = []
+    # ASCII word boundaries: with Unicode ones a Chinese character counts as a letter, so \bfda\b
+    # would never fire in 「FDA要注册吗」 (canonical text is lower case and NFKC-folded digits)
+    flags = re.ASCII
     for cue in data.get("cues", []):
         compiled = dict(cue)
-        compiled["_all"] = [re.compile(p) for p in cue.get("all", [])]
+        compiled["_all"] = [re.compile(p, flags) for p in cue.get("all", [])]
         # `any` and `none` as one alternation each: one regex search instead of dozens
-        compiled["_any"] = [re.compile("|".join(f"(?:{p})" for p in cue["any"]))] if cue.get("any") else []
-        compiled["_none"] = [re.compile("|".join(f"(?:{p})" for p in cue["none"]))] if cue.get("none") else []
+        compiled["_any"] = [re.compile("|".join(f"(?:{p})" for p in cue["any"]), flags)] if cue.get("any") else []
+        compiled["_none"] = [re.compile("|".join(f"(?:{p})" for p in cue["none"]), flags)] if cue.get("none") else []
         cues.append(compiled)
     return tuple(cues)
 
@@ -583,7 +586,9 @@ PLACES = (
     ("yingkou", re.compile(r"营口|鲅鱼圈|盖州|大石桥|老边区")),
     ("panjin", re.compile(r"盘锦|盘山县|大洼|双台子|兴隆台|辽东湾新区")),
     ("sichuan", re.compile(r"四川|成都|绵阳|宜宾|泸州|德阳|南充|乐山|自贡|攀枝花|广元|遂宁|内江|眉山|广安|达州|雅安|巴中|资阳|阿坝|甘孜|凉山|川内|川里|川企|在川|入川|川字号|蓉欧|天府|巴蜀")),
-    ("liaoning", re.compile(r"辽宁|沈阳|鞍山|抚顺|本溪|丹东|锦州|阜新|辽阳|铁岭|葫芦岛")),
+    # (the county-level cities too: 兴城 is in 葫芦岛; 大连's own districts are left out, since an
+    # enquiry naming 金州 is usually about moving to or comparing with the zone)
+    ("liaoning", re.compile(r"辽宁|沈阳|鞍山|抚顺|本溪|丹东|锦州|阜新|辽阳|铁岭|葫芦岛|兴城|海城|凤城|东港|新民|开原|调兵山|北票|凌源|北镇|灯塔|凌海")),
     ("other", re.compile(r"广东|深圳|广州|东莞|浙江|杭州|义乌|宁波|上海|北京|江苏|苏州|福建|厦门|山东|青岛|天津|重庆|河南|郑州|湖北|武汉|湖南|安徽|江西|广西|云南|贵州|陕西|西安|河北|吉林|黑龙江|海南|新疆|内蒙古|山西|甘肃|青海|宁夏|西藏|香港|澳门|台湾")),
 )
 

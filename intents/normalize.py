@@ -68,6 +68,11 @@ def chinese_to_int(run: str) -> int | None:
     return total
 
 
+# The four customs codes read out digit by digit (九七一零, 一二一〇: voice input writes them so);
+# no other run of digits without a unit is converted (a phone number is redacted before this)
+CUSTOMS_CODE_WORDS = re.compile(r"(?:九[六七八]|一二)一[零〇]")
+
+
 def arabic_numerals(text: str) -> str:
     def replace(match: re.Match) -> str:
         prefix = match.group(1) or match.group(3) or ""
@@ -75,6 +80,7 @@ def arabic_numerals(text: str) -> str:
         value = chinese_to_int(run)
         return match.group(0) if value is None else f"{prefix}{value}"
 
+    text = CUSTOMS_CODE_WORDS.sub(lambda match: "".join(str(DIGITS[char]) for char in match.group(0)), text)
     return NUMERAL_RUN.sub(replace, text)
 
 

@@ -270,6 +270,9 @@ def without_places(text: str) -> str:
     return text
 
 
+REGION_MATERIALS = 0.85  # a place's application checklist, weighed against its items on a region follow-up
+
+
 def region_intent(responder, region: str, context: Context, intent, words: str = "", said: str = ""):
     """The intent of ``region`` nearest to the context's intent: the place's intent documents
     (title and questions) scored against the context intent's title and questions, with places
@@ -291,17 +294,21 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
         scores = scores + USER_WEIGHT * dense(matcher, without_places(canonical(context.text)))
     if words:  # what the message adds: a word or two (方案) nudges, a topic (培训, 扶持资金) leads
         scores = scores + (WORDS_WEIGHT if leads else USER_WEIGHT) * dense(matcher, words)
+    materials = bool(MATERIALS_CUE.search(said) or MATERIALS_CUE.search(context.text))
     # 国家层面呢: the national documents first, the summaries across places when they have nothing
     for wanted in (("national",), ("multi",)) if region == NATIONAL else ((region,),):
         best, best_score = None, 0.0
         for i, candidate in enumerate(matcher.intents):
+            # 高新区呢 after the brand support across places: the zone's brand items, not the
+            # checklist of their application materials (unless those were asked for)
+            score = float(scores[i]) * (REGION_MATERIALS if (candidate.action or "").startswith("checklist:apply-") and not materials else 1.0)
             if (
                 candidate.jurisdiction in wanted
                 and candidate.kind == "policy"
                 and candidate.id != intent.id
-                and scores[i] > best_score
+                and score > best_score
             ):
-                best, best_score = candidate, float(scores[i])
+                best, best_score = candidate, score
         if best is not None:
             return best
     return None

@@ -79,7 +79,8 @@ def _as_owner() -> list[str]:
     return ["runuser", "-u", "postgres", "--"]
 
 
-def start(max_connections: int = 100) -> Cluster:
+def start(max_connections: int = 100, options: dict[str, str] | None = None) -> Cluster:
+    """A new cluster; ``options``: more server settings (``-c name=value``), e.g. for a benchmark."""
     bins, owner = bindir(), _as_owner()
     folder = Path(tempfile.mkdtemp(prefix="cbec-pg-"))
     if owner:
@@ -94,7 +95,8 @@ def start(max_connections: int = 100) -> Cluster:
     process = subprocess.Popen(
         [*owner, str(bins / "postgres"), "-D", str(data), "-p", str(port), "-k", str(folder),
          "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-         "-c", "full_page_writes=off", "-c", f"max_connections={max_connections}"],
+         "-c", "full_page_writes=off", "-c", f"max_connections={max_connections}",
+         *(part for name, value in (options or {}).items() for part in ("-c", f"{name}={value}"))],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     log.close()

@@ -87,6 +87,33 @@ def test_the_small_low_profit_variant_reuses_the_revenue(responder: Responder) -
     assert variant.calculation["tax"] == 10000.0  # 20万 × 25% × 20%
 
 
+def test_revenue_named_after_the_deemed_profit_tax_is_its_figure_and_a_new_question_is_not(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("跨境电商核定征收怎么算")
+    figure = chat.say("客户一年收入600万")  # alone, 外汇名录登记 (20万美元) ranks first
+    assert figure.kind == "calculation" and figure.calculation["tax"] == 60000.0  # 600万 × 4% × 25%
+    assert "6万元" in figure.answer
+    question = chat.say("年收入超过20万美元要做外汇名录登记吗")
+    assert (question.kind, question.intent) == ("answer", "reg-forex-registration")
+
+
+@pytest.mark.parametrize("applicant", ["个人呢", "那个体户呢"])
+def test_a_kind_of_applicant_alone_asks_about_the_same_item(responder: Responder, applicant: str) -> None:
+    chat = Session(responder)
+    chat.say("高新区的跨境电商人才培训，企业自己组织的能补吗")
+    reply = chat.say(applicant)  # once read as another item: the overseas-warehouse subsidy
+    assert (reply.kind, reply.intent) == ("answer", "gxq-training-subsidy")
+    assert "个人" in reply.answer  # 申报主体：产业园或出海产业发展中心，不是参训个人
+
+
+def test_a_place_after_a_summary_goes_to_the_place_s_items_not_its_materials_checklist(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("品牌出海各地都有什么支持")
+    reply = chat.say("高新区呢")  # once 高新区 brand materials, a checklist nobody asked for
+    assert reply.kind == "answer" and reply.intent != "gxq-materials-brand"
+    assert responder.by_id[reply.intent].jurisdiction == "dalian-gxq"
+
+
 def test_a_region_follow_up_to_the_national_level_and_a_clause_number(responder: Responder) -> None:
     chat = Session(responder)
     chat.say("辽宁海外仓布局有什么支持")

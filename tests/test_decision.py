@@ -117,3 +117,19 @@ def test_with_no_place_known_the_national_rule_answers_and_a_place_s_restatement
 def test_a_place_chosen_does_not_make_an_everyday_question_an_answer(responder: Responder, region: str | None) -> None:
     # the place's bonus once lifted 高新区不得申报情形 to 0.76 for 失业金怎么领
     assert responder.respond("失业金怎么领", region=region).kind == "fallback"
+
+
+@pytest.mark.parametrize("text", ["大连的跨境企业9810离境退税怎么弄", "沈阳企业9810出口海外仓的货退税怎么弄"])
+def test_a_known_place_s_restatement_of_a_national_rule_answers_instead_of_a_choice(responder: Responder, text: str) -> None:
+    # the rule and 辽宁's line on it say the same: no question back between them
+    reply = responder.respond(text)
+    assert reply.kind == "answer" and reply.intent == "ln-tax-9810-refund"
+    if text.startswith("大连"):  # (tied with the rule, which is then the first suggestion)
+        assert reply.suggestions[0].intent == "reg-9810-refund"
+
+
+def test_with_no_place_known_the_rule_answers_when_a_place_s_line_leads_it_by_a_hair(responder: Responder) -> None:
+    # AEO咋弄: 辽宁's line on AEO scored 0.60, the national rule 0.58 (its confidence far lower)
+    reply = responder.respond("AEO咋弄")
+    assert (reply.kind, reply.intent) == ("answer", "reg-aeo")
+    assert "ln-aeo-credit" in [s.intent for s in reply.suggestions]

@@ -43,6 +43,9 @@ def test_chinese_to_int(run: str, value: int | None) -> None:
         ("十四五规划", "十四五规划"),
         ("一带一路", "一带一路"),
         ("一站式服务", "一站式服务"),
+        ("九七一零咋报关", "9710咋报关"),  # a customs code read out digit by digit (voice input)
+        ("一二一〇保税", "1210保税"),
+        ("一一一九", "一一一九"),  # no other run of bare digits
     ],
 )
 def test_arabic_numerals(text: str, expected: str) -> None:
@@ -66,6 +69,8 @@ def test_arabic_numerals(text: str, expected: str) -> None:
         ("跨境贸易电子商务", "9610"),
         ("跨境电子商务综合试验区", "综试区"),
         ("第一单卖不出去", "首单"),
+        ("在波兰弄个仓库给厂家代发货", "海外仓"),  # a warehouse abroad, however it was got
+        ("在墨西哥自己建了个小仓库", "海外仓"),
     ],
 )
 def test_synonyms(text: str, term: str) -> None:
@@ -159,3 +164,13 @@ def test_greetings_thanks_and_self_introductions_are_dropped(text: str, expected
 def test_a_self_introduction_with_a_place_or_key_term_is_kept(text: str) -> None:
     result = canonical(text)
     assert ("沈阳" in result) or ("9710" in result)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("what's in Liaoning's new e-commerce export plan", "什么辽宁电商出口方案"),
+     ("Does Sichuan plan to cultivate local cross-border e-commerce platforms?", "四川方案培育本土跨境电商平台"),
+     ("exporters based in Shenyang", "出口沈阳")],
+)
+def test_english_possessives_and_filler_words_leave_nothing_behind(text: str, expected: str) -> None:
+    assert canonical(text) == expected

@@ -101,7 +101,9 @@ def test_a_shared_window_never_lets_more_than_the_limit_through(db_target) -> No
         for thread in threads:
             thread.join()
         assert taken.count(True) == 5
-        stored = replicas[0].query("SELECT DISTINCT key FROM rate_events")
+        # (one key on PostgreSQL: its times in one row of rate_windows, bot/storage/limits.py)
+        table = "rate_windows" if replicas[0].backend == "postgresql" else "rate_events"
+        stored = replicas[0].query(f"SELECT DISTINCT key FROM {table}")
         assert stored and "client:1" not in stored[0]["key"]  # hashed, never the address itself
     finally:
         for db in replicas:
@@ -421,5 +423,73 @@ def test_a_state_read_ahead_is_not_used_once_the_user_was_saved_since(db_target)
             for future in saved:
                 future.result(10)  # committed: no longer queued in the store
             assert store.load("u1").region == "甘井子区"
+    finally:
+        db.close()
+
+
+def test_a_pipelined_batch_on_postgresql_reads_what_its_statements_return(pg_url: str) -> None:
+    # the writer sends a batch's statements in pipeline mode (bot/storage/postgres.py): what a write
+    # reads of its statement (rowcount, RETURNING rows, the rows of a SELECT) is fetched when read
+    db = open_database(pg_url)
+    try:
+        db.execute_write_fn(lambda h: h.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")).result(10)
+
+        def write(handle) -> tuple:
+            handle.execute("INSERT INTO t (id, v) VALUES (?, ?)", [1, "a"])
+            handle.execute("INSERT INTO t (id, v) VALUES (?, ?)", [2, "b"])
+            changed = handle.execute("UPDATE t SET v = ? WHERE id > ?", ["z", 0]).rowcount
+            rows = [tuple(row) for row in handle.execute("SELECT id, v FROM t ORDER BY id")]
+            with handle.conn:  # a savepoint inside the batch
+                handle.execute("INSERT INTO t (id, v) VALUES (?, ?)", [3, "c"])
+            return changed, rows, handle["t"].insert({"id": 4, "v": "d"}).last_pk
+
+        release = hold_writer(db)
+        first = db.execute_write_fn(write)
+        later = db.execute_write_fn(lambda h: h.execute("DELETE FROM t WHERE id >= ?", [3]))
+        release.set()
+        assert first.result(10) == (2, [(1, "z"), (2, "z")], 4)
+        assert later.result(10).rowcount == 2  # read after the batch committed
+        assert [row["id"] for row in db.query("SELECT id FROM t ORDER BY id")] == [1, 2]
+    finally:
+        db.close()
+
+
+def test_postgresql_keeps_a_long_conversation_state_in_its_row_and_rate_events_unlogged(pg_url: str) -> None:
+    db = open_database(pg_url)
+    try:
+        found = db.query("SELECT c.relpersistence, c.reloptions, t.relname AS toast FROM pg_class c "
+                         "JOIN pg_class t ON t.oid = c.reltoastrelid WHERE c.relname = 'conversation_state'")[0]  # fmt: skip
+        assert found["relpersistence"] == "p" and found["reloptions"] == ["toast_tuple_target=8160"]
+        assert db.query("SELECT relpersistence FROM pg_class WHERE relname = 'rate_events'") == [{"relpersistence": "u"}]
+        state = '{"transcript": [' + ",".join(f'{{"who": "bot", "text": "第{n}条：海外仓补贴最高50万元"}}' for n in range(300)) + "]}"
+        assert len(state.encode()) > 9000
+        db.execute_write_fn(lambda h: h.execute(
+            "INSERT INTO conversation_state (user_key, state, updated_at) VALUES (?, ?, ?)", ["u1", state, "now"])).result(10)  # fmt: skip
+        assert db.query("SELECT state FROM conversation_state WHERE user_key = 'u1'") == [{"state": state}]
+        assert db.query(f"SELECT count(*) AS n FROM pg_toast.{found['toast']}") == [{"n": 0}]  # compressed in the row
+        lz4 = db.query("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)")
+        compression = db.query("SELECT pg_column_compression(state) AS c FROM conversation_state WHERE user_key = 'u1'")
+        assert compression == [{"c": "lz4" if lz4 else "pglz"}]
+    finally:
+        db.close()
+
+
+def test_a_one_key_window_frees_its_slots_as_they_leave_the_window(db_target) -> None:
+    # one key: on PostgreSQL the times in one row of rate_windows, rewritten without those that left
+    db = open_database(db_target)
+    now = [1000.0]
+    try:
+        window = SharedWindow(db, "test", 60.0, clock=lambda: now[0])
+        assert [window.take({"s": 2}) is not None for _ in range(3)] == [True, True, False]
+        now[0] += 30
+        assert window.take({"s": 2}) is None and window.take({"t": 2}) is not None  # another key counts apart
+        now[0] += 30.5  # the first two left the window
+        assert [window.take({"s": 2}) is not None for _ in range(3)] == [True, True, False]
+        window.forget("s")
+        assert window.take({"s": 2}) is not None
+        if db.backend == "postgresql":
+            assert db.query("SELECT count(*) AS n FROM rate_events") == [{"n": 0}]
+            rows = db.query("SELECT times FROM rate_windows ORDER BY last_at")  # "t", then "s"
+            assert rows == [{"times": [1030.0]}, {"times": [1060.5]}]  # what left the window is gone from the row
     finally:
         db.close()

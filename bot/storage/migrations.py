@@ -351,3 +351,34 @@ def _triage_decisions(db: sqlite_utils.Database) -> None:
 @migration("audit-0002-change-summary")
 def _audit_change_summary(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE faq_audit ADD COLUMN change TEXT")
+
+
+# -- PostgreSQL: cheaper rows on the chat's path (bot/storage/postgres.py, issue 17) ----------------
+# Only on PostgreSQL (SQLite has nothing alike). conversation_state.state is rewritten on every
+# message (8-9 KB of JSON once a conversation has a transcript): compressed with pglz and moved
+# out of line to the TOAST table it cost the server ~0.22 ms a save, the most of any statement of a
+# chat message; lz4 (where the server is built with it, as Debian's is) and a row kept in line up to
+# a full page make it ~0.06 ms. rate_events are counts for the next minute, not records: UNLOGGED
+# writes no WAL for them (a decision's commit does not wait for a WAL flush), and a server crash
+# only forgets the last minute's counts (the table is emptied at restart). rate_windows: a
+# one-key window's event times in one row (bot/storage/limits.py), UNLOGGED for the same reason.
+@migration("replicas-0002-postgres-hot-rows")
+def _postgres_hot_rows(db: sqlite_utils.Database) -> None:
+    if getattr(db, "backend", None) != "postgresql":
+        return
+    db.execute("ALTER TABLE conversation_state SET (toast_tuple_target = 8160)")
+    lz4 = db.execute(
+        "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+    ).fetchall()
+    if lz4:
+        db.execute("ALTER TABLE conversation_state ALTER COLUMN state SET COMPRESSION lz4")
+    db.execute("ALTER TABLE rate_events SET UNLOGGED")
+    db.execute(
+        """CREATE UNLOGGED TABLE rate_windows (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            times DOUBLE PRECISION[] NOT NULL,
+            last_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (scope, key)
+        )"""
+    )

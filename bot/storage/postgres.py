@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors
-from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -41,11 +40,6 @@ RETRY = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAva
 DEFAULT_SPOOL = Path("var/postgres.spool")
 WRITE_BATCH = 64  # write functions at most in one transaction (a conflict with another replica runs them all again)
 DECIDE_FIRST, DECIDE_MAX = 0.002, 0.5  # seconds between tries of a decision another replica's conflicted with
-
-
-class _Aborted(Exception):
-    """The batch's transaction is in error although no write raised (a write caught a database
-    error itself): committing would roll every write back, so the batch runs one write at a time."""
 
 
 def _translate(sql: str, parameters: Any) -> tuple[str, Any]:
@@ -70,19 +64,39 @@ class Table:
 
 
 class Handle:
-    """What write (and read) functions get: the part of sqlite_utils.Database the code uses."""
+    """What write (and read) functions get: the part of sqlite_utils.Database the code uses.
 
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self.conn = _Conn(conn)
+    On the writer thread statements go in pipeline mode (``pipeline``): ``execute`` sends the
+    statement and returns at once, with a ``_Pending`` cursor; the results of all statements sent
+    so far are fetched together, in one round trip, when one of them is read, or when the batch
+    ends. A batch of replies' writes (enquiry rows, state saves) then costs the writer a few round
+    trips instead of one a statement (while the writer waited for each, it also waited to get the
+    GIL back from the threads answering messages)."""
+
+    backend = "postgresql"  # (sqlite_utils' Database has none: a migration for one engine asks this)
+
+    def __init__(self, conn: psycopg.Connection, pipeline: psycopg.Pipeline | None = None) -> None:
+        self.conn = _Conn(conn, self)
         self.raw = conn
+        self.pipeline = pipeline
+        self.unsynced = False  # statements sent whose results were not fetched yet
 
     def execute(self, sql: str, parameters: Any = None) -> psycopg.Cursor:
         return self.conn.execute(sql, parameters)
+
+    def sync(self) -> None:
+        """Fetch the results of every statement sent (pipeline mode): errors are raised here."""
+        if self.pipeline is not None and self.unsynced:
+            self.unsynced = False
+            self.pipeline.sync()
 
     def query(self, sql: str, parameters: Any = None) -> list[dict[str, Any]]:
         text, values = _translate(sql, parameters)
         with self.raw.cursor(row_factory=dict_row) as cursor:
             cursor.execute(text, values)
+            if self.pipeline is not None:
+                self.unsynced = True
+                self.sync()
             if cursor.description is None:
                 return []
             return [{key: pg_sql.value(cell) for key, cell in row.items()} for row in cursor.fetchall()]
@@ -95,24 +109,49 @@ class Handle:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name")]  # fmt: skip
 
 
+class _Pending:
+    """A cursor whose statement went in pipeline mode: reading anything of it (``rowcount``,
+    ``fetchall()``, its rows) first fetches the results sent so far (``Handle.sync``)."""
+
+    __slots__ = ("_cursor", "_handle")
+
+    def __init__(self, cursor: psycopg.Cursor, handle: Handle) -> None:
+        self._cursor, self._handle = cursor, handle
+
+    def __getattr__(self, name: str) -> Any:
+        self._handle.sync()
+        return getattr(self._cursor, name)
+
+    def __iter__(self) -> Any:
+        self._handle.sync()
+        return iter(self._cursor)
+
+
 class _Conn:
     """``handle.conn``: ``execute`` with SQLite's SQL, and ``with handle.conn:`` as a (nested) transaction."""
 
-    def __init__(self, conn: psycopg.Connection) -> None:
-        self._conn = conn
+    def __init__(self, conn: psycopg.Connection, handle: Handle) -> None:
+        self._conn, self._handle = conn, handle
         self._transactions: list[Any] = []
 
     def execute(self, sql: str, parameters: Any = None) -> psycopg.Cursor:
         text, values = _translate(sql, parameters)
-        return self._conn.execute(text, values)
+        cursor = self._conn.execute(text, values)
+        if self._handle.pipeline is None:
+            return cursor
+        self._handle.unsynced = True
+        return _Pending(cursor, self._handle)  # type: ignore[return-value]
 
     def __enter__(self) -> _Conn:
+        self._handle.sync()  # (a savepoint's errors belong to the block that opened it)
         transaction = self._conn.transaction()
         transaction.__enter__()
         self._transactions.append(transaction)
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if exc[0] is None:
+            self._handle.sync()
         self._transactions.pop().__exit__(*exc)
 
 
@@ -163,14 +202,26 @@ class PostgresDatabase(QueuedWriter):
             conn.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
 
     # -- writes ---------------------------------------------------------------------------
-    def _attempt(self, fn: Callable[[Handle], T]) -> T:
+    def _attempt(self, fn: Callable[[Handle], T], pipelined: bool = True) -> T:
         delay = 0.02
         while True:
             try:
                 if self._write_conn.closed or self._write_conn.broken:
                     self._write_conn = self._connect()
-                with self._write_conn.transaction():
-                    return fn(Handle(self._write_conn))
+                conn = self._write_conn
+                if not pipelined:
+                    with conn.transaction():
+                        return fn(Handle(conn))
+                # BEGIN, the statements and COMMIT all in the pipeline: an error of any statement
+                # is raised when the block ends, and the transaction is rolled back
+                with conn.pipeline() as pipeline:
+                    handle = Handle(conn, pipeline)
+                    try:
+                        with conn.transaction():
+                            result = fn(handle)
+                    finally:
+                        handle.pipeline = None  # (the pipeline's end fetches every result: cursors read later have theirs)
+                return result
             except RETRY:
                 pass  # another replica's transaction won: run ours again on what it wrote
             except psycopg.OperationalError as error:
@@ -183,19 +234,20 @@ class PostgresDatabase(QueuedWriter):
     write_batch = WRITE_BATCH
 
     def _write_batch(self, batch: list[WriteTask[Any]]) -> None:
-        """Everything queued together in one transaction (group commit), retried whole on a
-        conflict with another replica or a lost connection (``_attempt``); the futures resolve once
-        it is committed. A write that raises rolls the batch back, and the batch runs again one
-        write per transaction: only the one that raises fails, no row of the others is lost."""
+        """Everything queued together in one transaction (group commit), its statements pipelined
+        (``Handle``), retried whole on a conflict with another replica or a lost connection
+        (``_attempt``); the futures resolve once it is committed. A write that raises rolls the
+        batch back, and the batch runs again one write per transaction, without the pipeline (a
+        write then sees its own statement's error where it sent it): only the one that raises
+        fails, no row of the others is lost."""
         if len(batch) == 1:
             super()._write_batch(batch)
             return
 
         def together(handle: Handle) -> list[Any]:
-            results = [task.fn(handle) for task in batch]
-            if handle.raw.info.transaction_status == TransactionStatus.INERROR:
-                raise _Aborted
-            return results
+            # (pipelined, a write cannot catch a statement's error itself and go on: any error
+            # ends the pipeline and rolls the batch back)
+            return [task.fn(handle) for task in batch]
 
         self._busy_since = time.monotonic()
         try:
@@ -204,11 +256,24 @@ class PostgresDatabase(QueuedWriter):
             self._busy_since = None
             log.info("a write of a batch failed; running the batch one write at a time",
                      extra={"error": type(error).__name__, "writes": len(batch)})  # fmt: skip
-            super()._write_batch(batch)
+            self._one_at_a_time(batch)
             return
         self._busy_since = None
         for task, result in zip(batch, results, strict=True):
             task.future.set_result(result)
+
+    def _one_at_a_time(self, batch: list[WriteTask[Any]]) -> None:
+        for task in batch:
+            self._busy_since = time.monotonic()
+            try:
+                result = self._attempt(task.fn, pipelined=False)
+            except BaseException as error:  # noqa: BLE001 - reported through the future
+                self._busy_since = None
+                log.exception("database write failed")
+                task.future.set_exception(error)
+            else:
+                self._busy_since = None
+                task.future.set_result(result)
 
     def transact(self, fn: Callable[[Handle], T]) -> T:
         """Run ``fn(handle)`` now, in this thread, in a SERIALIZABLE transaction of its own on a
