@@ -145,7 +145,7 @@ def test_out_of_scope_cues(responder: Responder, text: str) -> None:
      # who asks is not what is asked: an accountant's client, a licence registered elsewhere
      "我是代理记账公司的会计，客户在高新区海外仓花了120万，能补多少", "营业执照注册在金州，办公在高新区，算不算高新区的企业",
      "头程运费能补吗 我们在高新区 一年海运空运加起来四十来万", "首单滞销补偿必须进指定海外仓吗，指定名单在哪看", "出口的货退回来要补税不",
-     "失信名单上的企业能申报吗"],
+     "失信名单上的企业能申报吗", "Does Sichuan's plan say anything about inspection-before-loading for e-commerce exports?"],
 )
 def test_out_of_scope_cues_do_not_catch_policy(text: str) -> None:
     assert out_of_scope_cue(canonical(text)) is None
