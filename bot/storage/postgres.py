@@ -256,24 +256,11 @@ class PostgresDatabase(QueuedWriter):
             self._busy_since = None
             log.info("a write of a batch failed; running the batch one write at a time",
                      extra={"error": type(error).__name__, "writes": len(batch)})  # fmt: skip
-            self._one_at_a_time(batch)
+            self._write_each(batch, lambda fn: self._attempt(fn, pipelined=False))
             return
         self._busy_since = None
         for task, result in zip(batch, results, strict=True):
             task.future.set_result(result)
-
-    def _one_at_a_time(self, batch: list[WriteTask[Any]]) -> None:
-        for task in batch:
-            self._busy_since = time.monotonic()
-            try:
-                result = self._attempt(task.fn, pipelined=False)
-            except BaseException as error:  # noqa: BLE001 - reported through the future
-                self._busy_since = None
-                log.exception("database write failed")
-                task.future.set_exception(error)
-            else:
-                self._busy_since = None
-                task.future.set_result(result)
 
     def transact(self, fn: Callable[[Handle], T]) -> T:
         """Run ``fn(handle)`` now, in this thread, in a SERIALIZABLE transaction of its own on a

@@ -106,10 +106,14 @@ class QueuedWriter:
 
     def _write_batch(self, batch: list[WriteTask[Any]]) -> None:
         """Each write in a transaction of its own (``_attempt``)."""
+        self._write_each(batch, self._attempt)
+
+    def _write_each(self, batch: list[WriteTask[Any]], attempt: Callable[[Callable[[Any], Any]], Any]) -> None:
+        """Run each write with ``attempt`` (a transaction of its own), its result or error to its future."""
         for task in batch:
             self._busy_since = time.monotonic()
             try:
-                result = self._attempt(task.fn)
+                result = attempt(task.fn)
             except BaseException as error:  # noqa: BLE001 - reported through the future
                 self._busy_since = None
                 log.exception("database write failed")
