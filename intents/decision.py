@@ -151,12 +151,13 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
             c for c in policy[1:RUNNERS_UP]
             if (top.score - c.score <= tie or c.confidence >= ratio * top.confidence) and differ(by_id[c.intent], by_id[top.intent])
         ]  # fmt: skip
-        local = next((c for c in tied if restatement(c, top, match.region)), None)
-        if local is not None and top.jurisdiction in GENERAL:
+        restated = [c for c in tied if restatement(c, top, match.region)]
+        if restated and top.jurisdiction in GENERAL:
             # the place is known and its restatement of the leading national rule is tied with it:
             # the place's own text answers (it names the rule), the rule is one tap away
+            local = restated[0]
             return Decision(ANSWER, local, runners_up=tuple(c for c in policy if c is not local)[:RUNNERS_UP])
-        tied = [c for c in tied if not restatement(c, top, match.region)]
+        tied = [c for c in tied if c not in restated]
         if match.region is None and top.jurisdiction in GENERAL:
             # no place known: the national rule (or the summary across places) answers for every
             # place, and a place's own restatement of it is one of the runners-up, not a reading to

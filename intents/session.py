@@ -299,15 +299,13 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     for wanted in (("national",), ("multi",)) if region == NATIONAL else ((region,),):
         best, best_score = None, 0.0
         for i, candidate in enumerate(matcher.intents):
+            if candidate.jurisdiction not in wanted or candidate.kind != "policy" or candidate.id == intent.id:
+                continue
             # 高新区呢 after the brand support across places: the zone's brand items, not the
             # checklist of their application materials (unless those were asked for)
-            score = float(scores[i]) * (REGION_MATERIALS if (candidate.action or "").startswith("checklist:apply-") and not materials else 1.0)
-            if (
-                candidate.jurisdiction in wanted
-                and candidate.kind == "policy"
-                and candidate.id != intent.id
-                and score > best_score
-            ):
+            checklist = (candidate.action or "").startswith("checklist:apply-") and not materials
+            score = float(scores[i]) * (REGION_MATERIALS if checklist else 1.0)
+            if score > best_score:
                 best, best_score = candidate, score
         if best is not None:
             return best
