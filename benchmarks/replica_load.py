@@ -36,11 +36,14 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
+from web_load import Connection, is_enquiry  # noqa: E402 - the same wire client and enquiry rule as the web chat's benchmark
+
 SERVE = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())", "serve"]
 LOAD_ENV = {"CBEC_WEB_CLIENT_LIMIT": "0", "CBEC_FLOOD_LIMIT": "1000000", "CBEC_LOG_LEVEL": "WARNING",
             "CBEC_SECRET": "replica-load-benchmark-secret-of-32-bytes-or-more"}  # fmt: skip
@@ -84,46 +87,6 @@ def start(db: str, folder: Path, name: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"cbec-bot serve did not start: {(workdir / 'serve.log').read_text()[-2000:]}")
 
 
-class Client:
-    """One keep-alive HTTP/1.1 connection, spoken by hand: a request is one pre-built byte string
-    and the reply is read by its Content-Length. (aiohttp's client cost the load generator about a
-    replica's worth of CPU per request, taken from the replicas on a small machine.)"""
-
-    def __init__(self, url: str) -> None:
-        self.host, port = url.removeprefix("http://").split(":")
-        self.port = int(port)
-        self.head = f"POST /api/chat HTTP/1.1\r\nhost: {self.host}:{self.port}\r\ncontent-type: application/json\r\ncontent-length: ".encode()
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post(self, body: bytes) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        try:
-            self.writer.write(b"%s%d\r\n\r\n%s" % (self.head, len(body), body))
-            status = int((await self.reader.readline()).split(b" ", 2)[1])
-            length, close = 0, False
-            while (line := await self.reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.partition(b":")
-                name = name.lower()
-                if name == b"content-length":
-                    length = int(value)
-                elif name == b"connection":
-                    close = value.strip().lower() == b"close"
-            payload = await self.reader.readexactly(length)
-        except BaseException:
-            self.close()
-            raise
-        if close:  # the server asked us to connect again (bot/channels/web/chat.py: _rebalance)
-            self.close()
-        return status, payload
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
 async def load(urls: list[str], sessions: int, seconds: float, texts: list[str], tag: str) -> Results:
     import orjson
 
@@ -132,7 +95,7 @@ async def load(urls: list[str], sessions: int, seconds: float, texts: list[str],
     encoded = [orjson.dumps(text) for text in texts]  # the JSON of each text, built once
 
     async def session(n: int) -> None:
-        clients = [Client(url) for url in urls]  # one connection to each replica
+        clients = [Connection(urlparse(url).hostname, urlparse(url).port) for url in urls]  # one connection to each replica
         prefix = b'{"session":"%s-%04d","text":' % (tag.encode(), n)
         sent = 0
         while time.monotonic() < deadline:
@@ -141,7 +104,7 @@ async def load(urls: list[str], sessions: int, seconds: float, texts: list[str],
             sent += 1
             started = time.perf_counter()
             try:
-                status, payload = await asyncio.wait_for(client.post(body), 60)
+                status, payload = await asyncio.wait_for(client.post_raw("/api/chat", body), 60)
                 ok = status == 200 and bool(orjson.loads(payload).get("replies"))
             except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, IndexError):
                 ok = False
@@ -166,16 +129,6 @@ def run(main: Any) -> Any:
     except ImportError:
         return asyncio.run(main)
     return uvloop.run(main)
-
-
-def is_enquiry(text: str) -> bool:
-    """Whether the conversation logs ``text`` as an enquiry (bot/conversation/guard.py answers some inputs
-    without a row): only those are sent, so every reply must have its row."""
-    from bot.conversation import guard
-    from bot.conversation.messages import InboundEvent
-    from intents.personal import clean
-
-    return not text.startswith("/") and guard.problem(InboundEvent("web", "u", "u", text=clean(text))) is None
 
 
 def logged(db: str) -> int:

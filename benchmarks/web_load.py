@@ -211,9 +211,14 @@ class Connection:
         return await asyncio.wait_for(self._post(path, payload), timeout)
 
     async def _post(self, path: str, payload: dict) -> tuple[int, dict]:
+        status, data = await self.post_raw(path, json.dumps(payload, ensure_ascii=False).encode())
+        return status, json.loads(data) if data else {}
+
+    async def post_raw(self, path: str, body: bytes) -> tuple[int, bytes]:
+        """POST a JSON body already encoded, return the status and the reply's bytes (a load
+        generator that builds its bodies once: benchmarks/replica_load.py)."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        body = json.dumps(payload, ensure_ascii=False).encode()
         head = (f"POST {path} HTTP/1.1\r\nhost: {self.host}:{self.port}\r\ncontent-type: application/json\r\n"
                 f"content-length: {len(body)}\r\n\r\n").encode()  # fmt: skip
         try:
@@ -228,7 +233,7 @@ class Connection:
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, IndexError):
             self.close()
             raise ConnectionError("connection lost") from None
-        return status, json.loads(data) if data else {}
+        return status, data
 
     def close(self) -> None:
         if self.writer is not None:
