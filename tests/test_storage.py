@@ -493,3 +493,48 @@ def test_a_one_key_window_frees_its_slots_as_they_leave_the_window(db_target) ->
             assert rows == [{"times": [1030.0]}, {"times": [1060.5]}]  # what left the window is gone from the row
     finally:
         db.close()
+
+
+_TAKE_IN_A_PROCESS = """
+import sys, threading
+from pathlib import Path
+from bot.storage.host_counters import HostCounters
+from bot.storage.limits import SharedWindow
+from bot.channels.web.auth import SharedLoginThrottle
+counters = HostCounters(Path(sys.argv[1]))
+window = SharedWindow(counters, "web-client", 60.0)
+sys.stdin.readline()  # both processes start deciding together
+taken = []
+threads = [threading.Thread(target=lambda: taken.append(window.take({"client:1": 5}) is not None)) for _ in range(8)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+logins = [SharedLoginThrottle(counters, limit=3).attempt("alice", "10.0.0.1") is not None for _ in range(4)]
+print(taken.count(True), logins.count(True))
+"""
+
+
+def test_worker_processes_on_one_sqlite_file_count_their_limits_together(tmp_path: Path) -> None:
+    # CBEC_WORKERS=2 on SQLite: each worker counted in its own memory, so a client spread over both
+    # got twice the flood limit and a guesser twice the login attempts (bot/storage/host_counters.py)
+    import subprocess
+    import sys
+
+    from bot.storage import limits_storage
+    from bot.storage.host_counters import HostCounters, counters_path
+
+    path = tmp_path / "cbec.db"
+    workers = [subprocess.Popen([sys.executable, "-c", _TAKE_IN_A_PROCESS, str(counters_path(path))], text=True,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE) for _ in range(2)]  # fmt: skip
+    outputs = [worker.communicate("go\n", timeout=60)[0].split() for worker in workers]
+    assert sum(int(taken) for taken, _ in outputs) == 5  # 16 attempts from 2 processes, 5 let through
+    assert sum(int(logins) for _, logins in outputs) == 3  # 3 attempts at the account from that address, on either worker
+    db = open_database(path)
+    try:
+        one, two = load_settings(db=path, workers=1), load_settings(db=path, workers=2)
+        assert limits_storage(one, db) is db  # one process: counted in its memory
+        counted = limits_storage(two, db)
+        assert isinstance(counted, HostCounters) and counted.path == counters_path(path)
+        counted.close()
+        assert not db.query("SELECT * FROM rate_events")  # never in the enquiry log's file
+    finally:
+        db.close()

@@ -18,8 +18,9 @@ from bot.storage.url import PostgresUrl
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from bot.storage.host_counters import HostCounters
 
-__all__ = ["PostgresUrl", "Storage", "StorageUnavailable", "is_postgres_url", "open_database", "open_storage"]
+__all__ = ["PostgresUrl", "Storage", "StorageUnavailable", "is_postgres_url", "limits_storage", "open_database", "open_storage"]
 
 
 def open_database(target: str | Path, migrations: list | None = None, spool_dir: Path | None = None) -> Storage:
@@ -39,3 +40,15 @@ def open_storage(settings: Settings) -> Storage:
     as db, EnquiryLog(db, secret) as log:`` writes the log's last rows, then drains the writer
     queue and closes every connection, in that order, however the block ends."""
     return open_database(settings.db, spool_dir=settings.spool_dir)
+
+
+def limits_storage(settings: Settings, database: Storage) -> Storage | HostCounters:
+    """Where the web chat's flood limits and the login throttle count: in the database when
+    replicas share it (PostgreSQL); in a side file the workers share when several serve one
+    SQLite file (CBEC_WORKERS > 1, bot/storage/host_counters.py); else in the process's memory
+    (``database`` itself, which is not ``shared``). Close what it returns after the app."""
+    if getattr(database, "shared", False) or settings.workers <= 1:
+        return database
+    from bot.storage.host_counters import HostCounters, counters_path
+
+    return HostCounters(counters_path(Path(settings.db)))

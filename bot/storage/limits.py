@@ -76,7 +76,7 @@ class SharedWindow:
         hashed = {_hashed(key): limit for key, limit in keys.items()}
         if next(_calls) % 500 == 0:
             self._prune(now - KEEP_SECONDS)
-        if len(hashed) == 1 and getattr(self._db, "decide", None) is not None:
+        if len(hashed) == 1 and getattr(self._db, "windows_in_rows", False):
             return self._take_one(*next(iter(hashed.items())), now)
         params: list[Any] = [self.scope, now, *hashed]
         for key, limit in hashed.items():
@@ -111,14 +111,15 @@ class SharedWindow:
         sql, params = "DELETE FROM rate_events WHERE at < ?", [before]
         if getattr(self._db, "decide", None) is not None:
             self._db.read(lambda handle: handle.execute(sql, params))
-            self._db.read(lambda handle: handle.execute("DELETE FROM rate_windows WHERE last_at < ?", params))
+            if getattr(self._db, "windows_in_rows", False):
+                self._db.read(lambda handle: handle.execute("DELETE FROM rate_windows WHERE last_at < ?", params))
         else:
             self._db.write(lambda handle: handle.execute(sql, params))
 
     def forget(self, key: str) -> None:
         """Drop every event of ``key``."""
         self._decide("DELETE FROM rate_events WHERE scope = ? AND key = ?", [self.scope, _hashed(key)])
-        if getattr(self._db, "decide", None) is not None:
+        if getattr(self._db, "windows_in_rows", False):
             self._db.read(lambda handle: handle.execute(
                 "DELETE FROM rate_windows WHERE scope = ? AND key = ?", [self.scope, _hashed(key)]))  # fmt: skip
 

@@ -158,6 +158,7 @@ class _Conn:
 class PostgresDatabase(QueuedWriter):
     backend = "postgresql"
     shared = True
+    windows_in_rows = True  # a one-key rate window keeps its times in one row (bot/storage/limits.py)
 
     def __init__(
         self, url: str, migrations: list[Migration] | None = None, *, pool_size: int = 8,

@@ -50,7 +50,7 @@ from bot.records import tickets
 from bot.records.enquiry_log import EnquiryLog
 from bot.settings import Settings
 from bot.storage import Storage as Database
-from bot.storage import open_storage
+from bot.storage import limits_storage, open_storage
 from intents.respond import get_responder
 
 log = logging.getLogger(__name__)
@@ -121,15 +121,18 @@ def create_app(settings: Settings, *, db: Database | None = None, chat: ChatHand
         own_db = db is None
         opened = contextlib.ExitStack()  # closed on the way out: the log's last rows, then the database
         database = opened.enter_context(open_storage(settings)) if own_db else db
+        counted = limits_storage(settings, database)  # flood limits and login throttle count there
+        if counted is not database:
+            opened.callback(counted.close)
         state = WebState(
             settings=settings,
             db=database,
             directory=StaffDirectory(settings.staff_users, database),
             signer=SessionSigner(session_key(settings)),
-            chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit, database),
+            chat_limits=ChatLimits(settings.flood_limit, settings.web_client_limit, counted),
             chat_pool=ThreadPoolExecutor(chat_threads(database), thread_name_prefix="cbec-chat"),
             rebalance=settings.workers > 1,
-            throttle=login_throttle(database),
+            throttle=login_throttle(counted),
         )
         if chat is None:
             state.log = opened.enter_context(

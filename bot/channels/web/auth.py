@@ -136,7 +136,7 @@ class SharedLoginThrottle:
 
 
 def login_throttle(db: Database | None) -> LoginThrottle | SharedLoginThrottle:
-    """In memory for SQLite (one process); in the database when replicas share it."""
+    """In memory for one process on SQLite; counted where processes share it (bot/storage: limits_storage)."""
     if db is not None and getattr(db, "shared", False):
         return SharedLoginThrottle(db)
     return LoginThrottle()

@@ -138,7 +138,7 @@ class SharedRateLimit:
 
 
 def rate_limit(db: Any, scope: str, limit: int, window: float = 60.0) -> RateLimit | SharedRateLimit:
-    """In memory for a database one process uses (SQLite); in the database when replicas share it."""
+    """In memory for one process on SQLite; counted where processes share it (bot/storage: limits_storage)."""
     if db is not None and getattr(db, "shared", False):
         return SharedRateLimit(db, scope, limit, window)
     return RateLimit(limit, window)
