@@ -101,6 +101,7 @@ PROVINCE_OF = {
     "sichuan": "sichuan",
 }
 SCOPE_FLOOR = 0.04  # a message the scope model rates below this is no follow-up
+OWN_REST = 6  # … even asking about an aspect, when it says this much else
 ALONE_CONFIDENCE, ALONE_LENGTH = 0.8, 8  # a message this sure of an intent on its own is a new question
 ALONE_REST = 4  # … when it says this much beyond asking about an aspect (一年总共封顶多少 says 一年)
 NAMED_ALONE_CONFIDENCE = 0.8  # the same for a message that names the context's topic itself
@@ -325,13 +326,14 @@ def _classify(
     if variant and SMALL_PROFIT.search(text):
         return FollowUp(SIBLING, query="小型微利")  # 小微企业呢: the small low-profit variant
     if (
-        not elliptical
-        and not ASPECT.search(text)
-        and match is not None
+        match is not None
         and match.scope is not None
         and match.scope < SCOPE_FLOOR
+        and (not (elliptical or ASPECT.search(text)) or len(rest) >= OWN_REST)
     ):
-        return None  # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤)
+        # reads like nothing the assistant covers (你叫什么名字, 多少钱一斤), also when it asks how
+        # long or how much about a subject of its own (个体户转成公司要办多久)
+        return None
     if APPLICANT.fullmatch(text):
         return FollowUp(SAME)  # 个人呢 after the training subsidy: who may apply for the same item
     if NOUN_ELLIPSIS.search(text) and not asks and not variant and 1 <= len(rest) <= 6:

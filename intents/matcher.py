@@ -595,6 +595,15 @@ PLACES = (
 
 # names that hold a place name without meaning the place (大连理工大学盘锦校区 is in 盘锦)
 NOT_PLACES = re.compile(r"大连(?:理工|海事|外国语|交通|医科|民族|工业)大学|大工")
+# another covered city's hi-tech zone (成都高新区, 沈阳高新区) names that city, not 大连高新区 (a province
+# the documents do not cover stays as it was: 总部在杭州 高新区开个分公司 is about 大连高新区)
+OTHER_ZONE = re.compile(
+    "(" + "|".join(pattern.pattern for region, pattern in PLACES if region not in ("dalian-gxq", "other")) + r")(?:市)?(?:的)?高新区"
+)
+
+
+def _place_words(text: str) -> str:
+    return OTHER_ZONE.sub(r"\1", NOT_PLACES.sub("", text))
 
 
 COMPARED = "compared"  # the region of an enquiry naming several of the places
@@ -602,12 +611,12 @@ COMPARED = "compared"  # the region of an enquiry naming several of the places
 
 def named_regions(text: str) -> set[str]:
     """Every region the enquiry names (大连 and 辽宁 count as two; other provinces are left out)."""
-    text = NOT_PLACES.sub("", text)
+    text = _place_words(text)
     return {region for region, pattern in PLACES if region != "other" and pattern.search(text)}
 
 
 def detect_region(text: str) -> str | None:
-    text = NOT_PLACES.sub("", text)
+    text = _place_words(text)
     for region, pattern in PLACES:
         if pattern.search(text):
             return region
