@@ -80,7 +80,7 @@ MATERIALS_CUE = re.compile(
     re.IGNORECASE,
 )
 QUESTION = re.compile(
-    r"谁|什么|啥|哪|几|多少|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长|还是|不$|没$|[?？]$"
+    r"谁|什么|啥|哪|几|多少|多大|怎么|咋|如何|吗|么|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|多久|多长|还是|不$|没$|[?？]$"
 )
 # 「海外仓那条」「品牌建设那部分」: a pointer to one part of a document
 POINTER = re.compile(

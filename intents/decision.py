@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from intents.context import residue
+from intents.context import PLACE_KEYS, residue
 from intents.matcher import LOCAL, Candidate, Match
-from intents.normalize import key_terms
+from intents.normalize import canonical, key_terms
 
 ANSWER, CLARIFY, REJECT, ASK_ITEM = "answer", "clarify", "reject", "ask_item"
 RUNNERS_UP = 3
@@ -102,6 +102,19 @@ def restatement(a, b, region: str | None) -> bool:
     return local is not None and region is not None and local.jurisdiction in APPLIES_IN.get(region, {region})
 
 
+@cache
+def _title_items(title: str) -> frozenset[str]:
+    return key_terms(canonical(title)) - PLACE_KEYS
+
+
+def asks_each(text: str, intents) -> bool:
+    """The message names a support item or topic of each intent's title, a different one for each
+    (two questions in one message), not one item the titles share."""
+    named = key_terms(text) - PLACE_KEYS
+    items = [_title_items(intent.title) & named for intent in intents]
+    return len(named) >= 2 and all(items) and len(set().union(*items)) >= len(items) and not set.intersection(*map(set, items))
+
+
 def in_scope(match: Match, thresholds: dict) -> bool:
     """The scope model says some intent covers the enquiry (or the top intent is sure)."""
     if match.scope is not None and "scope" in thresholds:
@@ -163,6 +176,10 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
             # place, and a place's own restatement of it is one of the runners-up, not a reading to
             # choose (综试区零售出口能核定征收吗: the national rule, 辽宁's under it)
             tied = [c for c in tied if c.jurisdiction not in LOCAL]
+        if tied and asks_each(match.text, [by_id[c.intent] for c in (top, *tied)]):
+            # 独立站建站补贴是多少，还有海外商标注册能不能补: the message names each tied item,
+            # so it asks about all of them: the first answers, the others lead the runners-up
+            return Decision(ANSWER, top, runners_up=(*tied, *(c for c in runners if c not in tied))[:RUNNERS_UP])
         if tied:
             return Decision(CLARIFY, top, options=(top, *tied))
         if top.confidence < thresholds.get("floor", 0.0) and runners:

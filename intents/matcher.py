@@ -511,6 +511,7 @@ class Matcher:
 
     def _rank(self, text: str, region: str | None, limit: int, canonical_text: str | None) -> Match:
         q = canonical_text if canonical_text is not None else canonical(text)
+        q = OTHER_ZONE.sub(r"\1", q)  # 成都高新区 is 成都: its 高新 is no clue to 高新技术企业 or the zone's items
         named = detect_region(q)
         if named is not None and len(named_regions(q)) > 1:
             named = COMPARED  # 辽宁四川大连比一比: several places named, a comparison across them

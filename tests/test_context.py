@@ -465,3 +465,28 @@ def test_phrasings_that_blind_batches_found_misread_are_answered_with_their_inte
     # the zone's list, how to apply, a warehouse in English, a typo, a district, a draft
     reply = responder.respond(text)
     assert (reply.kind, reply.intent) == ("answer", intent)
+
+
+@pytest.mark.parametrize("message", ["个体户转成公司要办多久", "你会写代码不", "你们能帮我订个舱吗", "盘锦到大连的高速今天封路没"])
+def test_a_question_of_its_own_outside_the_policies_is_refused_mid_dialogue(responder: Responder, message: str) -> None:
+    # short, with a question word or an aspect (多久), they once read as follow-ups on the topic
+    chat = Session(responder)
+    chat.say("高新区海外仓补贴怎么算")
+    reply = chat.say(message)
+    assert (reply.kind, reply.followup) == ("fallback", None)
+    assert chat.say("上限呢").intent == "gxq-overseas-warehouse-subsidy"  # the topic survives the refusal
+
+
+def test_another_city_s_hi_tech_zone_is_that_city_not_dalian_s(responder: Responder) -> None:
+    reply = responder.respond("我们在成都高新区，做跨境电商海外仓有啥支持")
+    assert (reply.kind, reply.intent) == ("answer", "sc-overseas-warehouse")
+    assert responder.respond("沈阳高新区的企业，省里对海外仓有支持吗").intent == "ln-overseas-warehouse"
+    assert responder.respond("高新区海外仓补贴怎么算").intent == "gxq-overseas-warehouse-subsidy"
+
+
+def test_a_message_naming_what_each_tied_reading_names_is_answered_not_asked_back(responder: Responder) -> None:
+    # the document (its title names 海外仓) and its financing line (金融, 结算) are tied, but the
+    # message names both: "which one?" would not help; the other is the first suggestion
+    reply = responder.respond("What does the MOFCOM 2024 opinion on overseas warehouses say about financing and settlement?")
+    assert (reply.kind, reply.intent) == ("answer", "mof-finance-settlement")
+    assert reply.suggestions[0].intent == "mof-overview"
