@@ -76,7 +76,7 @@ MATERIALS_CUE = re.compile(
     r"材料|资料|清单|哪些文件|什么文件|文件清单|凭证|证明|证件|发票|准备|带啥|带什么|带哪些|提交|报送|交什么|交啥|交哪些|要交|上交|"
     r"怎么申报|如何申报|咋申报|怎么报|咋报|怎么申请|如何申请|咋申请|申报流程|申请流程|流程|手续(?!费)|步骤|"
     r"去哪报|去哪申请|在哪申请|在哪报|去哪办|在哪办|哪里办|去哪里办|哪个窗口|窗口|网上办|线上办|"
-    r"办理|怎么办|咋办|怎么弄|咋弄|materials?|(?:what|which) documents|documents? (?:needed|required)|paperwork|how to apply|how do i apply|steps?|process|procedure|prepare|checklist",
+    r"办理|怎么办|咋办|怎么弄|咋弄|materials?|(?:what|which) documents|documents? (?:needed|required)|paperwork|how to apply|how do i apply|how (?:do|can|should) (?:we|i) (?:do (?:it|that|this)|apply|register|file|sign up)|steps?|process|procedure|prepare|checklist",
     re.IGNORECASE,
 )
 QUESTION = re.compile(
@@ -317,9 +317,9 @@ def _classify(
         if len(stripped) <= (4 if elliptical else 5 if asks else 2) and not english:
             return FollowUp(SIBLING, query=topic_words(text) or text)  # 那国际物流呢, 9810又是干嘛的
         return None
-    if has_amount and (not rest or not confident_elsewhere(match, context) or names_input(text, context)):
+    if has_amount and (len(rest) <= 1 or not confident_elsewhere(match, context) or names_input(text, context)):
         # 去年仓租加尾程派送一共七十多万 / 货值三十万 (nothing but a figure) / 客户一年收入600万 after
-        # the 4% tax (no other topic named): the calculator reads it
+        # the 4% tax (no other topic named; 一年40万 names a year, no topic): the calculator reads it
         return FollowUp(AMOUNT, query=rest)
     if materials:
         return FollowUp(MATERIALS) if len(rest) <= 10 else None

@@ -168,7 +168,7 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
     if follow.kind == MATERIALS:
         return responder._answer(text, intent, FOLLOW_UP_CONFIDENCE, today, materials=True)
     if follow.kind == AMOUNT:
-        named = named_calculator(responder, match, intent) if len(follow.query) >= 2 else None
+        named = named_calculator(responder, match, intent) if len(TOTAL.sub("", follow.query)) >= 2 else None
         target = named or calc_target(responder, intent) or item_intent(responder, context.item)
         if target is None:
             return None
@@ -242,6 +242,7 @@ def _calc_target(responder, intent):
 
 
 JURISDICTION_ORDER = {"dalian-gxq": 0, "national": 1, "multi": 2}
+TOTAL = re.compile(r"共计|一共|总共|合计|总计|累计|加起来|总额|全部|差不多")  # 共计3万2 names no item
 NAMED_CALCULATOR = 0.5  # an amount whose message names another item this surely goes to that item
 
 

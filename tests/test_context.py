@@ -490,3 +490,39 @@ def test_a_message_naming_what_each_tied_reading_names_is_answered_not_asked_bac
     reply = responder.respond("What does the MOFCOM 2024 opinion on overseas warehouses say about financing and settlement?")
     assert (reply.kind, reply.intent) == ("answer", "mof-finance-settlement")
     assert reply.suggestions[0].intent == "mof-overview"
+
+
+def test_an_amount_after_a_move_to_another_place_goes_to_that_place_s_calculator(responder: Responder) -> None:
+    # the menu said 四川; the talk moved to 高新区; 一年40万 names a year, not a topic
+    chat = Session(responder, region="sichuan")
+    chat.say("海外仓有啥支持政策")
+    assert chat.say("高新区呢").intent == "gxq-overseas-warehouse-subsidy"
+    reply = chat.say("一年40万")
+    assert (reply.kind, reply.intent) == ("calculation", "gxq-overseas-warehouse-subsidy")
+    assert "20万元" in reply.answer
+
+
+def test_a_total_names_no_other_calculator(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新区国际认证补贴，CE和UL认证费能报吗")
+    reply = chat.say("共計3萬2")  # 共计 once ranked the small low-profit tax first
+    assert (reply.kind, reply.intent) == ("calculation", "gxq-ip-certification-subsidy")
+    assert "1.6萬元" in reply.answer  # in the user's script
+
+
+@pytest.mark.parametrize(("first", "follow_up", "intent", "kind"), [
+    ("代账公司问：客户在高新区注册，但人都在外地，会不会被认定为空壳企业", "社保要交几个人才行", "gxq-shell-company", "answer"),
+    ("Do cross-border sellers need to register with SAFE?", "How do we do it?", "reg-forex-registration", "checklist"),
+])  # fmt: skip
+def test_staff_numbers_and_an_english_how_to_stay_on_the_topic(responder: Responder, first: str, follow_up: str, intent: str, kind: str) -> None:
+    chat = Session(responder)
+    chat.say(first)
+    reply = chat.say(follow_up)
+    assert (reply.kind, reply.intent) == (kind, intent)
+
+
+@pytest.mark.parametrize("message", ["印花税咋交", "营口到莫斯科现在整柜运价多少"])
+def test_other_taxes_and_freight_rates_are_refused_mid_dialogue(responder: Responder, message: str) -> None:
+    chat = Session(responder)
+    chat.say("4%核定征收咋算")
+    assert chat.say(message).kind == "fallback"
