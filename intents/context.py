@@ -84,7 +84,7 @@ QUESTION = re.compile(
 )
 # 「海外仓那条」「品牌建设那部分」: a pointer to one part of a document
 POINTER = re.compile(
-    r"那条|这条|那一条|哪一条|那项|这项|那一项|那部分|这部分|那块|这块|那段|这段|那句|这句|那个(?=$|呢|吧)|的话$"
+    r"那条|这条|那一条|哪一条|那项|这项|那一项|那部分|这部分|那块|这块|那段|这段|那句|这句|那个(?=$|呢|吧)|的话$|(?<![a-z])(?:one|part|item|section)$"
 )
 CLAUSE_NUMBER = re.compile(r"第\s*(\d+)\s*条")  # 第三条 (numerals are Arabic in canonical text): that clause
 # 「那评估呢」「主体培育呢」: a noun phrase and 呢, the shape of a question about a sibling

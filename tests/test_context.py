@@ -526,3 +526,13 @@ def test_other_taxes_and_freight_rates_are_refused_mid_dialogue(responder: Respo
     chat = Session(responder)
     chat.say("4%核定征收咋算")
     assert chat.say(message).kind == "fallback"
+
+
+def test_an_english_pointer_to_one_item_goes_to_it_and_its_figures_follow(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("Which parts of the Dalian Hi-tech Zone policy fit an overseas warehouse operator?")
+    pointed = chat.say("how much for the warehouse one")
+    assert (pointed.intent, pointed.followup) == ("gxq-overseas-warehouse-subsidy", "sibling")
+    spent = chat.say("we spent 1,500,000 yuan last year")
+    assert (spent.kind, spent.intent) == ("calculation", "gxq-overseas-warehouse-subsidy")
+    assert "50万元" in spent.answer  # 150万 × 50% is over the yearly cap
