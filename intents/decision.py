@@ -31,6 +31,10 @@ GENERAL = ("national", "multi")
 BARE_AMOUNT = re.compile(r"(?:花了|投了|投入|大概|大约|约)?\d+(?:\.\d+)?(?:万|亿|千|元|块)*(?:元|块|人民币)?(?:左右)?")
 
 
+# a request for a person, in words the handoff intent's questions use (its ranking first is required too)
+ASKS_FOR_A_PERSON = re.compile(r"真人|人工(?!智能)|客服|工作人员|服务中心的?老师|real person|human|an agent|a person", re.IGNORECASE)
+
+
 def bare_amount(text: str) -> bool:
     """An amount and nothing that says what it is for (花了120万, 80万左右)."""
     from calculators.amounts import ForeignCurrencyError, find_amounts
@@ -135,6 +139,8 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
         return Decision(REJECT)
     if top.kind == "policy" and bare_amount(match.text):
         return Decision(ASK_ITEM, top)  # 80万, 我们去年花了120万: no item named, no estimate guessed
+    if top.kind == "handoff" and ASKS_FOR_A_PERSON.search(match.text):
+        return Decision(ANSWER, top)  # 能不能找个真人帮我看看: however long the message, a person it is
     if not in_scope(match, thresholds) or top.confidence < thresholds.get("unsure", 0.0):
         return Decision(REJECT)  # (unsure: no intent is even a fair guess, 营口哪有卖渔具的)
     policy = [c for c in match.candidates if c.kind == "policy" or c is top]

@@ -536,3 +536,16 @@ def test_an_english_pointer_to_one_item_goes_to_it_and_its_figures_follow(respon
     spent = chat.say("we spent 1,500,000 yuan last year")
     assert (spent.kind, spent.intent) == ("calculation", "gxq-overseas-warehouse-subsidy")
     assert "50万元" in spent.answer  # 150万 × 50% is over the yearly cap
+
+
+@pytest.mark.parametrize(("text", "kind", "intent"), [
+    ("打扰您了，我年纪大眼睛不好，字看不清楚，能不能找个真人帮我看看", "handoff", "chat-handoff"),
+    ("人工智能对跨境电商有啥影响", None, None),  # 人工智能 is no request for a person
+    ("高新区海外仓补贴怎么申请", "answer", "gxq-overseas-warehouse-subsidy"),
+])  # fmt: skip
+def test_a_request_for_a_person_and_how_to_apply_are_answered(responder: Responder, text: str, kind: str | None, intent: str | None) -> None:
+    reply = responder.respond(text)
+    if kind is None:
+        assert reply.kind != "handoff"
+    else:
+        assert (reply.kind, reply.intent) == (kind, intent)
