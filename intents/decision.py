@@ -91,7 +91,32 @@ NATIONAL_GAP = 0.05
 
 
 def differ(a, b) -> bool:
-    return substance(a) != substance(b)
+    """Two readings worth asking between: another place, item or topic; not an item and the
+    materials checklist whose title names it (高新区国际通道: the item answers, its materials are
+    one tap away)."""
+    if substance(a) == substance(b):
+        return False
+    if a.jurisdiction == b.jurisdiction and any((i.action or "").startswith("checklist:apply-") for i in (a, b)):
+        return not (_title_items(a.title) & _title_items(b.title))
+    return True
+
+
+# what a reading about several items at once is about (一家企业能否同时申报高新区多项支持)
+COMBINING = re.compile(r"多项|几项|两项|同时|叠加|一起|兼得|重复|都能|都可以|一块")
+
+
+def one_item_only(text: str, top, other) -> bool:
+    """The message names one support item, which the top reading's title names, and nothing about
+    several at once, which the other reading, of the same place, is about (大连高新区补贴海外仓
+    near 多项支持能否同时申报): no real tie."""
+    named = key_terms(text) - PLACE_KEYS
+    return (
+        top.jurisdiction == other.jurisdiction
+        and len(named) == 1
+        and bool(_title_items(top.title) & named)
+        and bool(COMBINING.search(other.title))
+        and not COMBINING.search(text)
+    )
 
 
 # the places whose own texts apply to an enquiry from a region: a city of 辽宁 has 辽宁's plan too
@@ -169,6 +194,7 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
         tied = [
             c for c in policy[1:RUNNERS_UP]
             if (top.score - c.score <= tie or c.confidence >= ratio * top.confidence) and differ(by_id[c.intent], by_id[top.intent])
+            and not one_item_only(match.text, by_id[top.intent], by_id[c.intent])
         ]  # fmt: skip
         restated = [c for c in tied if restatement(c, top, match.region)]
         if restated and top.jurisdiction in GENERAL:

@@ -144,12 +144,19 @@ def out_of_scope_cue(text: str) -> dict | None:
     return None
 
 
+# words around a topic that ask nothing of their own (问下海外仓, 海外仓这块, 说说海外仓政策)
+TOPIC_ONLY = re.compile(
+    r"^(?:请问|问下|问一下|想问一?下?|咨询一?下?|了解一?下?|说说|讲讲|介绍一?下|关于)|(?:的?相关政策|的?政策|这块|方面|的事|呢|吧|啊)$"
+)
+
+
 def bare_term(text: str) -> str | None:
-    """``#海外仓`` when the canonical text is that one domain term and nothing else."""
+    """``#海外仓`` when the canonical text is that one domain term and nothing else (or only words
+    that ask nothing of their own around it)."""
     keys = key_terms(text)
     if len(keys) == 1:
         (term,) = keys
-        if term[1:] == text:
+        if term[1:] in (text, TOPIC_ONLY.sub("", TOPIC_ONLY.sub("", text))):
             return term
     return None
 

@@ -549,3 +549,14 @@ def test_a_request_for_a_person_and_how_to_apply_are_answered(responder: Respond
         assert reply.kind != "handoff"
     else:
         assert (reply.kind, reply.intent) == (kind, intent)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Does the Dalian high-tech zone subsidise overseas warehouses?", "gxq-overseas-warehouse-subsidy"),  # not "or several items at once?"
+    ("高新区国际通道", "gxq-intl-logistics-subsidy"),  # not "or its materials?"
+    ("问下海外仓", "x-overseas-warehouse"),  # a topic alone, the summary across places
+])  # fmt: skip
+def test_one_item_named_is_answered_not_asked_back(responder: Responder, text: str, intent: str) -> None:
+    reply = responder.respond(text)
+    assert (reply.kind, reply.intent) == ("answer", intent)
+    assert responder.respond("高新区海外仓补贴和推广补贴能一起报吗").intent == "gxq-multiple-items"
