@@ -57,8 +57,11 @@ OTHER_PLACE = re.compile(r"大连|高新区|高新|辽宁|营口|盘锦|四川|�
 
 # what makes a message elliptical: 那…, …呢, and their English counterparts
 LEAD = re.compile(
-    r"^(?:那么?|那如果|如果是?|要是|假如|还有|另外|再问一?下|顺便问一?下|对了|换成|换到|改成|and|what about|how about|什么(?=\S{1,8}$))"
+    r"^(?:那么?|那如果|如果是?|要是|假如|还有|另外|再问一?下|顺便问一?下|对了|换成|换到|改成|(?:我|我们)?(?:问|说|指)的是|and|what about|how about|什么(?=\S{1,8}$))"
 )
+# 对了/另外/还有 open a question of their own as often as a follow-up: a message the ranking alone
+# is sure of is read alone after them (对了 9710要去海关注册吗), not after 那…
+ELLIPTICAL_LEAD = re.compile(LEAD.pattern.replace("还有|另外|再问一?下|顺便问一?下|对了|", ""))
 TAIL = re.compile(
     r"(?:呢|的呢|怎么样|咋样|如何|怎么说|有没有|有吗|有么|行吗|可以吗|也有吗|也行吗|也可以吗|也能吗|也一样吗|一样吗|也适用吗|适用吗|\?)$"
 )
@@ -73,7 +76,7 @@ ASPECT = re.compile(
     re.IGNORECASE,
 )
 MATERIALS_CUE = re.compile(
-    r"材料|资料|清单|哪些文件|什么文件|文件清单|凭证|证明|证件|发票|准备|带啥|带什么|带哪些|提交|报送|交什么|交啥|交哪些|要交|上交|"
+    r"^(?:那|都)?(?:要|需要)(?:啥|什么|哪些)(?:东西)?(?:呀|啊|呢)?$|材料|资料|清单|哪些文件|什么文件|文件清单|凭证|证明|证件|发票|准备|带啥|带什么|带哪些|提交|报送|交什么|交啥|交哪些|要交|上交|"
     r"怎么申报|如何申报|咋申报|怎么报|咋报|怎么申请|如何申请|咋申请|申报流程|申请流程|流程|手续(?!费)|步骤|"
     r"去哪报|去哪申请|在哪申请|在哪报|去哪办|在哪办|哪里办|去哪里办|哪个窗口|窗口|网上办|线上办|"
     r"办理|怎么办|咋办|怎么弄|咋弄|materials?|(?:what|which) documents|documents? (?:needed|required)|paperwork|how to apply|how do i apply|how (?:do|can|should) (?:we|i) (?:do (?:it|that|this)|apply|register|file|sign up)|steps?|process|procedure|prepare|checklist",
@@ -104,7 +107,7 @@ SCOPE_FLOOR = 0.04  # a message the scope model rates below this is no follow-up
 OWN_REST = 6  # … even asking about an aspect, when it says this much else
 ALONE_CONFIDENCE, ALONE_LENGTH = 0.8, 8  # a message this sure of an intent on its own is a new question
 ALONE_REST = 4  # … when it says this much beyond asking about an aspect (一年总共封顶多少 says 一年)
-NAMED_ALONE_CONFIDENCE = 0.8  # the same for a message that names the context's topic itself
+NAMED_ALONE_CONFIDENCE = 0.75  # the same for a message that names the context's topic itself
 NAMED_THERE = 0.5  # a message naming a place and a topic, ranked alone this sure in that place, is read alone
 SURE_ALONE = 0.9  # without 那…/…呢, a message the ranking alone is this sure of is a new question
 SMALL_PROFIT = re.compile(r"小型微利|小微")
@@ -230,7 +233,7 @@ def sure_alone(text: str, raw: str, match, context: Context) -> bool:
         return False
     if elsewhere_unnamed(text, top, context):
         return False
-    return not (LEAD.search(text) or NOUN_ELLIPSIS.search(text) or NOUN_ELLIPSIS.search(raw.strip()))
+    return not (ELLIPTICAL_LEAD.search(text) or NOUN_ELLIPSIS.search(text) or NOUN_ELLIPSIS.search(raw.strip()))
 
 
 def _classify(

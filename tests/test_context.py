@@ -560,3 +560,19 @@ def test_one_item_named_is_answered_not_asked_back(responder: Responder, text: s
     reply = responder.respond(text)
     assert (reply.kind, reply.intent) == ("answer", intent)
     assert responder.respond("高新区海外仓补贴和推广补贴能一起报吗").intent == "gxq-multiple-items"
+
+
+@pytest.mark.parametrize(("first", "then", "kind", "intent"), [
+    ("高新区海外仓补贴比例多少", "我问的是国际物流不是海外仓", "answer", "gxq-intl-logistics-subsidy"),  # a correction
+    ("辽宁海外仓有支持吗", "不是，我说的是四川", "answer", "sc-overseas-warehouse"),
+    ("高新区海外仓补贴", "要啥", "checklist", "gxq-overseas-warehouse-subsidy"),  # two characters: the paperwork
+    ("高新区海外仓补贴", "等下我接个电话", "smalltalk", "chat-later"),  # an interruption, the topic kept
+    ("AEO认证对跨境电商企业有啥用", "对了 9710要去海关注册吗", "answer", "reg-9710"),  # 对了 opens a new question
+])  # fmt: skip
+def test_corrections_short_asks_and_interruptions_in_a_phone_chat(responder: Responder, first: str, then: str, kind: str, intent: str) -> None:
+    chat = Session(responder)
+    chat.say(first)
+    reply = chat.say(then)
+    assert (reply.kind, reply.intent) == (kind, intent)
+    if intent == "chat-later":
+        assert chat.say("上限呢").intent == "gxq-overseas-warehouse-subsidy"
