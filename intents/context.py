@@ -282,14 +282,16 @@ def _classify(
             return None  # a question of its own about the same place
         if match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
             return None  # 成都周末去哪玩: a place, but nothing the assistant covers
+        # (对了/另外/还有 before a place and a question of its own mark no ellipsis)
+        switched = bool(LEAD.search(text)) and not ELLIPTICAL_LEAD.search(text) and not text.endswith("呢")
         if keys and (
-            (not elliptical and not keys <= context_keys) or answered_there(match, region, NAMED_THERE)
+            ((not elliptical or switched) and not keys <= context_keys) or answered_there(match, region, NAMED_THERE)
         ):
             return None  # 盘锦有没有海外仓补贴: a place and a topic of its own, a question of its own
         if english:
             return None
         if len(rest) <= 2 or (
-            len(residue(text)) <= PLACE_REST and (elliptical or not answered_there(match, region))
+            len(residue(text)) <= PLACE_REST and ((elliptical and not switched) or not answered_there(match, region))
         ):
             # 四川呢 / 盘锦的企业能享受不 / 营口这边有专门的扶持资金吗: this topic (or what the
             # message adds to it) in that place

@@ -18,11 +18,13 @@ from intents.context import (
     ANSWERED,
     ASPECT,
     CLAUSE,
+    ELLIPTICAL_LEAD,
     MATERIALS,
     MATERIALS_CUE,
     MODIFIERS,
     NATIONAL,
     NEXT_YEAR,
+    NOUN_ELLIPSIS,
     PLACE_KEYS,
     REGION,
     REGION_WORDS,
@@ -35,6 +37,7 @@ from intents.context import (
     classify,
     lead_with_aspect,
     modifiers_of,
+    residue,
 )
 from intents.matcher import LOCAL, PLACES, REGIONS
 from intents.normalize import canonical, key_terms, plain, tokens
@@ -181,6 +184,8 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
         target = region_intent(responder, follow.region, context, intent, follow.query, said=text)
     else:
         target = sibling_intent(responder, follow.query, context, intent)
+        if target is not None and restates_what_alone_answers(target, match):
+            return None  # 没有进项发票的出口货能免增值税吗 in a 辽宁 talk: the national rule, as asked alone
     if target is None:
         return None
     calc = text
@@ -192,6 +197,22 @@ def resolve(responder, follow: FollowUp, text: str, context: Context, today: dat
     ):
         calc = f"{context.amount}元 {modifiers_of(text, target) or context.modifiers} {text}"  # 那小型微利企业呢: the same revenue
     return responder._answer(calc, target, FOLLOW_UP_CONFIDENCE, today, materials=False)
+
+
+RESTATED_ALONE = 0.6  # the ranking alone this sure of a national rule: a sibling that restates it reads alone
+COMPLETE_REST = 8  # … when the message says this much and has no mark of ellipsis (那…, …呢)
+
+
+def restates_what_alone_answers(target, match) -> bool:
+    """The sibling found is a place's restatement of the national rule the message alone is fairly
+    sure of: a complete question about the rule, answered as it would be alone."""
+    from intents.decision import national_of
+
+    top = match.top if match is not None else None
+    if top is None or national_of().get(target.id) != top.intent or top.confidence < RESTATED_ALONE:
+        return False
+    text = match.text
+    return len(residue(text)) >= COMPLETE_REST and not (ELLIPTICAL_LEAD.search(text) or NOUN_ELLIPSIS.search(text))
 
 
 def asked_elsewhere_in_place(responder, match, context: Context, intent):

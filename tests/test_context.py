@@ -576,3 +576,22 @@ def test_corrections_short_asks_and_interruptions_in_a_phone_chat(responder: Res
     assert (reply.kind, reply.intent) == (kind, intent)
     if intent == "chat-later":
         assert chat.say("上限呢").intent == "gxq-overseas-warehouse-subsidy"
+
+
+def test_a_complete_question_on_a_national_rule_is_answered_as_alone_in_a_place_s_talk(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("辽宁对跨境电商外汇结算有什么便利")
+    question = "没有进项发票的出口货能免增值税吗"
+    reply = chat.say(question)
+    assert (reply.intent, reply.followup) == (responder.respond(question).intent, None) == ("reg-no-invoice-exemption", None)
+    elliptical = Session(responder)
+    elliptical.say("辽宁对跨境电商外汇结算有什么便利")
+    assert elliptical.say("那无票免税呢").intent == "ln-tax-no-invoice"  # an elliptical sibling stays in the place
+
+
+def test_another_question_with_a_place_after_a_switch_word_is_read_alone(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("大连高新区有没有独立站补贴")
+    question = "另外想确认下，四川这个方案已经正式发了吗？"
+    assert chat.say(question).intent == responder.respond(question).intent == "sc-draft-status"
+    assert responder.respond("辽宁有钱吗").intent == "ln-funding-support"  # 有钱 asks for a subsidy
