@@ -347,9 +347,17 @@ def counterparts() -> tuple[dict[str, str], ...]:
     return tuple(yaml.safe_load(COUNTERPARTS.read_text(encoding="utf-8")).items())
 
 
+# a narrower term names its wider subject too (收款结汇 is a forex matter, 融资 a finance one): a
+# summary across subjects followed by 辽宁呢 goes to the place's intent on the one asked about
+SUBJECT_OF_TERM = {"#结汇": "#外汇", "#收汇": "#外汇", "#融资": "#金融", "#出口信用保险": "#金融"}
+
+
 def subject_of(text: str) -> frozenset[str]:
     """The key terms of a question beyond places and documents (海外仓 in 125号文对海外仓…)."""
-    return key_terms(canonical(text)) - PLACE_KEYS - DOCUMENT_KEYS if text else frozenset()
+    if not text:
+        return frozenset()
+    terms = key_terms(canonical(text)) - PLACE_KEYS - DOCUMENT_KEYS
+    return terms | {SUBJECT_OF_TERM[t] for t in terms if t in SUBJECT_OF_TERM}
 
 
 def counterpart_in(responder, intent, region: str, asked: str = "", subject: str | None = None):

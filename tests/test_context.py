@@ -595,3 +595,23 @@ def test_another_question_with_a_place_after_a_switch_word_is_read_alone(respond
     question = "另外想确认下，四川这个方案已经正式发了吗？"
     assert chat.say(question).intent == responder.respond(question).intent == "sc-draft-status"
     assert responder.respond("辽宁有钱吗").intent == "ln-funding-support"  # 有钱 asks for a subsidy
+
+
+def test_after_a_summary_across_subjects_a_place_goes_to_the_subject_asked_about(responder: Responder) -> None:
+    for question, liaoning in (("跨境电商收款结汇有啥便利政策", "ln-forex-settlement"), ("跨境电商融资有什么政策", "ln-finance-credit")):
+        chat = Session(responder)
+        assert chat.say(question).intent == "x-finance-forex-logistics"
+        assert chat.say("辽宁呢").intent == liaoning, question
+    chat = Session(responder)
+    chat.say("做品牌出海有啥补贴")
+    assert chat.say("高新区的呢").intent == "gxq-ip-certification-subsidy"  # trademarks and certification
+
+
+@pytest.mark.parametrize("text", ["美元最近会涨吗", "美线海运头程现在多少钱一方"])
+def test_exchange_rate_bets_and_freight_prices_are_refused(responder: Responder, text: str) -> None:
+    assert responder.respond(text).kind == "fallback"
+
+
+def test_an_english_warehouse_somewhere_abroad_is_an_overseas_warehouse(responder: Responder) -> None:
+    reply = responder.respond("We spent 1.2 million RMB on our US warehouse last year, company is in the hi-tech zone. How much can we get back?")
+    assert (reply.kind, reply.intent) == ("calculation", "gxq-overseas-warehouse-subsidy")
