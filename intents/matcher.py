@@ -464,17 +464,23 @@ class Matcher:
         score = self.w_fuzz * parts["fuzz"] + self.w_q * parts["bm25_q"] + self.w_i * parts["bm25_i"] + self.w_c * parts["bm25_c"] + self.w_nb * parts.get("nb", 0.0)
         return score * (1 - self.key_i * parts["key_miss"])
 
-    def adjustments(self, region: str | None, named: bool, amount_cue: bool) -> np.ndarray:
-        """``region_adjustment`` for every intent, computed once per (place, named, amount cue)."""
-        key = (region, named, amount_cue)
+    def adjustments(self, region: str | None, named: bool, amount_cue: bool, city_only: bool = False) -> np.ndarray:
+        """``region_adjustment`` for every intent, computed once per (place, named, amount cue, city only)."""
+        key = (region, named, amount_cue, city_only)
         cached = self._adjustments.get(key)
         if cached is None:
-            cached = np.array([self.region_adjustment(i.jurisdiction, region, named, amount_cue, i.action) for i in self.intents])
+            cached = np.array([self.region_adjustment(i.jurisdiction, region, named, amount_cue, i.action, city_only) for i in self.intents])
             self._adjustments[key] = cached
         return cached
 
-    def region_adjustment(self, jurisdiction: str, region: str | None, named: bool, amount_cue: bool, action: str | None) -> float:
+    def region_adjustment(
+        self, jurisdiction: str, region: str | None, named: bool, amount_cue: bool, action: str | None, city_only: bool = False
+    ) -> float:
         cfg = self.region_cfg
+        if city_only and jurisdiction == "dalian-gxq":
+            # 我们大连的企业…: a company in the city, not necessarily in the zone; the zone's items
+            # get no head start over the national rules and 辽宁's (other places still give way)
+            return cfg["amount_bonus"] if amount_cue and action and action.startswith("calc:") else 0.0
         if region == COMPARED:  # the comparison across places answers it, and no one place is preferred
             return cfg.get("compared", 0.0) if jurisdiction == "multi" else 0.0
         if region is None:
@@ -525,7 +531,8 @@ class Matcher:
         used = named or region
         amount_cue = bool(AMOUNT_CUE.search(q))
         cue = out_of_scope_cue(q)
-        adjustments = self.adjustments(used, named is not None, amount_cue)
+        city_only = named == "dalian-gxq" and not ZONE_NAMED.search(q)
+        adjustments = self.adjustments(used, named is not None, amount_cue, city_only)
         scored = [(self.hybrid(parts) + float(adjustments[ii]), ii, parts) for ii, parts in self.features(q, adjustments).items()]
         scored.sort(key=lambda item: (-item[0], item[1]))
         exact = [item for item in scored[:limit] if item[2]["fuzz"] >= EXACT]
@@ -601,6 +608,8 @@ PLACES = (
 )
 
 
+# the zone itself named (大连 alone is the city: a company there may or may not be in the zone)
+ZONE_NAMED = re.compile(r"高新区|大连高新|七贤岭|黄泥川|凌水|龙王塘")
 # names that hold a place name without meaning the place (大连理工大学盘锦校区 is in 盘锦)
 NOT_PLACES = re.compile(r"大连(?:理工|海事|外国语|交通|医科|民族|工业)大学|大工")
 # another covered city's hi-tech zone (成都高新区, 沈阳高新区) names that city, not 大连高新区 (a province

@@ -615,3 +615,12 @@ def test_exchange_rate_bets_and_freight_prices_are_refused(responder: Responder,
 def test_an_english_warehouse_somewhere_abroad_is_an_overseas_warehouse(responder: Responder) -> None:
     reply = responder.respond("We spent 1.2 million RMB on our US warehouse last year, company is in the hi-tech zone. How much can we get back?")
     assert (reply.kind, reply.intent) == ("calculation", "gxq-overseas-warehouse-subsidy")
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("我们大连的，9810现在还要备案海外仓吗？", "reg-9810"),  # a company in the city asks a national rule
+    ("大连海外仓补贴多少", "gxq-overseas-warehouse-subsidy"),  # money for an item: the zone's scheme still answers
+    ("我们在大连，海外仓去年花了80万能补多少", "gxq-overseas-warehouse-subsidy"),
+])  # fmt: skip
+def test_the_city_named_gives_the_zone_no_head_start_over_national_rules(responder: Responder, text: str, intent: str) -> None:
+    assert responder.respond(text).intent == intent
