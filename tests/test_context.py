@@ -624,3 +624,15 @@ def test_an_english_warehouse_somewhere_abroad_is_an_overseas_warehouse(responde
 ])  # fmt: skip
 def test_the_city_named_gives_the_zone_no_head_start_over_national_rules(responder: Responder, text: str, intent: str) -> None:
     assert responder.respond(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "kind", "intent"), [
+    ("和定征收跟查账征收哪个税负低，我们毛利才3个点", "answer", None),  # 哪个税负 is no 个税
+    ("谢了兄弟", "smalltalk", "chat-thanks"),
+    ("3q", "smalltalk", "chat-thanks"),
+])  # fmt: skip
+def test_which_tax_burden_and_slang_thanks_are_read_as_meant(responder: Responder, text: str, kind: str, intent: str | None) -> None:
+    reply = responder.respond(text)
+    assert reply.kind == kind and (intent is None or reply.intent == intent)
+    if intent is None:
+        assert reply.intent in ("reg-deemed-profit", "reg-small-low-profit")
