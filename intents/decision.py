@@ -218,8 +218,9 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
             # choose (综试区零售出口能核定征收吗: the national rule, 辽宁's under it)
             tied = [c for c in tied if c.jurisdiction not in LOCAL]
         if tied and asks_each(match.text, [by_id[c.intent] for c in (top, *tied)]):
-            # 独立站建站补贴是多少，还有海外商标注册能不能补: the message names each tied item,
-            # so it asks about all of them: the first answers, the others lead the runners-up
+            # "what does the opinion on overseas warehouses say about financing and settlement":
+            # the message names what each tied title names, so it asks about all of them: the
+            # first answers, the others lead the runners-up
             return Decision(ANSWER, top, runners_up=(*tied, *(c for c in runners if c not in tied))[:RUNNERS_UP])
         if tied:
             return Decision(CLARIFY, top, options=(top, *tied))
