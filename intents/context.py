@@ -56,12 +56,13 @@ NATIONAL_WORDS = re.compile(r"国家层面|国家级|国家|全国|中央|部委
 OTHER_PLACE = re.compile(r"大连|高新区|高新|辽宁|营口|盘锦|四川|省里|省级|市里|市级")
 
 # what makes a message elliptical: 那…, …呢, and their English counterparts
-LEAD = re.compile(
-    r"^(?:那么?|那如果|如果是?|要是|假如|还有|另外|再问一?下|顺便问一?下|对了|换成|换到|改成|(?:我|我们)?(?:问|说|指)的是|and|what about|how about|什么(?=\S{1,8}$))"
+ELLIPTICAL_LEAD = re.compile(
+    r"^(?:那么?|那如果|如果是?|要是|假如|换成|换到|改成|(?:我|我们)?(?:问|说|指)的是|and|what about|how about|什么(?=\S{1,8}$))"
 )
 # 对了/另外/还有 open a question of their own as often as a follow-up: a message the ranking alone
 # is sure of is read alone after them (对了 9710要去海关注册吗), not after 那…
-ELLIPTICAL_LEAD = re.compile(LEAD.pattern.replace("还有|另外|再问一?下|顺便问一?下|对了|", ""))
+SWITCH_LEAD = re.compile(r"^(?:还有|另外|再问一?下|顺便问一?下|对了)")
+LEAD = re.compile(f"{ELLIPTICAL_LEAD.pattern}|{SWITCH_LEAD.pattern}")
 TAIL = re.compile(
     r"(?:呢|的呢|怎么样|咋样|如何|怎么说|有没有|有吗|有么|行吗|可以吗|也有吗|也行吗|也可以吗|也能吗|也一样吗|一样吗|也适用吗|适用吗|\?)$"
 )
@@ -283,7 +284,7 @@ def _classify(
         if match is not None and match.scope is not None and match.scope < SCOPE_FLOOR:
             return None  # 成都周末去哪玩: a place, but nothing the assistant covers
         # (对了/另外/还有 before a place and a question of its own mark no ellipsis)
-        switched = bool(LEAD.search(text)) and not ELLIPTICAL_LEAD.search(text) and not text.endswith("呢")
+        switched = bool(SWITCH_LEAD.search(text)) and not text.endswith("呢")
         if keys and (
             ((not elliptical or switched) and not keys <= context_keys) or answered_there(match, region, NAMED_THERE)
         ):

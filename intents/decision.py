@@ -109,7 +109,7 @@ def one_item_only(text: str, top, other) -> bool:
     """The message names one support item, which the top reading's title names, and nothing about
     several at once, which the other reading, of the same place, is about (大连高新区补贴海外仓
     near 多项支持能否同时申报): no real tie."""
-    named = key_terms(text) - PLACE_KEYS
+    named = _items(text)
     return (
         top.jurisdiction == other.jurisdiction
         and len(named) == 1
@@ -123,23 +123,33 @@ def one_item_only(text: str, top, other) -> bool:
 APPLIES_IN = {"dalian-gxq": {"dalian-gxq", "liaoning"}, "yingkou": {"yingkou", "liaoning"}, "panjin": {"panjin", "liaoning"}}
 
 
+def _restating(a, b):
+    """Of a national rule and a place's restatement of it (either order), the restatement; else None."""
+    national = national_of()
+    return a if national.get(a.intent) == b.intent else b if national.get(b.intent) == a.intent else None
+
+
 def restatement(a, b, region: str | None) -> bool:
     """One is a national rule and the other the restatement of it by a place that applies in the
     enquiry's region (大连的企业9810退税怎么弄: the rule and 辽宁's line on it say the same)."""
-    national = national_of()
-    local = a if national.get(a.intent) == b.intent else b if national.get(b.intent) == a.intent else None
+    local = _restating(a, b)
     return local is not None and region is not None and local.jurisdiction in APPLIES_IN.get(region, {region})
+
+
+def _items(text: str) -> frozenset[str]:
+    """The key terms of a canonical text beyond its places: the items and topics it names."""
+    return key_terms(text) - PLACE_KEYS
 
 
 @cache
 def _title_items(title: str) -> frozenset[str]:
-    return key_terms(canonical(title)) - PLACE_KEYS
+    return _items(canonical(title))
 
 
 def asks_each(text: str, intents) -> bool:
     """The message names a support item or topic of each intent's title, a different one for each
     (two questions in one message), not one item the titles share."""
-    named = key_terms(text) - PLACE_KEYS
+    named = _items(text)
     items = [_title_items(intent.title) & named for intent in intents]
     return len(named) >= 2 and all(items) and len(set().union(*items)) >= len(items) and not set.intersection(*map(set, items))
 
@@ -148,9 +158,8 @@ def pooled_confidence(match: Match) -> float:
     """The top reading's confidence, with that of a runner-up that says the same (a national rule and
     a place's restatement of it split the belief between them: 大连的企业申请AEO 辽宁's line 0.28,
     the rule 0.25, yet one of the two surely answers)."""
-    top, national = match.top, national_of()
-    same = [c for c in match.candidates[1:RUNNERS_UP] if national.get(c.intent) == top.intent or national.get(top.intent) == c.intent]
-    return top.confidence + sum(c.confidence for c in same)
+    top = match.top
+    return top.confidence + sum(c.confidence for c in match.candidates[1:RUNNERS_UP] if _restating(c, top) is not None)
 
 
 def in_scope(match: Match, thresholds: dict) -> bool:
