@@ -6,59 +6,35 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from test_browser_web import start_serve, stop_serve
 
 from bot.channels.web.passwords import hash_password
 from bot.storage.sqlite import Database
 
-CLI = str(Path(sys.executable).with_name("cbec-bot"))
 ROOT = Path(__file__).resolve().parents[1]
 PHONE = "13912345678"
 SESSION = "hardening-01"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
     tmp = tmp_path_factory.mktemp("hardening")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CBEC_")} | {
-        "CBEC_DB": str(tmp / "h.db"), "CBEC_PORT": str(port), "CBEC_SECRET": "hardening-test-secret-of-32-bytes-or-more",
+        "CBEC_DB": str(tmp / "h.db"), "CBEC_SECRET": "hardening-test-secret-of-32-bytes-or-more",
         "CBEC_STAFF_USERS": f"alice:staff:{hash_password('alice-password', 1000)}", "CBEC_WEB_CLIENT_LIMIT": "0",
         "CBEC_FLOOD_LIMIT": "100000", "PYTHONPATH": str(ROOT),
     }  # fmt: skip
-    log_path = tmp / "server.log"
-    with open(log_path, "w") as errors:
-        process = subprocess.Popen([CLI, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=errors)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_serve(tmp, env=env, log_name="server.log")  # (its output, both streams, in the log)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.2)
-        yield url, tmp / "h.db", log_path
+        yield url, tmp / "h.db", tmp / "server.log"
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_serve(process)
 
 
 def _raw(url: str, body: bytes, path: str = "/api/chat", content_type: str = "application/json") -> httpx.Response:

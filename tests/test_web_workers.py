@@ -7,61 +7,40 @@ in the log once."""
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from test_browser_web import start_serve, stop_serve
 
 from bot.channels.web.passwords import hash_password
 
-CLI = str(Path(sys.executable).with_name("cbec-bot"))
 ROOT = Path(__file__).resolve().parents[1]
 FLOOD = 6  # messages per session per minute
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     tmp = tmp_path_factory.mktemp("workers")
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CBEC_")} | {
-        "CBEC_DB": str(tmp / "w.db"), "CBEC_PORT": str(port), "CBEC_SECRET": "workers-test-secret-of-32-bytes-or-more",
+        "CBEC_DB": str(tmp / "w.db"), "CBEC_SECRET": "workers-test-secret-of-32-bytes-or-more",
         "CBEC_WORKERS": "2", "CBEC_FLOOD_LIMIT": str(FLOOD), "CBEC_WEB_CLIENT_LIMIT": "0", "CBEC_LOG_LEVEL": "WARNING",
         "CBEC_STAFF_USERS": f"alice:staff:{hash_password('alice-password', 1000)}", "PYTHONPATH": str(ROOT),
     }  # fmt: skip
-    log_path = tmp / "server.log"
-    with open(log_path, "w") as errors:
-        process = subprocess.Popen([CLI, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=errors)
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_serve(tmp, env=env)
     try:
         deadline = time.monotonic() + 90
-        while len(list((tmp / "w.db.spool").glob("*.jsonl"))) < 2 or not _healthy(url):  # both workers up
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "the workers did not come up"
+        while len(list((tmp / "w.db.spool").glob("*.jsonl"))) < 2:  # both workers up, not only the first
+            assert process.poll() is None, (tmp / "serve.log").read_text()
+            assert time.monotonic() < deadline, "the second worker did not come up"
             time.sleep(0.2)
         yield url, tmp / "w.db"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+        stop_serve(process)
 
 
 def _say(url: str, session: str, text: str) -> httpx.Response:
