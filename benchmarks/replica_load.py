@@ -1,14 +1,19 @@
 """Web chat throughput on SQLite, on PostgreSQL with one replica, and with two (issue 17).
 
-    .venv/bin/python benchmarks/replica_load.py [--sessions 24] [--duration 20] [--warmup 3]
+    .venv/bin/python benchmarks/replica_load.py [--sessions 24] [--duration 20] [--warmup 3] [--visit 8]
 
 Starts everything on 127.0.0.1 and stops it at the end: a throwaway PostgreSQL server
 (tests/pg_cluster.py: Debian's binaries, a temporary folder, a free port) and `cbec-bot serve`
-processes (this checkout's code) with the web chat's flood limits lifted. Each of ``--sessions``
-concurrent sessions sends dev-set enquiries (tests/data/dev_set.yaml) to POST /api/chat, the next
-one as soon as the reply arrives (closed loop); with two replicas each message goes to the next
-replica in turn, as a load balancer without sticky sessions would, so every session's context
-alternates between them. Prints req/s, p50 and p99 latency, errors, and the enquiries logged
+processes (this checkout's code). Each of ``--sessions`` concurrent clients sends dev-set enquiries
+(tests/data/dev_set.yaml) to POST /api/chat, the next one as soon as the reply arrives (closed
+loop), as a stream of visitors: a visitor's session sends ``--visit`` messages and the next visitor
+opens a new session (a company asks a few questions and goes). The sessions' flood limit is the
+default one (20 a minute; a visitor sends far fewer), only the per-address limit is lifted (every
+client here is 127.0.0.1). ``--visit 0`` is one session per client for the whole run, with the
+flood limit lifted: a robot sending a thousand messages a minute, whose rate window in the database
+holds a thousand times (the load this benchmark first measured). With two replicas each message
+goes to the next replica in turn, as a load balancer without sticky sessions would, so every
+session's context alternates between them. Prints req/s, p50 and p99 latency, errors, and the enquiries logged
 against the replies with HTTP 200, one line per setup and one table.
 
 Where the CPU goes, per request and setup: each replica's processes, the PostgreSQL server's
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -45,8 +51,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 from web_load import Connection, is_enquiry  # noqa: E402 - the same wire client and enquiry rule as the web chat's benchmark
 
 SERVE = [sys.executable, "-c", "import sys; from bot.cli.commands import main; sys.argv[0] = 'cbec-bot'; sys.exit(main())", "serve"]
-LOAD_ENV = {"CBEC_WEB_CLIENT_LIMIT": "0", "CBEC_FLOOD_LIMIT": "1000000", "CBEC_LOG_LEVEL": "WARNING",
+LOAD_ENV = {"CBEC_WEB_CLIENT_LIMIT": "0", "CBEC_LOG_LEVEL": "WARNING",
             "CBEC_SECRET": "replica-load-benchmark-secret-of-32-bytes-or-more"}  # fmt: skip
+ROBOT_ENV = {"CBEC_FLOOD_LIMIT": "1000000"}  # --visit 0: one session sends everything
 
 
 @dataclass
@@ -63,15 +70,49 @@ class Results:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else float("nan")
 
 
-def start(db: str, folder: Path, name: str) -> tuple[subprocess.Popen, str]:
+class CpuBudget:
+    """``--replica-cpus``: a replica's CPU capped as a container's limit (compose ``cpus:``) or a host
+    of its own would cap it, with a cgroup of its own and a CFS quota (cgroup v1's cpu controller or
+    v2's cpu.max; needs root). On a machine with fewer cores than the replicas and the database
+    together, adding a replica otherwise takes CPU from the other and from PostgreSQL."""
+
+    PERIOD_US = 20_000  # short periods: a replica over its quota waits at most the rest of 20 ms
+
+    def __init__(self, name: str, cores: float) -> None:
+        v1, v2 = Path("/sys/fs/cgroup/cpu"), Path("/sys/fs/cgroup")
+        quota = max(1000, int(cores * self.PERIOD_US))
+        try:
+            if (v1 / "cpu.cfs_quota_us").exists():
+                self.folder = v1 / f"cbec-{name}-{os.getpid()}"
+                self.folder.mkdir()
+                (self.folder / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+                (self.folder / "cpu.cfs_quota_us").write_text(str(quota))
+            else:
+                self.folder = v2 / f"cbec-{name}-{os.getpid()}"
+                self.folder.mkdir()
+                (self.folder / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
+        except OSError as error:
+            raise SystemExit(f"--replica-cpus needs a writable cgroup cpu controller (root): {error}") from None
+
+    def join(self) -> None:
+        """In the child before exec: the replica and every thread it starts count against the quota."""
+        (self.folder / "cgroup.procs").write_text(str(os.getpid()))
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
+
+
+def start(db: str, folder: Path, name: str, extra: dict[str, str], budget: CpuBudget | None = None) -> tuple[subprocess.Popen, str]:
     from pg_cluster import free_port
 
     port, workdir = free_port(), folder / name
     workdir.mkdir()
     env = {key: value for key, value in os.environ.items() if not key.startswith("CBEC_")}
-    env.update(LOAD_ENV, CBEC_DB=db, CBEC_SPOOL_DIR=str(folder / "spool"), PYTHONPATH=str(ROOT))
+    env.update(LOAD_ENV, **extra, CBEC_DB=db, CBEC_SPOOL_DIR=str(folder / "spool"), PYTHONPATH=str(ROOT))
     with (workdir / "serve.log").open("wb") as sink:
-        process = subprocess.Popen([*SERVE, "--port", str(port)], env=env, cwd=workdir, stdout=sink, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([*SERVE, "--port", str(port)], env=env, cwd=workdir, stdout=sink, stderr=subprocess.STDOUT,
+                                   preexec_fn=budget.join if budget else None)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -87,7 +128,7 @@ def start(db: str, folder: Path, name: str) -> tuple[subprocess.Popen, str]:
     raise RuntimeError(f"cbec-bot serve did not start: {(workdir / 'serve.log').read_text()[-2000:]}")
 
 
-async def load(urls: list[str], sessions: int, seconds: float, texts: list[str], tag: str) -> Results:
+async def load(urls: list[str], sessions: int, seconds: float, texts: list[str], tag: str, visit: int) -> Results:
     import orjson
 
     results = Results()
@@ -96,9 +137,10 @@ async def load(urls: list[str], sessions: int, seconds: float, texts: list[str],
 
     async def session(n: int) -> None:
         clients = [Connection(urlparse(url).hostname, urlparse(url).port) for url in urls]  # one connection to each replica
-        prefix = b'{"session":"%s-%04d","text":' % (tag.encode(), n)
         sent = 0
         while time.monotonic() < deadline:
+            if not visit or sent % visit == 0:  # a new visitor, a new session
+                prefix = b'{"session":"%s-%04d-%d","text":' % (tag.encode(), n, sent // visit if visit else 0)
             client = clients[(n + sent) % len(urls)]  # the next message goes to the next replica
             body = prefix + encoded[(n * 37 + sent) % len(texts)] + b"}"
             sent += 1
@@ -240,7 +282,8 @@ def statements(url: str, reset: bool = False) -> list[tuple[int, float, str]]:
     return [(calls, ms, " ".join(query.split())[:140]) for calls, ms, query in rows]
 
 
-def measure(label: str, backend: str, replicas: int, args: argparse.Namespace, texts: list[str]) -> tuple[str, Results, int, Split]:
+def measure(label: str, backend: str, replicas: int, sessions: int, args: argparse.Namespace,
+            texts: list[str]) -> tuple[str, int, Results, int, Split]:  # fmt: skip
     import pg_cluster
 
     options = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track_utility": "on"} if args.statements else {}
@@ -248,6 +291,7 @@ def measure(label: str, backend: str, replicas: int, args: argparse.Namespace, t
         options.update(fsync="on", synchronous_commit="on", full_page_writes="on")
     cluster = pg_cluster.start(options=options) if backend == "postgresql" else None
     processes: list[subprocess.Popen] = []
+    budgets: list[CpuBudget | None] = []
     with tempfile.TemporaryDirectory(prefix="replica-load-") as folder:
         db = cluster.create_database("load") if cluster else str(Path(folder) / "load.db")
         if cluster and args.statements:
@@ -256,17 +300,19 @@ def measure(label: str, backend: str, replicas: int, args: argparse.Namespace, t
             with psycopg.connect(db, autocommit=True) as conn:
                 conn.execute("CREATE EXTENSION pg_stat_statements")
         try:
-            started = [start(db, Path(folder), f"replica-{n}") for n in range(replicas)]
+            extra = {} if args.visit else ROBOT_ENV
+            budgets = [CpuBudget(f"replica-{n}", args.replica_cpus) if args.replica_cpus else None for n in range(replicas)]
+            started = [start(db, Path(folder), f"replica-{n}", extra, budget) for n, budget in enumerate(budgets)]
             processes = [process for process, _ in started]
             urls = [url for _, url in started]
-            warm = run(load(urls, args.sessions, args.warmup, texts, "warm"))
+            warm = run(load(urls, sessions, args.warmup, texts, "warm", args.visit))
             time.sleep(0.5)  # the warm-up's last writes
             if cluster and args.statements:
                 statements(db, reset=True)
             before_db = database_counts(db) if cluster else {}
             before = ([cpu(process.pid) for process in processes], cpu(cluster.process.pid) if cluster else 0.0,
                       os.times(), machine())  # fmt: skip
-            results = run(load(urls, args.sessions, args.duration, texts, "load"))
+            results = run(load(urls, sessions, args.duration, texts, "load", args.visit))
             after = ([cpu(process.pid) for process in processes], cpu(cluster.process.pid) if cluster else 0.0,
                      os.times(), machine())  # fmt: skip
             after_db = database_counts(db) if cluster else {}
@@ -276,6 +322,9 @@ def measure(label: str, backend: str, replicas: int, args: argparse.Namespace, t
                 process.send_signal(signal.SIGTERM)
             for process in processes:
                 process.wait(60)
+            for budget in budgets:
+                if budget:
+                    budget.remove()
         lost = len(warm.latencies) + len(results.latencies) - logged(db)  # every answered enquiry has its row
         if cluster:
             cluster.stop()
@@ -288,17 +337,23 @@ def measure(label: str, backend: str, replicas: int, args: argparse.Namespace, t
                   (used + interrupts + stolen) / whole if whole else 0.0,
                   {name: (after_db[name] - before_db[name]) / n for name in after_db},
                   [(calls / n, ms / n, query) for calls, ms, query in found if calls / n >= 0.01])  # fmt: skip
-    print(f"{label}: {results.rate():.0f} req/s, p50 {results.ms(0.5):.0f} ms, p99 {results.ms(0.99):.0f} ms, "
+    print(f"{label}, {sessions} clients: {results.rate():.0f} req/s, p50 {results.ms(0.5):.0f} ms, p99 {results.ms(0.99):.0f} ms, "
           f"errors {results.errors}, {len(results.latencies)} replies, log rows missing {lost}", flush=True)  # fmt: skip
     print(split.line(), flush=True)
-    return label, results, lost, split
+    return label, sessions, results, lost, split
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=24, help="concurrent sessions [24]")
+    parser.add_argument("--sessions", default="24",
+                        help="concurrent clients, or several separated by commas: each setup is measured at each, "
+                             "and the ratio is taken between the setups' best [24]")  # fmt: skip
     parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per setup (at most 300) [20]")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of load before measuring [3]")
+    parser.add_argument("--visit", type=int, default=8,
+                        help="messages a visitor sends before the next opens a new session; 0: one session per client, flood limit lifted [8]")
+    parser.add_argument("--replica-cpus", type=float, default=0.0,
+                        help="cap each replica at this many cores (a cgroup CPU quota, as a container limit; needs root) [no cap]")
     parser.add_argument("--setups", default="sqlite,pg1,pg2", help="which setups, of sqlite, pg1, pg2 [all three]")
     parser.add_argument("--statements", action="store_true", help="count the statements per request (pg_stat_statements)")
     parser.add_argument("--durable", action="store_true",
@@ -310,24 +365,27 @@ def main() -> int:
     random.Random(7).shuffle(texts)
     setups = {"sqlite": ("SQLite, 1 replica", "sqlite", 1), "pg1": ("PostgreSQL, 1 replica", "postgresql", 1),
               "pg2": ("PostgreSQL, 2 replicas", "postgresql", 2)}  # fmt: skip
-    rows = [measure(*setups[name], args, texts) for name in args.setups.split(",")]
-    base = next((results.rate() for label, results, _, _ in rows if label.startswith("PostgreSQL, 1")), 0.0)
-    print(f"\n{args.sessions} sessions, {args.duration:.0f} s per setup, {os.cpu_count()} cores")
-    print("| setup | req/s | p50 ms | p99 ms | errors | log rows missing | vs PostgreSQL ×1 | CPU ms/request (replicas + postgres + load) | ceiling req/s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    counts = [int(n) for n in args.sessions.split(",")]
+    rows = [measure(*setups[name], n, args, texts) for name in args.setups.split(",") for n in counts]
+    best = {label: max(results.rate() for label_, _, results, _, _ in rows if label_ == label) for label, *_ in rows}
+    base = best.get("PostgreSQL, 1 replica", 0.0)
+    visits = f"a new session every {args.visit} messages" if args.visit else "one session per client (flood limit lifted)"
+    capped = f", each replica capped at {args.replica_cpus:g} cores" if args.replica_cpus else ""
+    print(f"\n{visits}, {args.duration:.0f} s per setup, {os.cpu_count()} cores{capped}")
+    print("| setup | clients | req/s | p50 ms | p99 ms | errors | log rows missing | vs PostgreSQL ×1 (best) "
+          "| CPU ms/request (replicas + postgres + load) | machine busy | ceiling req/s |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     cores = os.cpu_count() or 1
-    for label, results, lost, split in rows:
+    for label, sessions, results, lost, split in rows:
         ratio = f"{results.rate() / base:.2f}×" if "PostgreSQL" in label and base else ""
         spent = f"{sum(split.replicas) * 1000:.2f} + {split.postgres * 1000:.2f} + {split.generator * 1000:.2f}"
-        print(f"| {label} | {results.rate():.0f} | {results.ms(0.5):.0f} | {results.ms(0.99):.0f} | {results.errors} | {lost} "
-              f"| {ratio} | {spent} | {cores / split.total:.0f} |")  # fmt: skip
+        print(f"| {label} | {sessions} | {results.rate():.0f} | {results.ms(0.5):.0f} | {results.ms(0.99):.0f} | {results.errors} "
+              f"| {lost} | {ratio} | {spent} | {split.busy:.0%} | {cores / split.total:.0f} |")  # fmt: skip
     print(f"\nceiling req/s: what {cores} cores allow at that CPU per request (everything on this machine busy, nobody else)")
-    if base:
-        for label, _, _, split in rows:
-            if label.startswith("PostgreSQL, 2"):
-                print(f"PostgreSQL ×2 ceiling: {cores / split.total:.0f} req/s = {cores / split.total / base:.2f}× PostgreSQL ×1; "
-                      f"without the load generator's CPU {cores / (split.total - split.generator) / base:.2f}×")  # fmt: skip
-    return 1 if any(results.errors or lost for _, results, lost, _ in rows) else 0
+    if base and "PostgreSQL, 2 replicas" in best:
+        print(f"best of each: PostgreSQL ×2 {best['PostgreSQL, 2 replicas']:.0f} req/s against ×1 {base:.0f} req/s "
+              f"= {best['PostgreSQL, 2 replicas'] / base:.2f}×")  # fmt: skip
+    return 1 if any(results.errors or lost for _, _, results, lost, _ in rows) else 0
 
 
 if __name__ == "__main__":
