@@ -382,6 +382,10 @@ def counterpart_in(responder, intent, region: str, asked: str = "", subject: str
             named for named in counterparts()
             if subject in named[1].values() and asked_subject & group_subject(responder, named[0])
         ]  # fmt: skip
+    if not on_subject and subject not in (None, intent.id):
+        # an intent in several groups (高新区政策概览 is its overview and its funding): the group of
+        # the intent that set the topic (补贴 compared across places, 那高新区呢, 营口有没有类似的)
+        on_subject = [named for named in groups if subject in named[1].values()]
     for _, group in on_subject or groups:  # a place missing from the subject's group: the ranking decides
         for place in places:
             if group.get(place) in responder.by_id and group[place] != intent.id:

@@ -145,6 +145,7 @@ def test_out_of_scope_cues(responder: Responder, text: str) -> None:
      # who asks is not what is asked: an accountant's client, a licence registered elsewhere
      "我是代理记账公司的会计，客户在高新区海外仓花了120万，能补多少", "营业执照注册在金州，办公在高新区，算不算高新区的企业",
      "头程运费能补吗 我们在高新区 一年海运空运加起来四十来万", "首单滞销补偿必须进指定海外仓吗，指定名单在哪看", "出口的货退回来要补税不",
+     "高新区首单滞销补尝最多赔多少",  # the zone's own compensation, not an insurer's claim
      "失信名单上的企业能申报吗", "Does Sichuan's plan say anything about inspection-before-loading for e-commerce exports?"],
 )
 def test_out_of_scope_cues_do_not_catch_policy(text: str) -> None:
@@ -396,6 +397,8 @@ def test_out_of_scope_cues_turn_away_kinds_of_question(responder: Responder) -> 
         ("信保拒赔了怎么办", "credit-insurance-claim"),
         ("杭州跨境电商企业认定名单", "other-region-local-support"),
         ("收汇逾期了还能退税吗", "trade-formalities"),
+        ("成都今天限号吗", "everyday"),
+        ("今天绵阳热死了", "everyday"),
     ]:
         assert out_of_scope_cue(canonical(text))["id"] == cue, text
         assert responder.respond(text).kind == "fallback", text
