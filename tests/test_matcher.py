@@ -399,6 +399,8 @@ def test_out_of_scope_cues_turn_away_kinds_of_question(responder: Responder) -> 
         ("收汇逾期了还能退税吗", "trade-formalities"),
         ("成都今天限号吗", "everyday"),
         ("今天绵阳热死了", "everyday"),
+        ("HS code for bamboo cutting boards?", "trade-formalities"),
+        ("企业所得税季度预缴截止日是几号", "invoice-admin"),
     ]:
         assert out_of_scope_cue(canonical(text))["id"] == cue, text
         assert responder.respond(text).kind == "fallback", text
