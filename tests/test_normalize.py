@@ -71,7 +71,7 @@ def test_arabic_numerals(text: str, expected: str) -> None:
         ("第一单卖不出去", "首单"),
         ("在波兰弄个仓库给厂家代发货", "海外仓"),  # a warehouse abroad, however it was got
         ("在墨西哥自己建了个小仓库", "海外仓"),
-        ("跨境卖家想贷点款", "贷款"),
+        ("跨境卖家想贷点款", "融资"),
     ],
 )
 def test_synonyms(text: str, term: str) -> None:
