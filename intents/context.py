@@ -428,7 +428,14 @@ def small_talk(match) -> bool:
     top = match.top if match is not None else None
     if top is None or top.kind == "policy":
         return False
+    if top.intent == ABOUT_DATA and UNTIL_WHEN.search(match.text) and not OWN_SOURCES.search(match.text):
+        return False  # 截止到啥时候 in a talk on a policy: that policy's term, not what the assistant holds
     return top.confidence >= 0.8 or (top.confidence >= 0.5 and top.features.get("fuzz", 0.0) >= 0.75)
+
+
+ABOUT_DATA = "chat-about-data"
+UNTIL_WHEN = re.compile(r"截止|到期|有效期|过期|到(?:啥|什么)时候|until when")
+OWN_SOURCES = re.compile(r"你|收录|文件|数据|资料|更新|知识|sources?|data")
 
 
 def elsewhere_unnamed(text: str, top, context: Context) -> bool:

@@ -75,7 +75,9 @@ ABOUT_THE_POLICY = re.compile(r"谁|解释|有效|正式|生效|截止|过期|�
 # overlapping funding answers it, not the item, once the place's ranking is fairly sure of it
 STACKING = re.compile(r"叠加|重复(?:申报|申请|享受|拿)|同时(?:申报|申请|享受|拿)|再报|再申报|再申请|再拿|还能报|还能申请|兼得|stack|double[- ]dip|both")
 COUNTERPARTS = Path(__file__).with_name("counterparts.yaml")
-OVERVIEW, FUNDING = "overview", "funding"
+OVERVIEW, FUNDING, STATUS = "overview", "funding", "status"
+# a place asked whether its plan is final (四川那个也是草案吗): the place's intent on its status
+STATUS_ASKED = re.compile(r"草案|征求意见|正式(?:稿|文件|版|出台|发布|实施)|生效|定稿|draft|in force|final")
 MONEY = re.compile(r"给钱|给不给钱|有钱|有没有钱|给多少|多少钱|补贴|补助|资金|奖励|扶持|money|fund|subsid")
 QUESTION_WORDS = re.compile(r"咋|怎么|怎样|如何|啥|什么|哪些|哪|吗|呢|么|多少|几|是否|能否|有没有|给不给|有|没")
 DOCUMENT_KEYS = frozenset({"#商务部", "#综试区"})  # name a document, not a subject
@@ -303,6 +305,11 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     # 具体咋落实, 给不给钱 add no topic: 具体, 咋 and money are no subject of their own
     topic = QUESTION_WORDS.sub("", ASPECT.sub("", MONEY.sub("", words)))
     leads = bool(topic) and (len(topic) > 2 or bool(key_terms(canonical(topic)) - PLACE_KEYS))
+    if not leads and STATUS_ASKED.search(said):
+        # 四川那个也是草案吗: whether that place's plan is in force, whatever the topic was
+        status = responder.by_id.get(dict(counterparts()).get(STATUS, {}).get(region))
+        if status is not None and status.id != intent.id:
+            return status
     counterpart = None if leads else counterpart_in(responder, intent, region, asked=context.text, subject=context.subject)
     if counterpart is not None:  # 四川呢 after 高新区产业园: 四川's own intent on industrial parks
         return counterpart

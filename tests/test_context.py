@@ -241,6 +241,22 @@ def test_a_city_of_the_place_under_discussion_keeps_the_topic(responder: Respond
     assert chat.say("成都的").intent == "sc-policy-funding"
 
 
+def test_until_when_in_a_policy_talk_asks_about_that_policy(responder: Responder) -> None:
+    # 截止到啥时候 alone may ask how current the assistant's documents are; after a policy answer it
+    # asks about that policy, while a question naming the documents stays small talk
+    chat = Session(responder)
+    chat.say("高新区的跨境政策现在能申报了吗")
+    reply = chat.say("截止到啥时候")
+    assert reply.kind == "answer" and reply.intent.startswith("gxq-")
+    assert chat.say("你收录的政策文件截止到什么时候").intent == "chat-about-data"
+
+
+def test_a_place_asked_whether_its_plan_is_a_draft_goes_to_its_status(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新区的跨境政策现在能申报了吗")
+    assert chat.say("四川那个也是草案吗").intent == "sc-draft-status"
+
+
 def test_out_of_scope_words_mid_dialogue_are_refused(responder: Responder) -> None:
     chat = Session(responder)
     chat.say("盘锦对海外仓有支持吗")
