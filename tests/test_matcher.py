@@ -147,6 +147,7 @@ def test_out_of_scope_cues(responder: Responder, text: str) -> None:
      "头程运费能补吗 我们在高新区 一年海运空运加起来四十来万", "首单滞销补偿必须进指定海外仓吗，指定名单在哪看", "出口的货退回来要补税不",
      "高新区首单滞销补尝最多赔多少",  # the zone's own compensation, not an insurer's claim
      "独立站建站请了外包团队写代码，人工费能算进去不",  # coding for an independent site is its cost
+     "ISO9001认证费用高新区能补吗",
      "失信名单上的企业能申报吗", "Does Sichuan's plan say anything about inspection-before-loading for e-commerce exports?"],
 )
 def test_out_of_scope_cues_do_not_catch_policy(text: str) -> None:
@@ -404,6 +405,7 @@ def test_out_of_scope_cues_turn_away_kinds_of_question(responder: Responder) -> 
         ("企业所得税季度预缴截止日是几号", "invoice-admin"),
         ("鞍山不动产登记中心周末上班不", "personal-life"),
         ("盘锦12345热线能投诉噪音吗", "personal-life"),
+        ("那ISO9001认证去哪做", "product-certification"),
     ]:
         assert out_of_scope_cue(canonical(text))["id"] == cue, text
         assert responder.respond(text).kind == "fallback", text
