@@ -532,7 +532,9 @@ class Matcher:
         amount_cue = bool(AMOUNT_CUE.search(q))
         cue = out_of_scope_cue(q)
         city_only = named == "dalian-gxq" and not ZONE_NAMED.search(q)
-        adjustments = self.adjustments(used, named is not None, amount_cue, city_only)
+        # what a customs code is, or how two differ, is the same in every place: no place's head start
+        place = None if used in LOCAL and CODE_DEFINED.search(q) else used
+        adjustments = self.adjustments(place, named is not None, amount_cue, city_only)
         scored = [(self.hybrid(parts) + float(adjustments[ii]), ii, parts) for ii, parts in self.features(q, adjustments).items()]
         scored.sort(key=lambda item: (-item[0], item[1]))
         exact = [item for item in scored[:limit] if item[2]["fuzz"] >= EXACT]
@@ -609,6 +611,9 @@ PLACES = (
 
 
 # the zone itself named (大连 alone is the city: a company there may or may not be in the zone)
+CODE_DEFINED = re.compile(
+    r"(?:9610|9710|9810|1210|9[67]10|监管方式|监管代码)[^，。？?]{0,12}(?:是什么|是啥|是个啥|是干嘛|啥意思|什么意思|怎么回事|有啥区别|有什么区别|区别|不同|差别)"
+)
 ZONE_NAMED = re.compile(r"高新区|大连高新|七贤岭|黄泥川|凌水|龙王塘")
 # names that hold a place name without meaning the place (大连理工大学盘锦校区 is in 盘锦)
 NOT_PLACES = re.compile(r"大连(?:理工|海事|外国语|交通|医科|民族|工业)大学|大工")

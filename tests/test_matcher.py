@@ -409,3 +409,17 @@ def test_out_of_scope_cues_turn_away_kinds_of_question(responder: Responder) -> 
     ]:
         assert out_of_scope_cue(canonical(text))["id"] == cue, text
         assert responder.respond(text).kind == "fallback", text
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "intent"),
+    [
+        ("1210和9610到底有啥区别", "yingkou", "reg-customs-modes"),  # chosen in the menu: still the national rule
+        ("我们是鞍山的钢丝绳厂，国外客户是批发商，货直接发过去，听说有个9710，是怎么回事", None, "reg-9710"),
+        ("营口综保区能做1210吗", "yingkou", "yk-bonded-zone"),  # not what the code is: the place's own
+    ],
+)
+def test_what_a_customs_code_is_gets_no_place_head_start(text: str, region: str | None, intent: str) -> None:
+    from intents.respond import get_responder  # the shipped FAQ
+
+    assert get_responder().matcher.rank(text, region=region).top.intent == intent
