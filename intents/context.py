@@ -262,7 +262,7 @@ def _classify(
     # about …" it is read as a question of its own, not as another part or place of the topic
     english = not HAN.search(raw) and len(LATIN.findall(raw)) >= 3 and not ENGLISH_LEAD.search(raw)
     talk = small_talk(match)
-    certain = talk and match.top.confidence >= CERTAIN_SMALL_TALK
+    certain = talk and (match.top.confidence >= CERTAIN_SMALL_TALK or bool(PUT_THROUGH.search(text)))
     if (
         talk
         and (certain or not (materials and len(rest) <= 2))
@@ -422,10 +422,21 @@ def confident_elsewhere(match, context: Context) -> bool:
     )  # (含人工3万 near 转人工 is still a figure)
 
 
+# a message that opens by asking to be put through (转人工吧，想确认下…, please transfer me to staff):
+# a person it is, whatever else it says (on canonical text: 转人工 reads 人工, English stopwords are gone)
+PUT_THROUGH = re.compile(
+    r"^(?:好的?|那|ok|okay)?\W*(?:请|麻烦你?|帮我|给我|能不能|可以)?(?:转|找|要|接)?(?:个|一下)?(?:人工(?!智能)|真人|客服(?!电话|热线|号码))|"
+    r"^(?:ok|okay)?\W*(?:please\W+)?(?:transfer|connect|put)\W+(?:me\W+)?(?:to\W+|through\W+)*(?:a\W+|an\W+|the\W+)?(?:staff|human|person|agent|someone)",
+    re.IGNORECASE,
+)
+
+
 def small_talk(match) -> bool:
     """The message is, on its own, small talk (谢谢, 你好, 转人工, 你的答案根据哪些文件): near one
     of its questions, or surely ranked to it."""
     top = match.top if match is not None else None
+    if top is not None and PUT_THROUGH.search(match.text):
+        return True  # 转人工吧，想确认下尾程: the hand-off, not the topic
     if top is None or top.kind == "policy":
         return False
     if top.intent == ABOUT_DATA and UNTIL_WHEN.search(match.text) and not OWN_SOURCES.search(match.text):

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from intents.context import PLACE_KEYS, residue
+from intents.context import PLACE_KEYS, PUT_THROUGH, residue
 from intents.matcher import LOCAL, Candidate, Match
 from intents.normalize import canonical, key_terms
 
@@ -184,6 +184,10 @@ def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
         return Decision(ASK_ITEM, top)  # 80万, 我们去年花了120万: no item named, no estimate guessed
     if top.kind == "handoff" and ASKS_FOR_A_PERSON.search(match.text):
         return Decision(ANSWER, top)  # 能不能找个真人帮我看看: however long the message, a person it is
+    if PUT_THROUGH.search(match.text):
+        person = next((c for c in match.candidates if c.kind == "handoff"), None) or _handoff_candidate(by_id)
+        if person is not None:
+            return Decision(ANSWER, person)
     if not in_scope(match, thresholds) or top.confidence < thresholds.get("unsure", 0.0):
         return Decision(REJECT)  # (unsure: no intent is even a fair guess, 营口哪有卖渔具的)
     policy = [c for c in match.candidates if c.kind == "policy" or c is top]
@@ -254,3 +258,12 @@ def legacy_decision(match: Match, by_id: dict, thresholds: dict) -> Decision:
         if offered:
             return Decision(CLARIFY, top, options=tuple(offered))
     return Decision(REJECT)
+
+
+def _handoff_candidate(by_id: dict) -> Candidate | None:
+    """The FAQ's hand-off intent as a sure candidate (a request to be put through that the ranking,
+    led by the rest of the message, did not list)."""
+    intent = next((i for i in by_id.values() if i.kind == "handoff"), None)
+    if intent is None:
+        return None
+    return Candidate(intent.id, intent.title, intent.kind, intent.jurisdiction, 1.0, 1.0, {}, intent.action)

@@ -257,6 +257,20 @@ def test_a_place_asked_whether_its_plan_is_a_draft_goes_to_its_status(responder:
     assert chat.say("四川那个也是草案吗").intent == "sc-draft-status"
 
 
+@pytest.mark.parametrize("message", ["转人工吧，想确认下尾程到底算不算", "ok please transfer me to staff", "麻烦帮我转人工，海外仓这个我还有疑问"])
+def test_a_message_that_opens_with_put_me_through_is_handed_off(responder: Responder, message: str) -> None:
+    chat = Session(responder)
+    chat.say("高新区海外仓补贴怎么算")
+    assert (chat.say(message).kind, responder.respond(message).kind) == ("handoff", "handoff")
+
+
+def test_labour_costs_and_the_service_number_are_no_request_for_a_person(responder: Responder) -> None:
+    chat = Session(responder)
+    chat.say("高新区海外仓补贴怎么算")
+    assert chat.say("人工费算不算").kind == "answer"
+    assert chat.say("客服电话是多少").kind != "handoff"
+
+
 def test_out_of_scope_words_mid_dialogue_are_refused(responder: Responder) -> None:
     chat = Session(responder)
     chat.say("盘锦对海外仓有支持吗")
