@@ -403,9 +403,13 @@ def test_out_of_scope_cues_turn_away_kinds_of_question(responder: Responder) -> 
         ("今天绵阳热死了", "everyday"),
         ("HS code for bamboo cutting boards?", "trade-formalities"),
         ("企业所得税季度预缴截止日是几号", "invoice-admin"),
-        ("鞍山不动产登记中心周末上班不", "personal-life"),
+        ("鞍山不动产登记中心周末上班不", "everyday"),  # (its office hours; 不动产登记 alone is a personal matter)
+        ("鞍山不动产登记怎么办", "personal-life"),
         ("盘锦12345热线能投诉噪音吗", "personal-life"),
         ("那ISO9001认证去哪做", "product-certification"),
+        ("What is the import duty rate for lithium batteries under HS 8507?", "trade-formalities"),
+        ("企业年报今年什么时候截止", "company-admin"),
+        ("高新区管委会周六上班不", "everyday"),
     ]:
         assert out_of_scope_cue(canonical(text))["id"] == cue, text
         assert responder.respond(text).kind == "fallback", text
