@@ -17,10 +17,10 @@ a list of up to three titles), kept so that ``faq eval`` can report both in one 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
-from intents.context import PLACE_KEYS, PUT_THROUGH, residue
+from intents.context import MATERIALS_CUE, PLACE_KEYS, PUT_THROUGH, residue
 from intents.matcher import LOCAL, Candidate, Match
 from intents.normalize import canonical, key_terms
 
@@ -172,6 +172,7 @@ def in_scope(match: Match, thresholds: dict) -> bool:
 def decide(match: Match, by_id: dict, thresholds: dict) -> Decision:
     if match.out_of_scope:
         return Decision(REJECT, reason=match.out_of_scope["reply"])
+    match = _materials_unasked(match)
     top = match.top
     if top is None or not match.text:
         return Decision(REJECT)
@@ -267,3 +268,20 @@ def _handoff_candidate(by_id: dict) -> Candidate | None:
     if intent is None:
         return None
     return Candidate(intent.id, intent.title, intent.kind, intent.jurisdiction, 1.0, 1.0, {}, intent.action)
+
+
+MATERIALS_RUNNER = 0.3  # the next reading this sure leads when the materials were not asked for
+
+
+def _materials_unasked(match: Match) -> Match:
+    """An item's application materials name two items in their title (海外仓和国际物流的申报材料):
+    a question on both items that asks for no paperwork (同时报海外仓和国际通道吗) is about the items,
+    so the next reading that is no checklist leads, when it is a fair guess."""
+    top = match.top
+    if top is None or not (top.action or "").startswith("checklist:apply-") or MATERIALS_CUE.search(match.text):
+        return match
+    runner = next((c for c in match.candidates[1:] if c.kind == "policy" and not (c.action or "").startswith("checklist:")), None)
+    if runner is None or runner.confidence < MATERIALS_RUNNER:
+        return match
+    rest = tuple(c for c in match.candidates if c is not runner)
+    return replace(match, candidates=(runner, *rest))

@@ -427,3 +427,12 @@ def test_what_a_customs_code_is_gets_no_place_head_start(text: str, region: str 
     from intents.respond import get_responder  # the shipped FAQ
 
     assert get_responder().matcher.rank(text, region=region).top.intent == intent
+
+
+def test_two_items_asked_together_are_no_request_for_their_materials() -> None:
+    from intents.respond import get_responder  # the shipped FAQ
+
+    responder = get_responder()
+    reply = responder.respond("一家公司可以同时报海外仓和国际通道吗")
+    assert (reply.kind, reply.suggestions[0].intent) == ("clarify", "gxq-multiple-items")
+    assert responder.respond("海外仓和国际物流要准备哪些材料").intent == "gxq-materials-warehouse-logistics"
