@@ -475,6 +475,11 @@ def calc_item(intent) -> str | None:
     return action.split(":", 1)[1] if action.startswith("calc:") else None
 
 
+def applies_with(intent) -> bool:
+    """The intent is the application materials of items (checklist:apply-…), not an item itself."""
+    return (intent.action or "").startswith("checklist:apply-")
+
+
 def checklist_of(intent) -> str | None:
     """The checklist a materials follow-up on ``intent`` gets: its own, or its item's."""
     action = intent.action or ""

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
-from intents.context import MATERIALS_CUE, PLACE_KEYS, PUT_THROUGH, residue
+from intents.context import MATERIALS_CUE, PLACE_KEYS, PUT_THROUGH, applies_with, residue
 from intents.matcher import LOCAL, Candidate, Match
 from intents.normalize import canonical, key_terms
 
@@ -96,7 +96,7 @@ def differ(a, b) -> bool:
     one tap away)."""
     if substance(a) == substance(b):
         return False
-    if a.jurisdiction == b.jurisdiction and any((i.action or "").startswith("checklist:apply-") for i in (a, b)):
+    if a.jurisdiction == b.jurisdiction and (applies_with(a) or applies_with(b)):
         return not (_title_items(a.title) & _title_items(b.title))
     return True
 
@@ -278,7 +278,7 @@ def _materials_unasked(match: Match) -> Match:
     a question on both items that asks for no paperwork (同时报海外仓和国际通道吗) is about the items,
     so the next reading that is no checklist leads, when it is a fair guess."""
     top = match.top
-    if top is None or not (top.action or "").startswith("checklist:apply-") or MATERIALS_CUE.search(match.text):
+    if top is None or not applies_with(top) or MATERIALS_CUE.search(match.text):
         return match
     runner = next((c for c in match.candidates[1:] if c.kind == "policy" and not (c.action or "").startswith("checklist:")), None)
     if runner is None or runner.confidence < MATERIALS_RUNNER:

@@ -610,10 +610,12 @@ PLACES = (
 )
 
 
-# the zone itself named (大连 alone is the city: a company there may or may not be in the zone)
+# what a customs code is, or how codes differ (the twin of intents/context.py DEFINITION, which
+# imports this module, for codes only)
 CODE_DEFINED = re.compile(
-    r"(?:9610|9710|9810|1210|9[67]10|监管方式|监管代码)[^，。？?]{0,12}(?:是什么|是啥|是个啥|是干嘛|啥意思|什么意思|怎么回事|有啥区别|有什么区别|区别|不同|差别)"
+    r"(?:9610|9710|9810|1210|监管方式|监管代码)[^，。？?]{0,12}(?:是什么|是啥|是个啥|是干嘛|啥意思|什么意思|怎么回事|有啥区别|有什么区别|区别|不同|差别)"
 )
+# the zone itself named (大连 alone is the city: a company there may or may not be in the zone)
 ZONE_NAMED = re.compile(r"高新区|大连高新|七贤岭|黄泥川|凌水|龙王塘")
 # names that hold a place name without meaning the place (大连理工大学盘锦校区 is in 盘锦)
 NOT_PLACES = re.compile(r"大连(?:理工|海事|外国语|交通|医科|民族|工业)大学|大工")

@@ -404,14 +404,14 @@ class Responder:
     def funding_asked(self, match: Match):
         """The intent on what a place funds when the enquiry names that place and asks for money and
         nothing else (四川有补贴吗, 大连高新区给不给钱), None otherwise."""
-        from intents.session import MONEY, QUESTION_WORDS, funding_intent, without_places
+        from intents.session import FUNDING, MONEY, QUESTION_WORDS, group_intent, without_places
 
         said = match.text  # canonical: 给钱 reads 补贴
         if match.region is None or not MONEY.search(said):
             return None
         if residue(QUESTION_WORDS.sub("", MONEY.sub("", DOMAIN_WORDS.sub("", without_places(said))))).strip("给不"):
             return None
-        return funding_intent(self, match.region)
+        return group_intent(self, FUNDING, match.region)
 
     def clarify(self, options) -> Reply:
         """The question that tells the readings apart, with one button per reading (two or more)."""

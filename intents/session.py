@@ -32,6 +32,7 @@ from intents.context import (
     SIBLING,
     Context,
     FollowUp,
+    applies_with,
     calc_item,
     checklist_of,
     classify,
@@ -307,7 +308,7 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     leads = bool(topic) and (len(topic) > 2 or bool(key_terms(canonical(topic)) - PLACE_KEYS))
     if not leads and STATUS_ASKED.search(said):
         # 四川那个也是草案吗: whether that place's plan is in force, whatever the topic was
-        status = responder.by_id.get(dict(counterparts()).get(STATUS, {}).get(region))
+        status = group_intent(responder, STATUS, region)
         if status is not None and status.id != intent.id:
             return status
     counterpart = None if leads else counterpart_in(responder, intent, region, asked=context.text, subject=context.subject)
@@ -315,7 +316,7 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
         return counterpart
     if not leads and MONEY.search(said):
         # 大连高新区给不给钱 after a subject that place has no intent on: what that place funds
-        funding = funding_intent(responder, region)
+        funding = group_intent(responder, FUNDING, region)
         if funding is not None and funding.id != intent.id:
             return funding
     scores = topic_scores(responder, intent)
@@ -332,7 +333,7 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
                 continue
             # 高新区呢 after the brand support across places: the zone's brand items, not the
             # checklist of their application materials (unless those were asked for)
-            checklist = (candidate.action or "").startswith("checklist:apply-") and not materials
+            checklist = applies_with(candidate) and not materials
             score = float(scores[i]) * (REGION_MATERIALS if checklist else 1.0)
             if score > best_score:
                 best, best_score = candidate, score
@@ -341,9 +342,10 @@ def region_intent(responder, region: str, context: Context, intent, words: str =
     return None
 
 
-def funding_intent(responder, region: str | None):
-    """The intent on what ``region`` funds (the funding group of counterparts.yaml), or None."""
-    return responder.by_id.get(dict(counterparts()).get(FUNDING, {}).get(region))
+def group_intent(responder, group: str, region: str | None):
+    """``region``'s intent in a group of counterparts.yaml (FUNDING: what the place funds; STATUS:
+    whether its plan is in force), or None."""
+    return responder.by_id.get(dict(counterparts()).get(group, {}).get(region))
 
 
 @cache
@@ -471,7 +473,7 @@ def sibling_intent(responder, query: str, context: Context, intent):
         score += SIBLING_DOCUMENT if documents & {ref.split(":", 1)[0] for ref in other.sources} else 0.0
         score -= SIBLING_SUMMARY if other.jurisdiction == "multi" and intent.jurisdiction != "multi" else 0.0
         # 海外仓那条, 商标那条呢: the item itself, not its application materials (unless asked for)
-        score -= SIBLING_MATERIALS if (other.action or "").startswith("checklist:apply-") and not materials else 0.0
+        score -= SIBLING_MATERIALS if applies_with(other) and not materials else 0.0
         if score > best_score:
             best, best_score = other, score
     return best

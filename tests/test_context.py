@@ -224,21 +224,21 @@ def test_a_place_follow_up_keeps_the_subject_the_user_named(responder: Responder
     assert chat.say("国家层面呢").intent == "mof-overseas-warehouse"
 
 
-def test_a_place_follow_up_after_an_overview_keeps_the_subject_that_set_the_topic(responder: Responder) -> None:
-    # 高新区's overview is also its intent on funding: after subsidies compared across places, the
-    # next places are asked about their funding, not their plans' overviews
+@pytest.mark.parametrize(
+    "talk",
+    [
+        # 高新区's overview is also its intent on funding: after subsidies compared across places,
+        # the next places are asked about their funding, not their plans' overviews
+        [("辽宁跟四川比，哪边给跨境电商的补贴多", "x-subsidies"), ("那大连高新区呢", "gxq-policy-overview"),
+         ("营口有没有类似的", "yk-funding"), ("盘锦呢", "pj-funding")],
+        # 成都 is in 四川 (都 is no filler there): 成都的 after 四川's funding asks the same
+        [("四川跨境电商有没有补贴", "sc-policy-funding"), ("成都的", "sc-policy-funding")],
+    ],
+)
+def test_a_place_follow_up_keeps_the_topic_that_was_set(responder: Responder, talk: list[tuple[str, str]]) -> None:
     chat = Session(responder)
-    assert chat.say("辽宁跟四川比，哪边给跨境电商的补贴多").intent == "x-subsidies"
-    assert chat.say("那大连高新区呢").intent == "gxq-policy-overview"
-    assert chat.say("营口有没有类似的").intent == "yk-funding"
-    assert chat.say("盘锦呢").intent == "pj-funding"
-
-
-def test_a_city_of_the_place_under_discussion_keeps_the_topic(responder: Responder) -> None:
-    # 成都 is in 四川 (都 is no filler there): 成都的 after 四川's funding asks the same
-    chat = Session(responder)
-    assert chat.say("四川跨境电商有没有补贴").intent == "sc-policy-funding"
-    assert chat.say("成都的").intent == "sc-policy-funding"
+    for message, intent in talk:
+        assert chat.say(message).intent == intent, message
 
 
 def test_until_when_in_a_policy_talk_asks_about_that_policy(responder: Responder) -> None:
